@@ -1,0 +1,77 @@
+#include "engine/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "engine/exit_code.h"
+#include "engine/version.h"
+
+namespace jackd {
+namespace {
+
+// CLI11 reads "-2" as an unknown short option, so `-n -2` would lose its value. Glue such values to
+// their option before parsing.
+std::vector<std::string> GlueNegativeWorkerCounts(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if ((args[i] == "-n" || args[i] == "--numprocesses") && i + 1 < args.size() && args[i + 1].size() > 1 &&
+        args[i + 1][0] == '-' && std::isdigit(static_cast<unsigned char>(args[i + 1][1]))) {
+      out.push_back("--numprocesses=" + args[i + 1]);
+      ++i;
+    } else {
+      out.push_back(args[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Command ParseCommandLine(int argc, char** argv) {
+  CLI::App app{"jackd: a native test-distribution engine for pytest", "jackd"};
+  app.require_subcommand(0, 1);
+  bool version = false;
+  app.add_flag("-V,--version", version, "Print jackd's version and exit");
+
+  RunOptions options;
+  CLI::App* run = app.add_subcommand(
+      "run", "Run a pytest suite on parallel workers. Arguments jackd does not know are pytest's.");
+  run->allow_extras();
+  run->add_option("-n,--numprocesses", options.workers,
+                  "Workers: auto (usable CPUs; JACKD_WORKERS or PYTEST_XDIST_AUTO_NUM_WORKERS override it), "
+                  "logical, N, or -N for usable CPUs / N")
+      ->capture_default_str();
+  run->add_option("--python", options.python,
+                  "Interpreter that runs pytest (default: the active virtualenv's, else the one jackd was "
+                  "installed with, else python3 on PATH)");
+  run->add_option("--dist", options.dist, "Distribution mode")->check(CLI::IsMember({"load"}))->capture_default_str();
+  run->add_option("--json-report", options.json_report, "Write a JSON report of every test to this path");
+  run->add_option("--log-level", options.log_level, "Engine diagnostics on stderr")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
+  app.footer("Exit codes follow pytest's: 0 passed, 1 tests failed, 2 interrupted or collection errors,\n"
+             "3 internal error, 4 usage error, 5 no tests collected.");
+
+  std::vector<std::string> args = GlueNegativeWorkerCounts(argc, argv);
+  std::reverse(args.begin(), args.end());  // CLI11 takes its vector form in reverse
+  try {
+    app.parse(args);
+  } catch (const CLI::CallForHelp& e) {
+    return EarlyExit{app.exit(e)};
+  } catch (const CLI::CallForAllHelp& e) {
+    return EarlyExit{app.exit(e)};
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "jackd: error: %s (see 'jackd run --help')\n", e.what());
+    return EarlyExit{kExitUsageError};
+  }
+  if (version) return VersionRequest{};
+  if (!run->parsed()) {
+    std::fputs(app.help().c_str(), stdout);
+    return EarlyExit{app.get_subcommands().empty() ? kExitUsageError : 0};
+  }
+  options.pytest_args = run->remaining();
+  return options;
+}
+
+}  // namespace jackd

@@ -1,0 +1,33 @@
+// The command line: `jackd run [jackd options] [pytest args]`, `jackd --version`, `jackd --help`.
+// jackd's own options are parsed here; every other argument is pytest's and passes through unchanged,
+// in order, to collection and to every worker.
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace jackd {
+
+struct RunOptions {
+  std::string workers = "auto";  // -n
+  std::string python;            // empty: find one (see python_interpreter.h)
+  std::string dist = "load";
+  std::string json_report;
+  std::string log_level = "warn";
+  std::vector<std::string> pytest_args;
+};
+
+struct VersionRequest {};
+
+// Parsing ended the command (help printed, or a usage error reported); exit with this code.
+struct EarlyExit {
+  int exit_code = 0;
+};
+
+using Command = std::variant<RunOptions, VersionRequest, EarlyExit>;
+
+// Parses argv. Prints help and usage errors itself (errors as one `jackd: error: ...` line).
+Command ParseCommandLine(int argc, char** argv);
+
+}  // namespace jackd

@@ -1,0 +1,59 @@
+#include "engine/cli.h"
+
+#include <gtest/gtest.h>
+
+namespace jackd {
+namespace {
+
+Command Parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "jackd");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  return ParseCommandLine(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(CliTest, UnknownArgumentsPassThroughToPytestInOrder) {
+  Command command = Parse({"run", "-k", "not slow", "-n", "3", "tests/", "-x", "--tb=short", "-p", "no:cacheprovider"});
+  auto* options = std::get_if<RunOptions>(&command);
+  ASSERT_NE(options, nullptr);
+  EXPECT_EQ(options->workers, "3");
+  EXPECT_EQ(options->pytest_args,
+            (std::vector<std::string>{"-k", "not slow", "tests/", "-x", "--tb=short", "-p", "no:cacheprovider"}));
+}
+
+TEST(CliTest, NegativeWorkerCountsKeepTheirValue) {
+  Command command = Parse({"run", "-n", "-2", "tests"});
+  auto* options = std::get_if<RunOptions>(&command);
+  ASSERT_NE(options, nullptr);
+  EXPECT_EQ(options->workers, "-2");
+  EXPECT_EQ(options->pytest_args, std::vector<std::string>{"tests"});
+}
+
+TEST(CliTest, JackdOptionsAnywhereOnTheLine) {
+  Command command = Parse({"run", "tests", "--python", "/usr/bin/python3", "-v", "--json-report=out.json", "-nauto"});
+  auto* options = std::get_if<RunOptions>(&command);
+  ASSERT_NE(options, nullptr);
+  EXPECT_EQ(options->python, "/usr/bin/python3");
+  EXPECT_EQ(options->json_report, "out.json");
+  EXPECT_EQ(options->workers, "auto");
+  EXPECT_EQ(options->pytest_args, (std::vector<std::string>{"tests", "-v"}));
+}
+
+TEST(CliTest, BadDistIsAUsageError) {
+  Command command = Parse({"run", "--dist", "bogus"});
+  auto* early = std::get_if<EarlyExit>(&command);
+  ASSERT_NE(early, nullptr);
+  EXPECT_EQ(early->exit_code, 4);
+}
+
+TEST(CliTest, VersionFlag) { EXPECT_TRUE(std::holds_alternative<VersionRequest>(Parse({"--version"}))); }
+
+TEST(CliTest, NoSubcommandIsAUsageError) {
+  Command command = Parse({});
+  auto* early = std::get_if<EarlyExit>(&command);
+  ASSERT_NE(early, nullptr);
+  EXPECT_EQ(early->exit_code, 4);
+}
+
+}  // namespace
+}  // namespace jackd

@@ -1,0 +1,100 @@
+#include "engine/collection.h"
+
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "engine/exit_code.h"
+#include "engine/proto_convert.h"
+#include "engine/python_interpreter.h"
+#include "engine/version.h"
+
+namespace jackd {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// pytest's own usage errors ("pytest: error: unrecognized arguments: --bogus", "ERROR: file or directory
+// not found: x") become one jackd line; anything else (a broken conftest's traceback) is shown as is.
+CollectionFailure UsageFailure(const std::string& stderr_text) {
+  std::istringstream lines(stderr_text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("pytest: error: ")) {
+      return {kExitUsageError, "",
+              absl::StrCat("pytest: ", line.substr(15),
+                           " (jackd passes options it does not know to pytest; see 'jackd run --help')")};
+    }
+    if (line.starts_with("ERROR: ") && !line.starts_with("ERROR: usage: ")) {
+      return {kExitUsageError, "", absl::StrCat(line.substr(7), " (check the arguments given to pytest)")};
+    }
+  }
+  return {kExitUsageError, stderr_text,
+          "pytest could not start with these arguments and configuration (see its message above)"};
+}
+
+}  // namespace
+
+CollectionOutcome Collect(asio::io_context& io, ChildReaper& reaper, const std::string& python,
+                          const std::vector<std::string>& pytest_args, const std::string& run_directory,
+                          const bool& interrupted) {
+  const std::string report_path = run_directory + "/collection.pb";
+  const std::string stdout_path = run_directory + "/collect.stdout";
+  const std::string stderr_path = run_directory + "/collect.stderr";
+  std::vector<std::string> args = {report_path};
+  args.insert(args.end(), pytest_args.begin(), pytest_args.end());
+
+  const auto started = std::chrono::steady_clock::now();
+  pid_t pid = Spawn(SpawnRequest{ShimCommand(python, "collect", args), EnvironmentWith({}), stdout_path, stderr_path});
+  if (pid < 0) return CollectionFailure{kExitInternalError, "", "cannot start the collection process"};
+  bool done = false;
+  ExitStatus status;
+  reaper.Watch(pid, [&](ExitStatus s) {
+    status = s;
+    done = true;
+  });
+  bool killed = false;
+  while (!done && io.run_one() > 0) {
+    if (interrupted && !killed) {
+      SignalGroup(pid, SIGKILL);
+      killed = true;
+    }
+  }
+  io.restart();
+  if (killed || interrupted) return CollectionInterrupted{};
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  const std::string stderr_text = ReadFile(stderr_path);
+  if (status.exit_code == kBootstrapMissingModules) {
+    return CollectionFailure{kExitUsageError, "", MissingModulesMessage(python, stderr_text)};
+  }
+  if (status.exit_code == 127) {
+    return CollectionFailure{kExitUsageError, "", absl::StrCat("cannot run ", python, " (pass a working interpreter with --python)")};
+  }
+  pb::CollectionReport report;
+  std::ifstream in(report_path, std::ios::binary);
+  if (!in || !report.ParseFromIstream(&in)) {
+    if (status.exit_code == kExitUsageError) return UsageFailure(stderr_text);
+    std::string details = stderr_text.empty() ? ReadFile(stdout_path) : stderr_text;
+    return CollectionFailure{kExitInternalError, details,
+                             absl::StrCat("collection ended with ", status.Describe(), " and no report")};
+  }
+  if (report.protocol_version() != kProtocolVersion) {
+    return CollectionFailure{kExitUsageError, "",
+                             absl::StrCat(python, " has jackd-shim ", report.shim_version(), " (protocol ",
+                                          report.protocol_version(), "), this jackd ", kVersion, " needs protocol ",
+                                          kProtocolVersion, " (install the matching jackd-shim)")};
+  }
+  Collection collection = FromProto(report);
+  collection.seconds = seconds;
+  return collection;
+}
+
+}  // namespace jackd

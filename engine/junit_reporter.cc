@@ -1,0 +1,144 @@
+#include "engine/junit_reporter.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "pugixml.hpp"
+
+namespace jackd {
+
+std::pair<std::string, std::string> JunitNames(const std::string& node_id) {
+  // Parameter IDs may contain "::"; only the part before '[' names the path.
+  const std::size_t bracket = node_id.find('[');
+  std::vector<std::string> parts = absl::StrSplit(node_id.substr(0, bracket), "::");
+  std::string name = parts.back() + (bracket == std::string::npos ? "" : node_id.substr(bracket));
+  parts.pop_back();
+  if (!parts.empty()) {
+    std::string& file = parts.front();
+    if (file.size() > 3 && file.ends_with(".py")) file.resize(file.size() - 3);
+    file = absl::StrReplaceAll(file, {{"/", "."}});
+  }
+  return {absl::StrJoin(parts, "."), name};
+}
+
+std::string XmlSafe(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      absl::StrAppendFormat(&out, "#x%02X", c);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
+namespace {
+
+std::string Message(const TestRecord& record) {
+  for (const PhaseReport& report : record.reports) {
+    if (!report.summary.empty()) return report.summary;
+  }
+  return record.reason;
+}
+
+std::string Longrepr(const TestRecord& record) {
+  std::vector<std::string> parts;
+  for (const PhaseReport& report : record.reports) parts.push_back(report.longrepr);
+  return absl::StrJoin(parts, "\n");
+}
+
+void AddCapturedOutput(pugi::xml_node testcase, const TestRecord& record) {
+  std::string out, err;
+  for (const PhaseReport& report : record.reports) {
+    for (const auto& [title, content] : report.sections) {
+      (title.find("stderr") != std::string::npos ? err : out) += content;
+    }
+  }
+  if (!out.empty()) testcase.append_child("system-out").text().set(XmlSafe(out).c_str());
+  if (!err.empty()) testcase.append_child("system-err").text().set(XmlSafe(err).c_str());
+}
+
+}  // namespace
+
+void JunitReporter::RunFinished(const RunContext& context, const RunResult& result) {
+  const Collection& collection = *context.collection;
+  pugi::xml_document doc;
+  auto declaration = doc.append_child(pugi::node_declaration);
+  declaration.append_attribute("version") = "1.0";
+  declaration.append_attribute("encoding") = "utf-8";
+  pugi::xml_node suites = doc.append_child("testsuites");
+  suites.append_attribute("name") = "pytest tests";
+  pugi::xml_node suite = suites.append_child("testsuite");
+
+  std::size_t errors = 0, failures = 0, skipped = 0;
+  for (const CollectError& error : collection.errors) {
+    auto [classname, name] = JunitNames(error.node_id);
+    pugi::xml_node testcase = suite.append_child("testcase");
+    testcase.append_attribute("classname") = classname.c_str();
+    testcase.append_attribute("name") = name.c_str();
+    pugi::xml_node node = testcase.append_child("error");
+    node.append_attribute("message") = "collection failure";
+    node.text().set(XmlSafe(error.longrepr).c_str());
+    ++errors;
+  }
+  for (TestIndex i = 0; i < result.records.size(); ++i) {
+    const TestRecord& record = result.records[i];
+    auto [classname, name] = JunitNames(collection.items[i].node_id);
+    pugi::xml_node testcase = suite.append_child("testcase");
+    testcase.append_attribute("classname") = classname.c_str();
+    testcase.append_attribute("name") = name.c_str();
+    testcase.append_attribute("time") = absl::StrFormat("%.3f", record.Duration()).c_str();
+    const std::string message = XmlSafe(Message(record));
+    auto add = [&](const char* element, const char* type = nullptr) {
+      pugi::xml_node node = testcase.append_child(element);
+      if (type) node.append_attribute("type") = type;
+      node.append_attribute("message") = message.c_str();
+      const std::string text = XmlSafe(Longrepr(record));
+      if (!text.empty()) node.text().set(text.c_str());
+    };
+    switch (record.outcome) {
+      case Outcome::kPassed:
+      case Outcome::kXpassed: break;
+      case Outcome::kFailed: add("failure"), ++failures; break;
+      case Outcome::kError: add("error"), ++errors; break;
+      case Outcome::kCrashed: add("error", "jackd.crashed"), ++errors; break;
+      case Outcome::kTimeout: add("error", "jackd.timeout"), ++errors; break;
+      case Outcome::kSkipped: add("skipped", "pytest.skip"), ++skipped; break;
+      case Outcome::kXfailed: add("skipped", "pytest.xfail"), ++skipped; break;
+      case Outcome::kNotRun: add("skipped", "jackd.not_run"), ++skipped; break;
+    }
+    AddCapturedOutput(testcase, record);
+  }
+
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  std::time_t now = std::time(nullptr);
+  char stamp[64];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", std::localtime(&now));
+  suite.prepend_attribute("hostname") = host;
+  suite.prepend_attribute("timestamp") = stamp;
+  suite.prepend_attribute("time") = absl::StrFormat("%.3f", result.seconds).c_str();
+  suite.prepend_attribute("tests") = static_cast<unsigned long long>(result.records.size() + collection.errors.size());
+  suite.prepend_attribute("skipped") = static_cast<unsigned long long>(skipped);
+  suite.prepend_attribute("failures") = static_cast<unsigned long long>(failures);
+  suite.prepend_attribute("errors") = static_cast<unsigned long long>(errors);
+  suite.prepend_attribute("name") = collection.settings.junit_suite_name.c_str();
+  std::error_code ignored;  // pytest creates the report's directory too; save_file reports real failures
+  std::filesystem::create_directories(std::filesystem::path(path_).parent_path(), ignored);
+  if (!doc.save_file(path_.c_str(), "", pugi::format_raw | pugi::format_no_declaration, pugi::encoding_utf8)) {
+    std::fprintf(stderr, "jackd: error: cannot write JUnit XML to %s (check that its directory exists)\n", path_.c_str());
+  }
+}
+
+}  // namespace jackd

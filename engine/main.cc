@@ -1,0 +1,24 @@
+// jackd: a native test-distribution engine for pytest.
+#include <cstdio>
+#include <exception>
+#include <variant>
+
+#include "engine/cli.h"
+#include "engine/exit_code.h"
+#include "engine/run_command.h"
+#include "engine/version.h"
+
+int main(int argc, char** argv) {
+  try {
+    jackd::Command command = jackd::ParseCommandLine(argc, argv);
+    if (auto* early = std::get_if<jackd::EarlyExit>(&command)) return early->exit_code;
+    if (std::holds_alternative<jackd::VersionRequest>(command)) {
+      std::printf("jackd %s\n", jackd::kVersion);
+      return jackd::kExitOk;
+    }
+    return jackd::RunCommand(std::get<jackd::RunOptions>(command), {argv, argv + argc});
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "jackd: internal error: %s (please report this with --log-level debug output)\n", e.what());
+    return jackd::kExitInternalError;
+  }
+}

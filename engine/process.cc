@@ -1,0 +1,128 @@
+#include "engine/process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+extern char** environ;
+
+namespace jackd {
+
+std::string ExitStatus::Describe() const {
+  if (signal > 0) {
+    const char* name = sigabbrev_np(signal);
+    return "signal " + std::to_string(signal) + (name ? std::string(" (SIG") + name + ")" : "");
+  }
+  return "exit code " + std::to_string(exit_code);
+}
+
+namespace {
+
+std::vector<char*> CStrings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+ExitStatus FromWaitStatus(int status) {
+  ExitStatus out;
+  if (WIFEXITED(status)) out.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) out.signal = WTERMSIG(status);
+  return out;
+}
+
+}  // namespace
+
+pid_t Spawn(const SpawnRequest& request) {
+  // Everything the child needs is prepared before fork: after fork in a multi-threaded process only
+  // async-signal-safe calls are allowed until exec.
+  std::vector<char*> argv = CStrings(request.argv);
+  std::vector<char*> envp = CStrings(request.env);
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid != 0) {
+    if (pid > 0) setpgid(pid, pid);  // also done in the child; whichever runs first wins the race
+    return pid;
+  }
+  setpgid(0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(127);  // the engine died before prctl took effect
+  // Undo the engine's signal dispositions: children start with default handlers and nothing blocked.
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGPIPE, SIG_DFL);
+  int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int out = open(request.stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int err = open(request.stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (in < 0 || out < 0 || err < 0) _exit(127);
+  dup2(in, 0);
+  dup2(out, 1);
+  dup2(err, 2);
+  execve(argv[0], argv.data(), envp.data());
+  _exit(127);
+}
+
+void SignalGroup(pid_t pid, int signal) {
+  if (pid > 0) kill(-pid, signal);
+}
+
+std::vector<std::string> EnvironmentWith(const std::vector<std::string>& overrides) {
+  std::map<std::string, std::string> vars;
+  std::vector<std::string> order;
+  auto put = [&](const std::string& entry) {
+    auto eq = entry.find('=');
+    if (eq == std::string::npos) return;
+    std::string name = entry.substr(0, eq);
+    if (!vars.count(name)) order.push_back(name);
+    vars[name] = entry;
+  };
+  for (char** e = environ; *e; ++e) put(*e);
+  for (const auto& entry : overrides) put(entry);
+  std::vector<std::string> env;
+  env.reserve(order.size());
+  for (const auto& name : order) env.push_back(vars[name]);
+  return env;
+}
+
+ChildReaper::ChildReaper(asio::io_context& io) : sigchld_(io, SIGCHLD) { Arm(); }
+
+void ChildReaper::Watch(pid_t pid, OnExit on_exit) {
+  watched_[pid] = std::move(on_exit);
+  // The child may have exited before we started watching it.
+  ReapAll();
+}
+
+void ChildReaper::Arm() {
+  sigchld_.async_wait([this](const std::error_code& error, int) {
+    if (error) return;
+    ReapAll();
+    Arm();
+  });
+}
+
+void ChildReaper::ReapAll() {
+  // Collect first, call back after: a callback may Watch a replacement child.
+  std::vector<std::pair<OnExit, ExitStatus>> exited;
+  for (auto it = watched_.begin(); it != watched_.end();) {
+    int status = 0;
+    if (waitpid(it->first, &status, WNOHANG) == it->first) {
+      exited.emplace_back(std::move(it->second), FromWaitStatus(status));
+      it = watched_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& [on_exit, status] : exited) on_exit(status);
+}
+
+}  // namespace jackd

@@ -1,0 +1,64 @@
+// Child processes: spawned in a process group of their own, so the engine can signal a worker together
+// with everything it started, and reaped through SIGCHLD on the run loop's io_context.
+#pragma once
+
+#include <sys/types.h>
+
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace jackd {
+
+struct SpawnRequest {
+  std::vector<std::string> argv;
+  // Complete environment of the child, "NAME=value".
+  std::vector<std::string> env;
+  std::string stdout_path;  // created or truncated
+  std::string stderr_path;
+};
+
+// How a child ended, as waitpid reported it.
+struct ExitStatus {
+  int exit_code = -1;  // >= 0 when it exited normally
+  int signal = 0;      // > 0 when a signal killed it
+
+  bool Success() const { return exit_code == 0; }
+  // "exit code 3" or "signal 11 (SIGSEGV)".
+  std::string Describe() const;
+};
+
+// Starts `request` as the leader of a new process group (pgid == pid). The child also gets
+// PR_SET_PDEATHSIG=SIGKILL, so it dies with the engine even when the engine is killed outright.
+// Returns the pid, or -1 with errno set when fork itself failed. An exec failure shows up as exit 127.
+pid_t Spawn(const SpawnRequest& request);
+
+// Sends `signal` to the whole process group led by `pid`. Harmless if it is already gone.
+void SignalGroup(pid_t pid, int signal);
+
+// The current environment plus `overrides` ("NAME=value"; later entries win).
+std::vector<std::string> EnvironmentWith(const std::vector<std::string>& overrides);
+
+// Reaps children on SIGCHLD and reports each exit to the callback registered for its pid. Exits of
+// unregistered pids (grandchildren re-parented to us, say) are reaped and ignored.
+class ChildReaper {
+ public:
+  using OnExit = std::function<void(ExitStatus)>;
+
+  explicit ChildReaper(asio::io_context& io);
+
+  void Watch(pid_t pid, OnExit on_exit);
+  bool Empty() const { return watched_.empty(); }
+
+ private:
+  void Arm();
+  void ReapAll();
+
+  asio::signal_set sigchld_;
+  std::map<pid_t, OnExit> watched_;
+};
+
+}  // namespace jackd

@@ -1,0 +1,95 @@
+#include "engine/process.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace jackd {
+namespace {
+
+std::string TempPath(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("jackd_process_test_" + std::to_string(getpid()) + name)).string();
+}
+
+// Processes of process group `pgid` that are not zombies.
+int LiveMembers(pid_t pgid) {
+  int live = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream stat(entry.path() / "stat");
+    std::string text;
+    if (!std::getline(stat, text)) continue;
+    // Fields after the parenthesised command: state ppid pgrp ...
+    auto close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(text.substr(close + 2));
+    char state = 0;
+    long ppid = 0, group = 0;
+    rest >> state >> ppid >> group;
+    if (group == pgid && state != 'Z') ++live;
+  }
+  return live;
+}
+
+ExitStatus RunToExit(asio::io_context& io, ChildReaper& reaper, pid_t pid) {
+  ExitStatus result;
+  bool done = false;
+  reaper.Watch(pid, [&](ExitStatus status) {
+    result = status;
+    done = true;
+  });
+  asio::steady_timer deadline(io, std::chrono::seconds(30));  // generous: only a hang trips it
+  deadline.async_wait([&](const std::error_code&) { done = true; });
+  while (!done && io.run_one() > 0) {
+  }
+  return result;
+}
+
+TEST(ProcessTest, ChildRunsInItsOwnProcessGroupWithRedirectedOutput) {
+  asio::io_context io;
+  ChildReaper reaper(io);
+  const std::string out = TempPath(".out");
+  pid_t pid = Spawn({{"/bin/sh", "-c", "echo pgid=$(ps -o pgid= -p $$ | tr -d ' ') pid=$$; exit 3"},
+                     EnvironmentWith({}), out, TempPath(".err")});
+  ASSERT_GT(pid, 0);
+  ExitStatus status = RunToExit(io, reaper, pid);
+  EXPECT_EQ(status.exit_code, 3);
+  EXPECT_EQ(status.Describe(), "exit code 3");
+  std::ifstream in(out);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "pgid=" + std::to_string(pid) + " pid=" + std::to_string(pid));
+  std::filesystem::remove(out);
+  std::filesystem::remove(TempPath(".err"));
+}
+
+TEST(ProcessTest, SignalGroupKillsTheChildAndItsChildren) {
+  asio::io_context io;
+  ChildReaper reaper(io);
+  pid_t pid = Spawn({{"/bin/sh", "-c", "sleep 60 & sleep 60"}, EnvironmentWith({}), "/dev/null", "/dev/null"});
+  ASSERT_GT(pid, 0);
+  usleep(100 * 1000);
+  SignalGroup(pid, SIGKILL);
+  ExitStatus status = RunToExit(io, reaper, pid);
+  EXPECT_EQ(status.signal, SIGKILL);
+  EXPECT_EQ(status.Describe(), "signal 9 (SIGKILL)");
+  // The background sleep was in the same group: nothing of the group is left running. (Zombies may
+  // linger where PID 1 does not reap orphans, so look at process states rather than kill(-pid, 0).)
+  for (int tries = 0; tries < 100 && LiveMembers(pid) > 0; ++tries) usleep(50 * 1000);
+  EXPECT_EQ(LiveMembers(pid), 0);
+}
+
+TEST(ProcessTest, EnvironmentOverridesWin) {
+  setenv("JACKD_PROCESS_TEST", "old", 1);
+  auto env = EnvironmentWith({"JACKD_PROCESS_TEST=new"});
+  EXPECT_EQ(std::count(env.begin(), env.end(), "JACKD_PROCESS_TEST=new"), 1);
+  EXPECT_EQ(std::count(env.begin(), env.end(), "JACKD_PROCESS_TEST=old"), 0);
+}
+
+}  // namespace
+}  // namespace jackd

@@ -1,0 +1,118 @@
+#include "engine/proto_convert.h"
+
+namespace jackd {
+namespace {
+
+std::vector<std::string> Strings(const google::protobuf::RepeatedPtrField<std::string>& field) {
+  return {field.begin(), field.end()};
+}
+
+PytestSettings FromProto(const pb::PytestSettings& s) {
+  PytestSettings out;
+  out.verbosity = s.verbosity();
+  out.maxfail = s.maxfail();
+  if (!s.tb_style().empty()) out.tb_style = s.tb_style();
+  out.report_chars = s.report_chars();
+  out.durations = s.durations();
+  out.durations_min = s.durations_min();
+  out.junitxml_path = s.junitxml_path();
+  if (!s.junit_suite_name().empty()) out.junit_suite_name = s.junit_suite_name();
+  if (!s.color().empty()) out.color = s.color();
+  out.rootdir = s.rootdir();
+  out.configfile = s.configfile();
+  out.plugins = Strings(s.plugins());
+  out.pytest_version = s.pytest_version();
+  out.python_version = s.python_version();
+  out.platform = s.platform();
+  out.pluggy_version = s.pluggy_version();
+  out.capture_disabled = s.capture_disabled();
+  out.collect_only = s.collect_only();
+  return out;
+}
+
+std::optional<Outcome> WorkerOutcome(pb::Outcome outcome) {
+  switch (outcome) {
+    case pb::OUTCOME_PASSED: return Outcome::kPassed;
+    case pb::OUTCOME_FAILED: return Outcome::kFailed;
+    case pb::OUTCOME_ERROR: return Outcome::kError;
+    case pb::OUTCOME_SKIPPED: return Outcome::kSkipped;
+    case pb::OUTCOME_XFAILED: return Outcome::kXfailed;
+    case pb::OUTCOME_XPASSED: return Outcome::kXpassed;
+    default: return std::nullopt;  // crashed, timeout and not run are the engine's to decide
+  }
+}
+
+Phase FromProto(pb::Phase phase) {
+  switch (phase) {
+    case pb::PHASE_SETUP: return Phase::kSetup;
+    case pb::PHASE_TEARDOWN: return Phase::kTeardown;
+    default: return Phase::kCall;
+  }
+}
+
+}  // namespace
+
+Collection FromProto(const pb::CollectionReport& report) {
+  Collection out;
+  out.items.reserve(report.items_size());
+  for (const auto& item : report.items()) {
+    out.items.push_back(scheduler::TestItem{item.node_id(), item.file(), Strings(item.class_chain()),
+                                            item.xdist_group(), Strings(item.marks()), Strings(item.fixtures())});
+  }
+  for (const auto& error : report.errors()) out.errors.push_back({error.node_id(), error.longrepr(), error.summary()});
+  for (const auto& skip : report.skips()) out.skips.push_back({skip.node_id(), skip.reason(), skip.location()});
+  out.deselected = report.deselected();
+  out.settings = FromProto(report.settings());
+  out.digest = report.digest();
+  out.pytest_exit = report.pytest_exit();
+  return out;
+}
+
+std::optional<TestRecord> FromProto(const pb::TestResult& result, const std::string& worker) {
+  auto outcome = WorkerOutcome(result.outcome());
+  if (!outcome) return std::nullopt;
+  TestRecord record;
+  record.outcome = *outcome;
+  record.worker = worker;
+  record.setup_seconds = result.setup_seconds();
+  record.call_seconds = result.call_seconds();
+  record.teardown_seconds = result.teardown_seconds();
+  record.started = result.started();
+  record.finished = result.finished();
+  record.reason = result.reason();
+  record.skip_location = result.skip_location();
+  record.head_line = result.head_line();
+  for (const auto& report : result.reports()) {
+    PhaseReport phase{FromProto(report.when()), report.longrepr(), report.summary(), {}};
+    for (const auto& section : report.sections()) phase.sections.emplace_back(section.title(), section.content());
+    record.reports.push_back(std::move(phase));
+  }
+  return record;
+}
+
+pb::EngineMessage RunBatchMessage(const scheduler::Batch& batch, const scheduler::Inventory& inventory) {
+  pb::EngineMessage message;
+  pb::RunBatch* run = message.mutable_run();
+  run->set_report_at(batch.report_at);
+  run->mutable_tests()->Reserve(static_cast<int>(batch.tests.size()));
+  for (scheduler::TestIndex index : batch.tests) {
+    pb::TestRef* ref = run->add_tests();
+    ref->set_index(index);
+    ref->set_node_id(inventory[index].node_id);
+  }
+  return message;
+}
+
+pb::EngineMessage FinishMessage() {
+  pb::EngineMessage message;
+  message.mutable_finish();
+  return message;
+}
+
+pb::EngineMessage StopMessage() {
+  pb::EngineMessage message;
+  message.mutable_stop();
+  return message;
+}
+
+}  // namespace jackd

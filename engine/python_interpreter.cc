@@ -1,0 +1,112 @@
+#include "engine/python_interpreter.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+
+namespace jackd {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Runs before anything else in every shim process. Dropping '' from sys.path makes imports behave as
+// under the `pytest` script rather than `python -m pytest`. find_spec checks importability without
+// paying for the imports.
+constexpr const char* kBootstrap = R"(import sys
+if sys.path and sys.path[0] == "":
+    del sys.path[0]
+import importlib.util
+def _has(name):
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+_missing = [m for m in ("pytest", "grpc", "google.protobuf", "jackd_shim") if not _has(m)]
+if _missing:
+    sys.stderr.write("jackd-missing: " + " ".join(_missing) + "\n")
+    sys.exit(86)
+from jackd_shim.__main__ import main
+sys.exit(main(sys.argv[1:]))
+)";
+
+bool IsExecutable(const fs::path& path) {
+  std::error_code error;
+  return fs::is_regular_file(path, error) && access(path.c_str(), X_OK) == 0;
+}
+
+std::string SelfExecutable() {
+  std::error_code error;
+  return fs::read_symlink("/proc/self/exe", error).string();
+}
+
+std::string OnPath(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  if (!path) return "";
+  std::stringstream dirs(path);
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    if (dir.empty()) continue;
+    fs::path candidate = fs::path(dir) / name;
+    if (IsExecutable(candidate)) return candidate.string();
+  }
+  return "";
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> FindPython(const std::string& requested) {
+  if (!requested.empty()) {
+    fs::path path = requested.find('/') == std::string::npos ? fs::path(OnPath(requested)) : fs::path(requested);
+    if (path.empty() || !IsExecutable(path)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--python ", requested, " is not an executable file (give the path of a Python interpreter)"));
+    }
+    return fs::absolute(path).string();
+  }
+  if (const char* venv = std::getenv("VIRTUAL_ENV"); venv && *venv) {
+    fs::path python = fs::path(venv) / "bin" / "python";
+    if (IsExecutable(python)) return python.string();
+  }
+  fs::path self = SelfExecutable();
+  if (!self.empty()) {
+    fs::path bin = self.parent_path();
+    if (fs::exists(bin.parent_path() / "pyvenv.cfg") && IsExecutable(bin / "python")) return (bin / "python").string();
+  }
+  std::string python3 = OnPath("python3");
+  if (python3.empty()) {
+    return absl::NotFoundError("no Python interpreter found (activate a virtualenv or pass --python PATH)");
+  }
+  return python3;
+}
+
+std::vector<std::string> ShimCommand(const std::string& python, const std::string& mode,
+                                     const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {python, "-c", kBootstrap, mode};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+std::string MissingModulesMessage(const std::string& python, const std::string& stderr_text) {
+  std::string missing;
+  auto at = stderr_text.find("jackd-missing: ");
+  if (at != std::string::npos) {
+    auto end = stderr_text.find('\n', at);
+    missing = stderr_text.substr(at + 15, end == std::string::npos ? std::string::npos : end - at - 15);
+  }
+  std::string packages;
+  std::stringstream names(missing);
+  std::string name;
+  while (names >> name) {
+    std::string package = name == "grpc" ? "grpcio" : name == "google.protobuf" ? "protobuf" : name == "jackd_shim" ? "jackd-shim" : name;
+    absl::StrAppend(&packages, packages.empty() ? "" : " ", package);
+  }
+  return absl::StrCat(python, " cannot import ", missing.empty() ? "the worker shim" : missing,
+                      " (install them into that environment: ", python, " -m pip install ", packages,
+                      "; or choose another interpreter with --python)");
+}
+
+}  // namespace jackd

@@ -1,0 +1,26 @@
+// Which Python runs pytest, and the bootstrap every shim process starts with.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace jackd {
+
+// The interpreter to use: `requested` if given (must exist and be executable), else $VIRTUAL_ENV's,
+// else the `python` beside the jackd executable when jackd lives in a virtualenv's bin/ (as after
+// `pip install jackd`), else `python3` on PATH. Returns an absolute path.
+absl::StatusOr<std::string> FindPython(const std::string& requested);
+
+// Exit code of the bootstrap when modules are missing; it then prints "jackd-missing: NAME..." on stderr.
+inline constexpr int kBootstrapMissingModules = 86;
+
+// argv for `python -c BOOTSTRAP mode args...` (see docs/engine-shim-contract.md).
+std::vector<std::string> ShimCommand(const std::string& python, const std::string& mode,
+                                     const std::vector<std::string>& args);
+
+// The user-facing message for a bootstrap that exited with kBootstrapMissingModules, given its stderr.
+std::string MissingModulesMessage(const std::string& python, const std::string& stderr_text);
+
+}  // namespace jackd

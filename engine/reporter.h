@@ -1,0 +1,37 @@
+// What users see is produced by reporters; the run loop only emits events. Each reporter is one format.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "engine/run_model.h"
+
+namespace jackd {
+
+class Reporter {
+ public:
+  virtual ~Reporter() = default;
+  virtual void RunStarted(const RunContext&) {}
+  virtual void TestFinished(const RunContext&, TestIndex, const TestRecord&) {}
+  virtual void RunFinished(const RunContext&, const RunResult&) {}
+};
+
+// Fans every event out to several reporters, in order.
+class ReporterList final : public Reporter {
+ public:
+  void Add(std::unique_ptr<Reporter> reporter) { reporters_.push_back(std::move(reporter)); }
+  void RunStarted(const RunContext& context) override {
+    for (auto& r : reporters_) r->RunStarted(context);
+  }
+  void TestFinished(const RunContext& context, TestIndex index, const TestRecord& record) override {
+    for (auto& r : reporters_) r->TestFinished(context, index, record);
+  }
+  void RunFinished(const RunContext& context, const RunResult& result) override {
+    for (auto& r : reporters_) r->RunFinished(context, result);
+  }
+
+ private:
+  std::vector<std::unique_ptr<Reporter>> reporters_;
+};
+
+}  // namespace jackd

@@ -1,0 +1,168 @@
+#include "engine/run_command.h"
+
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <asio/signal_set.hpp>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <random>
+
+#include "absl/strings/str_format.h"
+#include "engine/collection.h"
+#include "engine/exit_code.h"
+#include "engine/json_reporter.h"
+#include "engine/junit_reporter.h"
+#include "engine/python_interpreter.h"
+#include "engine/run_directory.h"
+#include "engine/run_loop.h"
+#include "engine/terminal_reporter.h"
+#include "engine/worker_count.h"
+#include "engine/worker_service.h"
+#include "scheduler/distribution.h"
+
+namespace jackd {
+namespace {
+
+// pytest-xdist's default for --max-worker-restart.
+constexpr int kRestartsPerWorker = 4;
+
+int UserError(const std::string& message, int exit_code = kExitUsageError) {
+  std::fprintf(stderr, "jackd: error: %s\n", message.c_str());
+  return exit_code;
+}
+
+std::string RandomHex(int bytes) {
+  std::random_device device;
+  std::string out;
+  for (int i = 0; i < bytes; ++i) absl::StrAppendFormat(&out, "%02x", device() & 0xff);
+  return out;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void ConfigureLogging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("jackd");
+  logger->set_pattern("jackd %^%l%$ %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+}  // namespace
+
+int RunCommand(const RunOptions& options, const std::vector<std::string>& command_line) {
+  const auto started = std::chrono::steady_clock::now();
+  ConfigureLogging(options.log_level);
+  auto python = FindPython(options.python);
+  if (!python.ok()) return UserError(std::string(python.status().message()));
+  auto requested_workers = ResolveWorkerCount(options.workers, ReadCpuFacts());
+  if (!requested_workers.ok()) return UserError(std::string(requested_workers.status().message()));
+  auto mode = scheduler::ParseDistMode(options.dist);
+  if (!mode) return UserError("unknown --dist mode '" + options.dist + "' (see 'jackd run --help')");
+  auto directory = RunDirectory::Create();
+  if (!directory.ok()) return UserError(std::string(directory.status().message()), kExitInternalError);
+
+  // A worker that dies mid-write must not kill the engine.
+  signal(SIGPIPE, SIG_IGN);
+  asio::io_context io;
+  ChildReaper reaper(io);
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  bool interrupted = false;
+  RunLoop* loop = nullptr;
+  std::function<void()> arm_signals = [&] {
+    signals.async_wait([&](const std::error_code& error, int signal_number) {
+      if (error) return;
+      interrupted = true;
+      if (loop) loop->Interrupt(signal_number);
+      arm_signals();
+    });
+  };
+  arm_signals();
+
+  CollectionOutcome outcome = Collect(io, reaper, *python, options.pytest_args, directory->path(), interrupted);
+  if (std::holds_alternative<CollectionInterrupted>(outcome)) {
+    std::fprintf(stdout, "\n!!! Interrupted: KeyboardInterrupt during collection !!!\n");
+    return kExitInterrupted;
+  }
+  if (auto* failure = std::get_if<CollectionFailure>(&outcome)) {
+    if (!failure->details.empty()) std::fputs(failure->details.c_str(), stderr);
+    return UserError(failure->message, failure->exit_code);
+  }
+  const Collection& collection = std::get<Collection>(outcome);
+
+  ReporterList reporters;
+  auto terminal_owner = std::make_unique<TerminalReporter>(stdout, DetectTerminalStyle(stdout, collection.settings.color));
+  TerminalReporter& terminal = *terminal_owner;
+  reporters.Add(std::move(terminal_owner));
+  if (!collection.settings.junitxml_path.empty()) {
+    reporters.Add(std::make_unique<JunitReporter>(collection.settings.junitxml_path));
+  }
+  if (!options.json_report.empty()) reporters.Add(std::make_unique<JsonReporter>(options.json_report));
+
+  const int workers = static_cast<int>(std::min<std::size_t>(*requested_workers, collection.items.size()));
+  RunContext context{&collection, command_line, workers, std::string(scheduler::DistModeName(*mode)), started};
+
+  // Runs that end at collection still write their reports (CI reads the JUnit file of a broken run too).
+  auto finish_early = [&](int exit_code) {
+    RunResult result;
+    result.exit_code = exit_code;
+    result.seconds = SecondsSince(started);
+    for (const auto& item : collection.items) {
+      (void)item;
+      TestRecord record;
+      record.reason = "collection failed";
+      result.records.push_back(record);
+    }
+    // Terminal output was already printed; only file reporters need RunFinished.
+    ReporterList files;
+    if (!collection.settings.junitxml_path.empty()) files.Add(std::make_unique<JunitReporter>(collection.settings.junitxml_path));
+    if (!options.json_report.empty()) files.Add(std::make_unique<JsonReporter>(options.json_report));
+    files.RunFinished(context, result);
+    return exit_code;
+  };
+  if (!collection.errors.empty()) {
+    terminal.CollectionFailed(collection, SecondsSince(started));
+    return finish_early(kExitInterrupted);
+  }
+  if (collection.settings.collect_only) {
+    terminal.CollectOnly(collection, SecondsSince(started));
+    return collection.items.empty() ? kExitNoTestsCollected : kExitOk;
+  }
+  if (collection.items.empty()) {
+    terminal.NothingToRun(collection, SecondsSince(started));
+    return finish_early(kExitNoTestsCollected);
+  }
+
+  const std::string address = "unix:" + directory->File("engine.sock");
+  RunPlan plan{*python,
+               options.pytest_args,
+               workers,
+               address,
+               directory->path(),
+               RandomHex(16),
+               RandomHex(16),
+               kRestartsPerWorker * workers};
+  RunLoop run(io, reaper, std::move(plan), collection, scheduler::MakeUnits(collection.items, *mode), reporters,
+              context);
+  WorkerService service(io, run);
+  std::unique_ptr<grpc::Server> server = StartServer(address, service);
+  if (!server) return UserError("cannot listen on " + address, kExitInternalError);
+
+  reporters.RunStarted(context);
+  loop = &run;
+  run.Start();
+  if (interrupted) run.Interrupt(SIGINT);
+  io.run();
+  loop = nullptr;
+  RunResult result = run.TakeResult();
+  result.seconds = SecondsSince(started);
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  reporters.RunFinished(context, result);
+  return result.exit_code;
+}
+
+}  // namespace jackd

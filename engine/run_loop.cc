@@ -1,0 +1,439 @@
+#include "engine/run_loop.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/exit_code.h"
+#include "engine/proto_convert.h"
+#include "engine/python_interpreter.h"
+#include "engine/status_slot.h"
+#include "engine/version.h"
+
+namespace jackd {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A worker collects the whole suite before it says ready; give it a generous multiple of what the
+// engine's own collection took, plus a floor for slow machines.
+std::chrono::milliseconds ConnectDeadline(double collection_seconds) {
+  return std::chrono::milliseconds(static_cast<long>((120.0 + 5.0 * collection_seconds) * 1000));
+}
+
+// After a worker's process exits, its stream closes within milliseconds; after its stream closes, the
+// process exits as soon as pytest's session finishes. Past these bounds we stop waiting.
+constexpr auto kExitGrace = 5s;
+constexpr auto kSessionFinishGrace = 30s;
+
+// How much of a dead worker's stderr to show: enough for faulthandler's tracebacks of a few threads.
+constexpr std::size_t kStderrTailBytes = 8192;
+
+}  // namespace
+
+RunLoop::RunLoop(asio::io_context& io, ChildReaper& reaper, RunPlan plan, const Collection& collection,
+                 std::vector<scheduler::Unit> units, Reporter& reporter, const RunContext& context)
+    : io_(io),
+      reaper_(reaper),
+      plan_(std::move(plan)),
+      collection_(collection),
+      reporter_(reporter),
+      context_(context),
+      scheduler_(std::move(units)),
+      holder_(collection.items.size()),
+      records_(collection.items.size()) {}
+
+RunLoop::~RunLoop() { KillAll(); }
+
+void RunLoop::Start() {
+  worker_env_ = {
+      "JACKD_ADDRESS=" + plan_.address,
+      "JACKD_TOKEN=" + plan_.token,
+      "PYTEST_XDIST_WORKER_COUNT=" + std::to_string(plan_.workers),
+      "PYTEST_XDIST_TESTRUNUID=" + plan_.run_uid,
+  };
+  for (int i = 0; i < plan_.workers; ++i) SpawnWorker(static_cast<scheduler::WorkerId>(i));
+}
+
+void RunLoop::SpawnWorker(scheduler::WorkerId slot) {
+  Worker& worker = workers_[slot];
+  worker = Worker{};
+  worker.slot = slot;
+  worker.id = "gw" + std::to_string(slot);
+  worker.stderr_path = absl::StrCat(plan_.run_directory, "/", worker.id, ".stderr");
+  worker.status_path = absl::StrCat(plan_.run_directory, "/", worker.id, ".status");
+  CreateStatusSlot(worker.status_path);
+
+  std::vector<std::string> overrides = worker_env_;
+  overrides.push_back("JACKD_WORKER_ID=" + worker.id);
+  overrides.push_back("PYTEST_XDIST_WORKER=" + worker.id);
+  overrides.push_back("JACKD_STATUS_FILE=" + worker.status_path);
+  SpawnRequest request{ShimCommand(plan_.python, "worker", plan_.pytest_args), EnvironmentWith(overrides),
+                       absl::StrCat(plan_.run_directory, "/", worker.id, ".stdout"), worker.stderr_path};
+  worker.pid = Spawn(request);
+  if (worker.pid < 0) {
+    worker.exited = worker.retired = true;
+    Fatal(absl::StrCat("cannot start worker ", worker.id, ": ", std::strerror(errno)));
+    return;
+  }
+  spdlog::debug("spawned {} as pid {}", worker.id, worker.pid);
+  reaper_.Watch(worker.pid, [this, slot, pid = worker.pid](ExitStatus status) { OnExited(slot, pid, status); });
+  worker.timer = std::make_unique<asio::steady_timer>(io_, ConnectDeadline(collection_.seconds));
+  worker.timer->async_wait([this, slot, pid = worker.pid](const std::error_code& error) {
+    auto it = workers_.find(slot);
+    if (error || it == workers_.end() || it->second.pid != pid || it->second.ready || it->second.exited) return;
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(ConnectDeadline(collection_.seconds)).count();
+    Fatal(absl::StrCat("worker ", it->second.id, " did not connect within ", seconds,
+                       "s (its collection may hang; run the same pytest command alone to see)"));
+  });
+}
+
+RunLoop::Worker* RunLoop::FindByLink(const std::shared_ptr<WorkerLink>& link) {
+  for (auto& [slot, worker] : workers_) {
+    if (worker.link == link) return &worker;
+  }
+  return nullptr;
+}
+
+void RunLoop::MessageReceived(const std::shared_ptr<WorkerLink>& link, pb::WorkerMessage message) {
+  switch (message.kind_case()) {
+    case pb::WorkerMessage::kReady:
+      OnReady(link, message.ready());
+      return;
+    case pb::WorkerMessage::kFailed:
+      OnWorkerFailed(link, message.failed());
+      return;
+    case pb::WorkerMessage::kResults:
+      if (Worker* worker = FindByLink(link)) {
+        OnResults(*worker, message.results());
+        return;
+      }
+      break;
+    case pb::WorkerMessage::KIND_NOT_SET:
+      break;
+  }
+  spdlog::warn("rejected a stream that did not introduce itself as a worker of this run");
+  link->Close(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "not a worker of this run"));
+}
+
+void RunLoop::OnReady(const std::shared_ptr<WorkerLink>& link, const pb::WorkerReady& ready) {
+  Worker* worker = nullptr;
+  for (auto& [slot, candidate] : workers_) {
+    if (candidate.id == ready.worker_id() && !candidate.link && !candidate.exited) worker = &candidate;
+  }
+  if (ready.token() != plan_.token || worker == nullptr || static_cast<pid_t>(ready.pid()) != worker->pid) {
+    spdlog::warn("rejected stream claiming to be worker '{}' (pid {}): unknown worker or wrong token",
+                 ready.worker_id(), ready.pid());
+    link->Close(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "not a worker of this run"));
+    return;
+  }
+  worker->link = link;
+  if (ready.protocol_version() != kProtocolVersion) {
+    Fatal(absl::StrCat("worker ", worker->id, " runs jackd-shim ", ready.shim_version(), " (protocol ",
+                       ready.protocol_version(), ") but this engine speaks protocol ", kProtocolVersion,
+                       " (install the jackd-shim that came with jackd ", kVersion, ")"));
+    return;
+  }
+  if (ready.digest() != collection_.digest) {
+    Fatal(absl::StrCat("worker ", worker->id, " collected a different set of tests (", ready.collected(),
+                       " tests, the engine collected ", collection_.items.size(),
+                       "); does collection depend on the environment or on randomness?"));
+    return;
+  }
+  worker->ready = true;
+  if (worker->timer) worker->timer->cancel();
+  spdlog::debug("{} ready", worker->id);
+  scheduler_.AddWorker(worker->slot);
+  if (stop_ != StopKind::kNone) {
+    worker->link->Send(StopMessage());
+    return;
+  }
+  Dispatch(*worker);
+}
+
+void RunLoop::OnWorkerFailed(const std::shared_ptr<WorkerLink>& link, const pb::WorkerFailed& failed) {
+  for (auto& [slot, worker] : workers_) {
+    if (worker.id == failed.worker_id() && failed.token() == plan_.token && !worker.link) {
+      worker.link = link;
+      Fatal(absl::StrCat("worker ", worker.id, " could not start: ", failed.message()));
+      return;
+    }
+  }
+  link->Close(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "not a worker of this run"));
+}
+
+void RunLoop::OnResults(Worker& worker, const pb::TestResults& results) {
+  spdlog::trace("{} -> {} results, {} queued", worker.id, results.results_size(), results.queued());
+  for (const pb::TestResult& result : results.results()) {
+    const TestIndex index = result.index();
+    if (index >= holder_.size() || holder_[index] != worker.slot) {
+      spdlog::warn("{} reported test #{} which it was not running; ignored", worker.id, index);
+      continue;
+    }
+    std::optional<TestRecord> record = FromProto(result, worker.id);
+    if (!record) {
+      record = TestRecord{};
+      record->outcome = Outcome::kError;
+      record->worker = worker.id;
+      record->reason = "the worker reported an outcome jackd does not know";
+    }
+    scheduler_.TestFinished(worker.slot, index);
+    Record(index, std::move(*record));
+  }
+  Dispatch(worker);
+}
+
+void RunLoop::Record(TestIndex index, TestRecord record) {
+  if (records_[index]) {
+    spdlog::error("test {} got a second outcome; kept the first", collection_.items[index].node_id);
+    return;
+  }
+  holder_[index].reset();
+  if (scheduler::IsFailure(record.outcome) && record.outcome != Outcome::kNotRun) ++failures_;
+  records_[index] = std::move(record);
+  ++recorded_;
+  reporter_.TestFinished(context_, index, *records_[index]);
+  const std::uint32_t maxfail = collection_.settings.maxfail;
+  if (maxfail > 0 && failures_ >= maxfail && stop_ == StopKind::kNone) {
+    Stop(StopKind::kMaxfail, absl::StrCat("stopping after ", failures_, " failure", failures_ == 1 ? "" : "s"));
+  }
+}
+
+void RunLoop::MarkNotRun(const std::vector<TestIndex>& tests, const std::string& reason) {
+  for (TestIndex index : tests) {
+    TestRecord record;
+    record.outcome = Outcome::kNotRun;
+    record.reason = reason;
+    Record(index, std::move(record));
+  }
+}
+
+void RunLoop::Dispatch(Worker& worker) {
+  if (!worker.ready || worker.finish_sent || worker.retired || stop_ != StopKind::kNone) return;
+  scheduler::Batch batch = scheduler_.NextBatch(worker.slot);
+  if (!batch.tests.empty()) {
+    for (TestIndex index : batch.tests) holder_[index] = worker.slot;
+    spdlog::trace("{} <- {} tests (report at {})", worker.id, batch.tests.size(), batch.report_at);
+    worker.link->Send(RunBatchMessage(batch, collection_.items));
+    return;
+  }
+  if (scheduler_.QueueEmpty()) {
+    worker.finish_sent = true;
+    spdlog::trace("{} <- finish", worker.id);
+    worker.link->Send(FinishMessage());
+  }
+}
+
+void RunLoop::DispatchAll() {
+  for (auto& [slot, worker] : workers_) Dispatch(worker);
+}
+
+void RunLoop::StreamClosed(const std::shared_ptr<WorkerLink>& link) {
+  Worker* worker = FindByLink(link);
+  if (worker == nullptr || worker->stream_closed) return;
+  worker->stream_closed = true;
+  if (worker->exited) {
+    Retire(*worker);
+    return;
+  }
+  // The worker closed its side; it exits once pytest's session finishes. Bound the wait.
+  worker->timer = std::make_unique<asio::steady_timer>(io_, kSessionFinishGrace);
+  worker->timer->async_wait([this, slot = worker->slot, pid = worker->pid](const std::error_code& error) {
+    auto it = workers_.find(slot);
+    if (error || it == workers_.end() || it->second.pid != pid || it->second.exited) return;
+    spdlog::warn("{} did not exit {}s after closing its stream; killing it", it->second.id,
+                 std::chrono::duration_cast<std::chrono::seconds>(kSessionFinishGrace).count());
+    it->second.killed_by_us = true;
+    SignalGroup(pid, SIGKILL);
+  });
+}
+
+void RunLoop::OnExited(scheduler::WorkerId slot, pid_t pid, ExitStatus status) {
+  auto it = workers_.find(slot);
+  if (it == workers_.end() || it->second.pid != pid) return;
+  Worker& worker = it->second;
+  worker.exited = true;
+  worker.exit_status = status;
+  spdlog::debug("{} (pid {}) exited: {}", worker.id, worker.pid, status.Describe());
+  // Whatever the test left behind in the worker's process group goes with it.
+  SignalGroup(worker.pid, SIGKILL);
+  if (!worker.link || worker.stream_closed) {
+    Retire(worker);
+    return;
+  }
+  // Results the worker flushed just before dying may still be in flight on the stream: wait for it to
+  // close so they are counted, not blamed on a crash.
+  worker.timer = std::make_unique<asio::steady_timer>(io_, kExitGrace);
+  worker.timer->async_wait([this, slot, pid = worker.pid](const std::error_code& error) {
+    auto it = workers_.find(slot);
+    if (error || it == workers_.end() || it->second.pid != pid || it->second.retired) return;
+    Retire(it->second);
+  });
+}
+
+void RunLoop::Retire(Worker& worker) {
+  if (worker.retired) return;
+  worker.retired = true;
+  if (worker.timer) worker.timer->cancel();
+  if (worker.link) worker.link->Close();
+  std::vector<TestIndex> unfinished = scheduler_.WorkerLost(worker.slot);
+  const bool clean = worker.finish_sent && unfinished.empty();
+  if (!clean && stop_ == StopKind::kNone) {
+    const std::string how = worker.exit_status.Describe();
+    if (!worker.ready) {
+      Fatal(absl::StrCat("worker ", worker.id, " exited with ", how, " before it was ready", StderrTail(worker)));
+    } else {
+      std::optional<RunningTest> running = ReadStatusSlot(worker.status_path);
+      auto crashed = unfinished.end();
+      if (running) crashed = std::find(unfinished.begin(), unfinished.end(), running->index);
+      std::string blamed = "between tests";
+      if (crashed != unfinished.end()) {
+        const TestIndex index = *crashed;
+        blamed = "running " + collection_.items[index].node_id;
+        unfinished.erase(crashed);
+        TestRecord record;
+        record.outcome = Outcome::kCrashed;
+        record.worker = worker.id;
+        record.reason = absl::StrCat("worker ", worker.id, " crashed while running this test (", how, ")");
+        record.reports.push_back(PhaseReport{Phase::kCall, record.reason + StderrTail(worker), record.reason, {}});
+        Record(index, std::move(record));
+      }
+      notes_.push_back(absl::StrCat("worker ", worker.id, " crashed (", how, ") ", blamed));
+      for (TestIndex index : unfinished) holder_[index].reset();
+      scheduler_.Requeue(std::move(unfinished));
+      unfinished.clear();
+      if (stop_ == StopKind::kNone && !scheduler_.QueueEmpty()) {
+        if (restarts_ < plan_.max_worker_restarts) {
+          ++restarts_;
+          notes_.back() += "; replaced";
+          SpawnWorker(worker.slot);  // invalidates `worker`
+          MaybeEnd();
+          return;
+        }
+        Stop(StopKind::kExhausted, absl::StrCat("the worker restart budget (", plan_.max_worker_restarts,
+                                            ", --max-worker-restart) is spent"));
+      }
+    }
+  } else if (!clean) {
+    for (TestIndex index : unfinished) holder_[index].reset();
+  }
+  // Stopped runs (or a worker that vanished after its budget ran out) leave these unrun.
+  if (!unfinished.empty()) {
+    MarkNotRun(unfinished, stop_reason_.empty() ? "its worker stopped" : stop_reason_);
+  }
+  if (clean && !worker.exit_status.Success() && worker.exit_status.exit_code != 1 && !worker.killed_by_us) {
+    notes_.push_back(absl::StrCat("worker ", worker.id, " exited with ", worker.exit_status.Describe(),
+                                  " after its last test", StderrTail(worker)));
+  }
+  MaybeEnd();
+}
+
+void RunLoop::Stop(StopKind kind, const std::string& reason) {
+  if (stop_ != StopKind::kNone && kind <= stop_) return;
+  const bool first = stop_ == StopKind::kNone;
+  stop_ = kind;
+  if (first || kind == StopKind::kFatal) stop_reason_ = reason;
+  MarkNotRun(scheduler_.Cancel(), reason);
+  for (auto& [slot, worker] : workers_) {
+    if (worker.retired) continue;
+    if (worker.ready && worker.link && kind != StopKind::kFatal) {
+      worker.link->Send(StopMessage());
+    } else if (!worker.exited) {
+      // Not connected yet (or the run cannot go on): nothing to wait for.
+      worker.killed_by_us = true;
+      SignalGroup(worker.pid, SIGKILL);
+    }
+  }
+  MaybeEnd();
+}
+
+void RunLoop::Fatal(const std::string& message) {
+  notes_.push_back(message);
+  Stop(StopKind::kFatal, message);
+}
+
+void RunLoop::Interrupt(int signal) {
+  ++interrupts_;
+  if (interrupts_ == 1) {
+    Stop(StopKind::kInterrupt, absl::StrCat("Interrupted: ", signal == SIGTERM ? "SIGTERM" : "KeyboardInterrupt"));
+    return;
+  }
+  // Second interrupt: do not wait for running tests.
+  KillAll();
+}
+
+void RunLoop::KillAll() {
+  for (auto& [slot, worker] : workers_) {
+    if (!worker.exited && worker.pid > 0) {
+      worker.killed_by_us = true;
+      SignalGroup(worker.pid, SIGKILL);
+    }
+  }
+}
+
+void RunLoop::MaybeEnd() {
+  if (ended_) return;
+  for (auto& [slot, worker] : workers_) {
+    if (!worker.retired) return;
+  }
+  // Every worker is gone. Tests still without an outcome were never started.
+  std::vector<TestIndex> missing;
+  for (TestIndex i = 0; i < records_.size(); ++i) {
+    if (!records_[i]) missing.push_back(i);
+  }
+  if (!missing.empty()) {
+    if (stop_ == StopKind::kNone) {
+      spdlog::error("{} tests had no outcome when the last worker exited", missing.size());
+      notes_.push_back(absl::StrCat(missing.size(), " tests were never run: every worker exited"));
+    }
+    MarkNotRun(missing, stop_reason_.empty() ? "no worker was left to run it" : stop_reason_);
+  }
+  ended_ = true;
+  io_.stop();
+}
+
+std::string RunLoop::StderrTail(const Worker& worker) const {
+  std::ifstream in(worker.stderr_path, std::ios::binary | std::ios::ate);
+  if (!in) return "";
+  const std::streamoff size = in.tellg();
+  const std::streamoff start = std::max<std::streamoff>(0, size - static_cast<std::streamoff>(kStderrTailBytes));
+  in.seekg(start);
+  std::string tail(static_cast<std::size_t>(size - start), '\0');
+  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
+  if (tail.empty()) return "";
+  if (start > 0) {
+    auto newline = tail.find('\n');
+    if (newline != std::string::npos) tail = tail.substr(newline + 1);
+  }
+  return absl::StrCat("\n--- last lines of ", worker.id, "'s stderr ---\n", tail);
+}
+
+RunResult RunLoop::TakeResult() {
+  RunResult result;
+  result.records.reserve(records_.size());
+  bool failed = false;
+  for (auto& record : records_) {
+    // MaybeEnd guarantees an outcome for every test; an empty slot here is an engine bug.
+    if (!record) {
+      std::fprintf(stderr, "jackd: internal error: a test has no outcome\n");
+      std::abort();
+    }
+    failed = failed || scheduler::IsFailure(record->outcome);
+    result.records.push_back(std::move(*record));
+  }
+  result.stop_reason = stop_reason_;
+  result.notes = notes_;
+  switch (stop_) {
+    case StopKind::kFatal: result.exit_code = kExitInternalError; break;
+    case StopKind::kInterrupt: result.exit_code = kExitInterrupted; break;
+    default: result.exit_code = failed ? kExitTestsFailed : kExitOk;
+  }
+  return result;
+}
+
+}  // namespace jackd

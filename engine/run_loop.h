@@ -1,0 +1,114 @@
+// The run loop owns one run's state: the scheduler, the worker table and every test's outcome. It lives
+// on one io_context thread; gRPC reactors, the child reaper, timers and signal handlers reach it only
+// through events posted there, so nothing here is locked.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/process.h"
+#include "engine/reporter.h"
+#include "engine/run_model.h"
+#include "engine/worker_service.h"
+#include "scheduler/scheduler.h"
+
+namespace jackd {
+
+struct RunPlan {
+  std::string python;
+  std::vector<std::string> pytest_args;
+  int workers = 1;
+  std::string address;  // gRPC target the workers connect to
+  std::string run_directory;
+  std::string token;
+  std::string run_uid;
+  // Replacement workers started after crashes, in total; past it, unrun tests end as not run.
+  int max_worker_restarts = 4;
+};
+
+class RunLoop final : public WorkerEvents {
+ public:
+  RunLoop(asio::io_context& io, ChildReaper& reaper, RunPlan plan, const Collection& collection,
+          std::vector<scheduler::Unit> units, Reporter& reporter, const RunContext& context);
+  ~RunLoop() override;
+
+  // Spawns the workers. The run ends (io.stop()) once every test has an outcome and every worker exited.
+  void Start();
+
+  // SIGINT/SIGTERM: the first stops dispatch and lets running tests finish; the second kills workers.
+  void Interrupt(int signal);
+
+  // Valid after the io_context stopped.
+  RunResult TakeResult();
+
+  void MessageReceived(const std::shared_ptr<WorkerLink>& link, pb::WorkerMessage message) override;
+  void StreamClosed(const std::shared_ptr<WorkerLink>& link) override;
+
+ private:
+  struct Worker {
+    std::string id;  // "gw0"; a replacement keeps the id of the worker it replaces
+    scheduler::WorkerId slot = 0;
+    pid_t pid = -1;
+    std::shared_ptr<WorkerLink> link;
+    bool ready = false;
+    bool finish_sent = false;
+    bool stream_closed = false;
+    bool exited = false;
+    bool retired = false;
+    bool killed_by_us = false;
+    ExitStatus exit_status;
+    std::string stderr_path;
+    std::string status_path;
+    std::unique_ptr<asio::steady_timer> timer;  // connect deadline, then exit/close grace
+  };
+
+  // Why dispatch stopped, by severity: a later, more severe reason overrides an earlier one. Only kFatal
+  // kills running workers; the others let running tests finish.
+  enum class StopKind { kNone, kMaxfail, kExhausted, kInterrupt, kFatal };
+
+  void SpawnWorker(scheduler::WorkerId slot);
+  Worker* FindByLink(const std::shared_ptr<WorkerLink>& link);
+  void OnReady(const std::shared_ptr<WorkerLink>& link, const pb::WorkerReady& ready);
+  void OnWorkerFailed(const std::shared_ptr<WorkerLink>& link, const pb::WorkerFailed& failed);
+  void OnResults(Worker& worker, const pb::TestResults& results);
+  void OnExited(scheduler::WorkerId slot, pid_t pid, ExitStatus status);
+  void Dispatch(Worker& worker);
+  void DispatchAll();
+  // Both the process and its stream are gone: settle its unfinished tests, maybe replace it.
+  void Retire(Worker& worker);
+  void Record(TestIndex index, TestRecord record);
+  void MarkNotRun(const std::vector<TestIndex>& tests, const std::string& reason);
+  void Stop(StopKind kind, const std::string& reason);
+  void Fatal(const std::string& message);
+  void KillAll();
+  void MaybeEnd();
+  std::string StderrTail(const Worker& worker) const;
+
+  asio::io_context& io_;
+  ChildReaper& reaper_;
+  RunPlan plan_;
+  const Collection& collection_;
+  Reporter& reporter_;
+  const RunContext& context_;
+  scheduler::Scheduler scheduler_;
+  std::map<scheduler::WorkerId, Worker> workers_;
+  // Which worker holds each in-flight test; guards against results a worker had no business sending.
+  std::vector<std::optional<scheduler::WorkerId>> holder_;
+  std::vector<std::optional<TestRecord>> records_;
+  std::size_t recorded_ = 0;
+  std::uint32_t failures_ = 0;
+  int restarts_ = 0;
+  int interrupts_ = 0;
+  StopKind stop_ = StopKind::kNone;
+  std::string stop_reason_;
+  std::vector<std::string> notes_;
+  std::vector<std::string> worker_env_;
+  bool ended_ = false;
+};
+
+}  // namespace jackd

@@ -1,0 +1,110 @@
+// The engine's plain data about a run: what was collected, how pytest is configured, and what happened
+// to each test. Reporters read only these types (never protobuf).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "scheduler/outcome.h"
+#include "scheduler/test_item.h"
+
+namespace jackd {
+
+using scheduler::Outcome;
+using scheduler::TestIndex;
+
+// pytest's own view of its options, read by the shim from pytest's parsed config.
+struct PytestSettings {
+  int verbosity = 0;
+  std::uint32_t maxfail = 0;
+  std::string tb_style = "auto";
+  std::string report_chars = "fE";
+  int durations = -1;
+  double durations_min = 0.005;
+  std::string junitxml_path;
+  std::string junit_suite_name = "pytest";
+  std::string color = "auto";
+  std::string rootdir;
+  std::string configfile;
+  std::vector<std::string> plugins;
+  std::string pytest_version;
+  std::string python_version;
+  std::string platform;
+  std::string pluggy_version;
+  bool capture_disabled = false;
+  bool collect_only = false;
+};
+
+struct CollectError {
+  std::string node_id;
+  std::string longrepr;
+  std::string summary;
+};
+
+struct CollectSkip {
+  std::string node_id;
+  std::string reason;
+  std::string location;
+};
+
+struct Collection {
+  scheduler::Inventory items;
+  std::vector<CollectError> errors;
+  std::vector<CollectSkip> skips;
+  std::uint32_t deselected = 0;
+  PytestSettings settings;
+  std::string digest;
+  int pytest_exit = 0;
+  double seconds = 0;  // wall time of the collection process
+};
+
+enum class Phase { kSetup, kCall, kTeardown };
+
+struct PhaseReport {
+  Phase when = Phase::kCall;
+  std::string longrepr;
+  std::string summary;
+  std::vector<std::pair<std::string, std::string>> sections;  // title, content
+};
+
+// How one test ended. Exactly one per collected test by the time reporters see RunFinished.
+struct TestRecord {
+  Outcome outcome = Outcome::kNotRun;
+  std::string worker;  // "gw0"; empty when it never reached a worker
+  double setup_seconds = 0;
+  double call_seconds = 0;
+  double teardown_seconds = 0;
+  double started = 0;   // CLOCK_MONOTONIC seconds
+  double finished = 0;
+  std::vector<PhaseReport> reports;
+  std::string reason;         // skip/xfail reason, or why jackd decided the outcome (crash, not run)
+  std::string skip_location;  // "path:line"
+  std::string head_line;
+
+  double Duration() const { return setup_seconds + call_seconds + teardown_seconds; }
+};
+
+// Everything reporters may read while a run goes on.
+struct RunContext {
+  const Collection* collection = nullptr;
+  std::vector<std::string> command_line;
+  int workers = 0;
+  std::string dist;
+  std::chrono::steady_clock::time_point started;
+};
+
+struct RunResult {
+  std::vector<TestRecord> records;  // indexed by TestIndex
+  int exit_code = 0;
+  double seconds = 0;
+  // Why the run stopped early ("Interrupted: ...", "stopping after 1 failures"); empty if it did not.
+  std::string stop_reason;
+  // Run-level problems worth a line in the summary (a worker crashed, a worker could not start).
+  std::vector<std::string> notes;
+};
+
+}  // namespace jackd

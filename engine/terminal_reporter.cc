@@ -1,0 +1,452 @@
+#include "engine/terminal_reporter.h"
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "engine/version.h"
+
+namespace jackd {
+namespace {
+
+constexpr const char* kRed = "\x1b[31m";
+constexpr const char* kGreen = "\x1b[32m";
+constexpr const char* kYellow = "\x1b[33m";
+constexpr const char* kBoldRed = "\x1b[31;1m";
+constexpr const char* kBoldGreen = "\x1b[32;1m";
+constexpr const char* kBoldYellow = "\x1b[33;1m";
+constexpr const char* kBold = "\x1b[1m";
+
+// pytest's progress letters, plus jackd's own outcomes.
+char Letter(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kPassed: return '.';
+    case Outcome::kFailed: return 'F';
+    case Outcome::kError: return 'E';
+    case Outcome::kSkipped: return 's';
+    case Outcome::kXfailed: return 'x';
+    case Outcome::kXpassed: return 'X';
+    case Outcome::kCrashed: return 'C';
+    case Outcome::kTimeout: return 'T';
+    case Outcome::kNotRun: return 'n';
+  }
+  return '?';
+}
+
+const char* LetterColor(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kPassed: return kGreen;
+    case Outcome::kSkipped:
+    case Outcome::kXfailed:
+    case Outcome::kXpassed:
+    case Outcome::kNotRun: return kYellow;
+    default: return kRed;
+  }
+}
+
+// The word pytest prints in verbose lines and short summaries.
+std::string_view Word(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kPassed: return "PASSED";
+    case Outcome::kFailed: return "FAILED";
+    case Outcome::kError: return "ERROR";
+    case Outcome::kSkipped: return "SKIPPED";
+    case Outcome::kXfailed: return "XFAIL";
+    case Outcome::kXpassed: return "XPASS";
+    case Outcome::kCrashed: return "CRASHED";
+    case Outcome::kTimeout: return "TIMEOUT";
+    case Outcome::kNotRun: return "NOT RUN";
+  }
+  return "?";
+}
+
+std::string_view PhaseName(Phase phase) {
+  switch (phase) {
+    case Phase::kSetup: return "setup";
+    case Phase::kCall: return "call";
+    case Phase::kTeardown: return "teardown";
+  }
+  return "call";
+}
+
+std::string FormatSeconds(double seconds) {
+  std::string text = absl::StrFormat("%.2fs", seconds);
+  if (seconds >= 60) {
+    const long total = static_cast<long>(seconds);
+    absl::StrAppendFormat(&text, " (%d:%02d:%02d)", total / 3600, (total / 60) % 60, total % 60);
+  }
+  return text;
+}
+
+std::string FirstLine(std::string_view text) {
+  return std::string(text.substr(0, text.find('\n')));
+}
+
+}  // namespace
+
+TerminalStyle DetectTerminalStyle(std::FILE* out, const std::string& color_option) {
+  TerminalStyle style;
+  const int fd = fileno(out);
+  const bool tty = isatty(fd);
+  int width = 0;
+  if (const char* columns = std::getenv("COLUMNS"); columns && *columns) width = std::atoi(columns);
+  if (width <= 0 && tty) {
+    winsize size{};
+    if (ioctl(fd, TIOCGWINSZ, &size) == 0) width = size.ws_col;
+  }
+  style.width = width < 40 ? 80 : width;
+  const char* no_color = std::getenv("NO_COLOR");
+  if (color_option == "yes") {
+    style.color = true;
+  } else if (color_option == "no") {
+    style.color = false;
+  } else {
+    style.color = tty && !(no_color && *no_color);
+  }
+  const char* ci = std::getenv("CI");
+  const char* build_number = std::getenv("BUILD_NUMBER");
+  style.truncate_summary = !((ci && *ci) || (build_number && *build_number));
+  return style;
+}
+
+void TerminalReporter::Write(std::string_view text, const char* color) {
+  if (color && style_.color) {
+    std::fprintf(out_, "%s%.*s\x1b[0m", color, static_cast<int>(text.size()), text.data());
+  } else {
+    std::fwrite(text.data(), 1, text.size(), out_);
+  }
+}
+
+void TerminalReporter::Line(std::string_view text, const char* color) {
+  Write(text, color);
+  std::fputc('\n', out_);
+}
+
+// pytest's TerminalWriter.sep: the title centred in a line of `fill` characters.
+void TerminalReporter::Sep(char fill, std::string_view title, const char* color) {
+  std::string line;
+  if (title.empty()) {
+    line.assign(static_cast<std::size_t>(style_.width - 1), fill);
+  } else {
+    const int n = std::max((style_.width - static_cast<int>(title.size()) - 2) / 2, 1);
+    std::string side(static_cast<std::size_t>(n), fill);
+    line = absl::StrCat(side, " ", std::string(title), " ", side);
+    if (static_cast<int>(line.size()) + 1 <= style_.width) line.push_back(fill);
+  }
+  Line(line, color);
+}
+
+std::string TerminalReporter::CollectedLine(const Collection& collection) const {
+  const std::size_t selected = collection.items.size();
+  const std::size_t total = selected + collection.deselected;
+  std::string line = absl::StrCat("collected ", total, total == 1 ? " item" : " items");
+  if (!collection.errors.empty()) {
+    absl::StrAppend(&line, " / ", collection.errors.size(), collection.errors.size() == 1 ? " error" : " errors");
+  }
+  if (collection.deselected > 0) absl::StrAppend(&line, " / ", collection.deselected, " deselected");
+  if (!collection.skips.empty()) absl::StrAppend(&line, " / ", collection.skips.size(), " skipped");
+  if (collection.deselected > 0 || !collection.skips.empty()) absl::StrAppend(&line, " / ", selected, " selected");
+  return line;
+}
+
+void TerminalReporter::Header(const Collection& collection, const std::string& jackd_line) {
+  const PytestSettings& s = collection.settings;
+  verbosity_ = s.verbosity;
+  if (verbosity_ < 0) return;
+  Sep('=', "test session starts", kBold);
+  Line(absl::StrCat("platform ", s.platform, " -- Python ", s.python_version, ", pytest-", s.pytest_version,
+                    ", pluggy-", s.pluggy_version));
+  Line(absl::StrCat("rootdir: ", s.rootdir));
+  if (!s.configfile.empty()) Line(absl::StrCat("configfile: ", s.configfile));
+  if (!s.plugins.empty()) Line(absl::StrCat("plugins: ", absl::StrJoin(s.plugins, ", ")));
+  if (!jackd_line.empty()) Line(jackd_line);
+  Line(CollectedLine(collection), kBold);
+  std::fflush(out_);
+}
+
+void TerminalReporter::RunStarted(const RunContext& context) {
+  Header(*context.collection, absl::StrCat("jackd ", kVersion, ": ", context.workers,
+                                           context.workers == 1 ? " worker" : " workers", " [", context.dist, "]"));
+  if (verbosity_ >= 0) Line();
+}
+
+void TerminalReporter::TestFinished(const RunContext& context, TestIndex index, const TestRecord& record) {
+  ++finished_;
+  const std::size_t total = context.collection->items.size();
+  const int percent = static_cast<int>(finished_ * 100 / std::max<std::size_t>(total, 1));
+  if (verbosity_ > 0) {
+    Write(absl::StrFormat("[%s] [%3d%%] ", record.worker.empty() ? "--" : record.worker, percent));
+    Write(Word(record.outcome), LetterColor(record.outcome));
+    Line(absl::StrCat(" ", context.collection->items[index].node_id));
+    std::fflush(out_);
+    return;
+  }
+  if (record.outcome == Outcome::kNotRun) return;  // counted in the final line, not as progress
+  Write(std::string(1, Letter(record.outcome)), LetterColor(record.outcome));
+  ++column_;
+  // pytest ends each progress line with the percentage, right-aligned.
+  if (static_cast<int>(column_) >= style_.width - 8) {
+    Line(absl::StrFormat(" [%3d%%]", percent));
+    column_ = 0;
+  }
+  std::fflush(out_);
+}
+
+void TerminalReporter::FinishProgressLine(std::size_t total) {
+  if (verbosity_ > 0 || column_ == 0) return;
+  const int percent = static_cast<int>(finished_ * 100 / std::max<std::size_t>(total, 1));
+  Line(absl::StrFormat("%*s [%3d%%]", style_.width - 8 - static_cast<int>(column_), "", percent));
+  column_ = 0;
+}
+
+void TerminalReporter::ShortSummaryLine(std::string_view word, const std::string& node_id, const std::string& message,
+                                        const char* color) {
+  std::string line = absl::StrCat(" ", node_id);
+  if (!message.empty()) {
+    std::string text = " - " + FirstLine(message);
+    const int available = style_.width - static_cast<int>(word.size() + line.size());
+    if (style_.truncate_summary && verbosity_ < 2 && static_cast<int>(text.size()) > available) {
+      text = available > 6 ? text.substr(0, static_cast<std::size_t>(available - 3)) + "..." : "";
+    }
+    line += text;
+  }
+  Write(word, color);
+  Line(line);
+}
+
+void TerminalReporter::RunFinished(const RunContext& context, const RunResult& result) {
+  const Collection& collection = *context.collection;
+  const PytestSettings& settings = collection.settings;
+  const auto& items = collection.items;
+  FinishProgressLine(items.size());
+  const bool show_tracebacks = settings.tb_style != "no";
+
+  // ERRORS (setup and teardown failures), then FAILURES, as pytest orders them.
+  auto sections = [&](bool errors) {
+    bool first = true;
+    for (TestIndex i = 0; i < result.records.size(); ++i) {
+      const TestRecord& record = result.records[i];
+      for (const PhaseReport& report : record.reports) {
+        const bool is_error = report.when != Phase::kCall;
+        const bool failed = record.outcome == Outcome::kFailed || record.outcome == Outcome::kError ||
+                            record.outcome == Outcome::kCrashed || record.outcome == Outcome::kTimeout;
+        if (!failed || is_error != errors) continue;
+        if (first) {
+          Sep('=', errors ? "ERRORS" : "FAILURES");
+          first = false;
+        }
+        const std::string head = record.head_line.empty() ? items[i].node_id : record.head_line;
+        if (settings.tb_style != "line") {
+          const std::string title =
+              errors ? absl::StrCat("ERROR at ", std::string(PhaseName(report.when)), " of ", head)
+                     : (record.outcome == Outcome::kFailed ? head : absl::StrCat(head, " [", std::string(Word(record.outcome)), "]"));
+          Sep('_', title, errors || record.outcome != Outcome::kFailed ? kBoldRed : kBoldRed);
+        }
+        Line(report.longrepr);
+        for (const auto& [title, content] : report.sections) {
+          Sep('-', title);
+          Write(content);
+          if (!content.empty() && content.back() != '\n') Line();
+        }
+      }
+    }
+  };
+  if (show_tracebacks) {
+    sections(true);
+    sections(false);
+  }
+
+  if (settings.durations >= 0) {
+    struct Row {
+      double seconds;
+      Phase when;
+      TestIndex index;
+    };
+    std::vector<Row> rows;
+    for (TestIndex i = 0; i < result.records.size(); ++i) {
+      const TestRecord& r = result.records[i];
+      if (r.worker.empty()) continue;
+      rows.push_back({r.setup_seconds, Phase::kSetup, i});
+      rows.push_back({r.call_seconds, Phase::kCall, i});
+      rows.push_back({r.teardown_seconds, Phase::kTeardown, i});
+    }
+    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.seconds > b.seconds; });
+    if (settings.durations > 0 && rows.size() > static_cast<std::size_t>(settings.durations)) {
+      rows.resize(static_cast<std::size_t>(settings.durations));
+    }
+    Sep('=', settings.durations > 0 ? absl::StrCat("slowest ", settings.durations, " durations") : "slowest durations");
+    std::size_t hidden = 0;
+    for (const Row& row : rows) {
+      if (verbosity_ < 2 && row.seconds < settings.durations_min) {
+        ++hidden;
+        continue;
+      }
+      Line(absl::StrFormat("%.2fs %-8s %s", row.seconds, PhaseName(row.when), items[row.index].node_id));
+    }
+    if (hidden > 0) {
+      Line(absl::StrFormat("\n(%d durations < %gs hidden.  Use -vv to show these durations.)", hidden,
+                           settings.durations_min));
+    }
+  }
+
+  // Short test summary, in the order of pytest's -r characters.
+  std::vector<std::string> summary;
+  bool summary_started = false;
+  auto start_summary = [&] {
+    if (!summary_started) Sep('=', "short test summary info", kBold);
+    summary_started = true;
+  };
+  for (char c : settings.report_chars) {
+    for (TestIndex i = 0; i < result.records.size(); ++i) {
+      const TestRecord& r = result.records[i];
+      const std::string& id = items[i].node_id;
+      auto message = [&]() -> std::string {
+        for (const PhaseReport& p : r.reports) {
+          if (!p.summary.empty()) return p.summary;
+        }
+        return r.reason;
+      };
+      if (c == 'f' && (r.outcome == Outcome::kFailed || r.outcome == Outcome::kCrashed || r.outcome == Outcome::kTimeout)) {
+        start_summary();
+        ShortSummaryLine(Word(r.outcome), id, message(), kRed);
+      } else if (c == 'E' && r.outcome == Outcome::kError) {
+        start_summary();
+        ShortSummaryLine("ERROR", id, message(), kRed);
+      } else if (c == 'x' && r.outcome == Outcome::kXfailed) {
+        start_summary();
+        ShortSummaryLine("XFAIL", id, r.reason, kYellow);
+      } else if (c == 'X' && r.outcome == Outcome::kXpassed) {
+        start_summary();
+        ShortSummaryLine("XPASS", id, r.reason, kYellow);
+      } else if ((c == 'p' || c == 'P') && r.outcome == Outcome::kPassed) {
+        start_summary();
+        ShortSummaryLine("PASSED", id, "", kGreen);
+      }
+    }
+    if (c == 'E') {
+      for (const CollectError& e : collection.errors) {
+        start_summary();
+        ShortSummaryLine("ERROR", e.node_id, e.summary, kRed);
+      }
+    }
+    if (c == 's') {
+      // pytest folds skips with the same location and reason into one line.
+      std::vector<std::pair<std::string, std::string>> order;
+      std::map<std::pair<std::string, std::string>, int> folded;
+      auto add = [&](const std::string& location, const std::string& reason) {
+        auto key = std::make_pair(location, reason);
+        if (folded[key]++ == 0) order.push_back(key);
+      };
+      for (const CollectSkip& s : collection.skips) add(s.location, s.reason);
+      for (const TestRecord& r : result.records) {
+        if (r.outcome == Outcome::kSkipped) add(r.skip_location, r.reason);
+      }
+      for (const auto& key : order) {
+        start_summary();
+        Write("SKIPPED", kYellow);
+        Line(absl::StrCat(" [", folded[key], "] ", key.first, ": ", key.second));
+      }
+    }
+  }
+
+  for (const std::string& note : result.notes) Line(absl::StrCat("jackd: ", note), kYellow);
+  if (!result.stop_reason.empty()) Sep('!', result.stop_reason, kRed);
+
+  std::map<std::string, std::size_t, std::less<>> counts;
+  for (const TestRecord& r : result.records) ++counts[std::string(scheduler::OutcomeName(r.outcome))];
+  counts["skipped"] += collection.skips.size();
+  counts["deselected"] += collection.deselected;
+  FinalLine(std::move(counts), result.seconds, verbosity_ >= 0);
+  std::fflush(out_);
+}
+
+void TerminalReporter::FinalLine(std::map<std::string, std::size_t, std::less<>> counts, double seconds,
+                                 bool with_separators) {
+  // pytest's order, then jackd's own outcomes.
+  static constexpr std::pair<std::string_view, std::string_view> kOrder[] = {
+      {"failed", "failed"},   {"passed", "passed"},   {"skipped", "skipped"}, {"deselected", "deselected"},
+      {"xfailed", "xfailed"}, {"xpassed", "xpassed"}, {"error", "error"},     {"crashed", "crashed"},
+      {"timeout", "timeout"}, {"not_run", "not run"},
+  };
+  std::vector<std::string> parts;
+  for (const auto& [key, label] : kOrder) {
+    auto it = counts.find(key);
+    if (it == counts.end() || it->second == 0) continue;
+    std::string text = absl::StrCat(it->second, " ", std::string(label));
+    if (key == "error" && it->second != 1) text += "s";
+    parts.push_back(std::move(text));
+  }
+  auto count = [&](std::string_view key) {
+    auto it = counts.find(key);
+    return it == counts.end() ? 0 : it->second;
+  };
+  const char* color = kBoldGreen;
+  if (count("failed") || count("error") || count("crashed") || count("timeout") || count("not_run")) {
+    color = kBoldRed;
+  } else if (count("xpassed") || !count("passed")) {
+    color = kBoldYellow;
+  }
+  std::string text = parts.empty() ? "no tests ran" : absl::StrJoin(parts, ", ");
+  absl::StrAppend(&text, " in ", FormatSeconds(seconds));
+  if (with_separators) {
+    Sep('=', text, color);
+  } else {
+    Line(text, color);
+  }
+}
+
+void TerminalReporter::CollectionFailed(const Collection& collection, double seconds) {
+  Header(collection, "");
+  if (verbosity_ >= 0) Line();
+  if (collection.settings.tb_style != "no") {
+    Sep('=', "ERRORS");
+    for (const CollectError& error : collection.errors) {
+      Sep('_', absl::StrCat("ERROR collecting ", error.node_id), kBoldRed);
+      Line(error.longrepr);
+    }
+  }
+  Sep('=', "short test summary info", kBold);
+  for (const CollectError& error : collection.errors) ShortSummaryLine("ERROR", error.node_id, error.summary, kRed);
+  const std::size_t n = collection.errors.size();
+  Sep('!', absl::StrCat("Interrupted: ", n, n == 1 ? " error" : " errors", " during collection"), kRed);
+  std::map<std::string, std::size_t, std::less<>> counts{{"error", n}};
+  counts["skipped"] = collection.skips.size();
+  counts["deselected"] = collection.deselected;
+  FinalLine(std::move(counts), seconds, verbosity_ >= 0);
+  std::fflush(out_);
+}
+
+void TerminalReporter::NothingToRun(const Collection& collection, double seconds) {
+  Header(collection, "");
+  if (verbosity_ >= 0) Line();
+  std::map<std::string, std::size_t, std::less<>> counts{{"deselected", collection.deselected},
+                                                          {"skipped", collection.skips.size()}};
+  FinalLine(std::move(counts), seconds, verbosity_ >= 0);
+  std::fflush(out_);
+}
+
+void TerminalReporter::CollectOnly(const Collection& collection, double seconds) {
+  Header(collection, "");
+  if (verbosity_ >= 0) Line();
+  for (const auto& item : collection.items) Line(item.node_id);
+  Line();
+  const std::size_t n = collection.items.size();
+  std::string text = absl::StrCat(n, n == 1 ? " test" : " tests", " collected");
+  if (collection.deselected > 0) absl::StrAppend(&text, " (", collection.deselected, " deselected)");
+  absl::StrAppend(&text, " in ", FormatSeconds(seconds));
+  if (verbosity_ >= 0) {
+    Sep('=', text, kBoldGreen);
+  } else {
+    Line(text);
+  }
+  std::fflush(out_);
+}
+
+}  // namespace jackd

@@ -1,0 +1,34 @@
+// Plain values the scheduler decides from. No transport, no clock, no files.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace jackd::scheduler {
+
+// Position of a test in the engine's collection order; stable for the whole run.
+using TestIndex = std::uint32_t;
+
+// A worker as the scheduler knows it: a small dense number assigned by the engine.
+using WorkerId = std::uint32_t;
+
+// One collected test with the structured fields grouping policies read. Policies never parse node IDs.
+struct TestItem {
+  std::string node_id;
+  std::string file;                      // relative to rootdir, '/' separators
+  std::vector<std::string> class_chain;  // outermost first
+  std::string xdist_group;               // empty when the test has no xdist_group mark
+  std::vector<std::string> marks;
+  std::vector<std::string> fixtures;
+};
+
+using Inventory = std::vector<TestItem>;
+
+// Tests that must run on one worker, in this order, back to back (a file, a scope, an xdist group). A
+// unit is always sent whole so its module and class fixtures are set up and torn down once.
+struct Unit {
+  std::vector<TestIndex> tests;
+};
+
+}  // namespace jackd::scheduler
