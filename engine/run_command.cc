@@ -47,7 +47,7 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 
 void ConfigureLogging(const std::string& level) {
   auto logger = spdlog::stderr_color_mt("jackd");
-  logger->set_pattern("jackd %^%l%$ %v");
+  logger->set_pattern("jackd %H:%M:%S.%e %^%l%$ %v");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));
 }

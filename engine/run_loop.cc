@@ -219,8 +219,9 @@ void RunLoop::Dispatch(Worker& worker) {
     for (TestIndex index : batch.tests) holder_[index] = worker.slot;
     spdlog::trace("{} <- {} tests (report at {})", worker.id, batch.tests.size(), batch.report_at);
     worker.link->Send(RunBatchMessage(batch, collection_.items));
-    return;
   }
+  // Said as soon as it is true: a worker holding the last test cannot run it until it knows nothing
+  // follows.
   if (scheduler_.QueueEmpty()) {
     worker.finish_sent = true;
     spdlog::trace("{} <- finish", worker.id);
