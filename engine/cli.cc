@@ -45,7 +45,21 @@ Command ParseCommandLine(int argc, char** argv) {
   run->add_option("--python", options.python,
                   "Interpreter that runs pytest (default: the active virtualenv's, else the one jackd was "
                   "installed with, else python3 on PATH)");
-  run->add_option("--dist", options.dist, "Distribution mode")->check(CLI::IsMember({"load"}))->capture_default_str();
+  run->add_option("--dist", options.dist,
+                  "How tests are grouped onto workers: load (each test anywhere), loadfile (a file's tests "
+                  "together), loadscope (a class's, else a module's), loadgroup (same xdist_group together, "
+                  "the rest as --dist-fallback), worksteal (even split, idle workers steal), no (one worker)")
+      ->check(CLI::IsMember({"load", "loadfile", "loadscope", "loadgroup", "worksteal", "no"}))
+      ->capture_default_str();
+  run->add_option("--dist-fallback", options.dist_fallback, "How loadgroup places tests without an xdist_group")
+      ->check(CLI::IsMember({"load", "loadfile", "loadscope"}))
+      ->capture_default_str();
+  run->add_option("--maxprocesses", options.max_processes, "Never start more than this many workers");
+  run->add_option("--max-worker-restart", options.max_worker_restart,
+                  "Replacement workers started after crashes, in total (default: 4 per worker)");
+  run->add_option("--serial-mark", options.serial_mark,
+                  "Tests with this mark run alone, while no other test runs (empty: none)")
+      ->capture_default_str();
   run->add_option("--json-report", options.json_report, "Write a JSON report of every test to this path");
   run->add_option("--log-level", options.log_level, "Engine diagnostics on stderr")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))

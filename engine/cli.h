@@ -3,6 +3,7 @@
 // in order, to collection and to every worker.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <variant>
 #include <vector>
@@ -13,6 +14,10 @@ struct RunOptions {
   std::string workers = "auto";  // -n
   std::string python;            // empty: find one (see python_interpreter.h)
   std::string dist = "load";
+  std::string dist_fallback = "load";  // how loadgroup treats tests without an xdist_group
+  std::uint32_t max_processes = 0;     // 0: no cap
+  int max_worker_restart = -1;         // -1: 4 per worker, as pytest-xdist
+  std::string serial_mark = "serial";
   std::string json_report;
   std::string log_level = "warn";
   std::vector<std::string> pytest_args;

@@ -56,8 +56,13 @@ Collection FromProto(const pb::CollectionReport& report) {
   Collection out;
   out.items.reserve(report.items_size());
   for (const auto& item : report.items()) {
-    out.items.push_back(scheduler::TestItem{item.node_id(), item.file(), Strings(item.class_chain()),
-                                            item.xdist_group(), Strings(item.marks()), Strings(item.fixtures())});
+    scheduler::TestItem& test = out.items.emplace_back();
+    test.node_id = item.node_id();
+    test.file = item.file();
+    test.class_chain = Strings(item.class_chain());
+    test.xdist_group = item.xdist_group();
+    test.marks = Strings(item.marks());
+    test.fixtures = Strings(item.fixtures());
   }
   for (const auto& error : report.errors()) out.errors.push_back({error.node_id(), error.longrepr(), error.summary()});
   for (const auto& skip : report.skips()) out.skips.push_back({skip.node_id(), skip.reason(), skip.location()});
@@ -90,12 +95,12 @@ std::optional<TestRecord> FromProto(const pb::TestResult& result, const std::str
   return record;
 }
 
-pb::EngineMessage RunBatchMessage(const scheduler::Batch& batch, const scheduler::Inventory& inventory) {
+pb::EngineMessage RunBatchMessage(const scheduler::Assignment& assignment, const scheduler::Inventory& inventory) {
   pb::EngineMessage message;
   pb::RunBatch* run = message.mutable_run();
-  run->set_report_at(batch.report_at);
-  run->mutable_tests()->Reserve(static_cast<int>(batch.tests.size()));
-  for (scheduler::TestIndex index : batch.tests) {
+  run->set_report_at(assignment.report_at);
+  run->mutable_tests()->Reserve(static_cast<int>(assignment.tests.size()));
+  for (scheduler::TestIndex index : assignment.tests) {
     pb::TestRef* ref = run->add_tests();
     ref->set_index(index);
     ref->set_node_id(inventory[index].node_id);

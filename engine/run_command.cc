@@ -21,7 +21,7 @@
 #include "engine/terminal_reporter.h"
 #include "engine/worker_count.h"
 #include "engine/worker_service.h"
-#include "scheduler/distribution.h"
+#include "scheduler/work_plan.h"
 
 namespace jackd {
 namespace {
@@ -63,6 +63,8 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   if (!requested_workers.ok()) return UserError(std::string(requested_workers.status().message()));
   auto mode = scheduler::ParseDistMode(options.dist);
   if (!mode) return UserError("unknown --dist mode '" + options.dist + "' (see 'jackd run --help')");
+  auto fallback = scheduler::ParseDistMode(options.dist_fallback);
+  if (!fallback) return UserError("unknown --dist-fallback mode '" + options.dist_fallback + "'");
   auto directory = RunDirectory::Create();
   if (!directory.ok()) return UserError(std::string(directory.status().message()), kExitInternalError);
 
@@ -103,7 +105,18 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   }
   if (!options.json_report.empty()) reporters.Add(std::make_unique<JsonReporter>(options.json_report));
 
-  const int workers = static_cast<int>(std::min<std::size_t>(*requested_workers, collection.items.size()));
+  scheduler::Policy policy;
+  policy.mode = *mode;
+  policy.fallback = *fallback;
+  policy.exclusion.serial_mark = options.serial_mark;
+  // Never more workers than there is parallel work for (`--dist no` means one).
+  std::uint32_t requested = static_cast<std::uint32_t>(*requested_workers);
+  if (options.max_processes > 0) requested = std::min(requested, options.max_processes);
+  if (*mode == scheduler::DistMode::kNo) requested = 1;
+  scheduler::WorkPlan work = scheduler::PlanWork(collection.items, policy, requested);
+  const std::size_t useful = std::max<std::size_t>(1, work.units.size());
+  const int workers = static_cast<int>(std::min<std::size_t>(requested, useful));
+  if (static_cast<std::uint32_t>(workers) != requested) work = scheduler::PlanWork(collection.items, policy, workers);
   RunContext context{&collection, command_line, workers, std::string(scheduler::DistModeName(*mode)), started};
 
   // Runs that end at collection still write their reports (CI reads the JUnit file of a broken run too).
@@ -145,9 +158,8 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
                directory->path(),
                RandomHex(16),
                RandomHex(16),
-               kRestartsPerWorker * workers};
-  RunLoop run(io, reaper, std::move(plan), collection, scheduler::MakeUnits(collection.items, *mode), reporters,
-              context);
+               options.max_worker_restart >= 0 ? options.max_worker_restart : kRestartsPerWorker * workers};
+  RunLoop run(io, reaper, std::move(plan), collection, std::move(work), reporters, context);
   WorkerService service(io, run);
   std::unique_ptr<grpc::Server> server = StartServer(address, service);
   if (!server) return UserError("cannot listen on " + address, kExitInternalError);

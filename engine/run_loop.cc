@@ -36,14 +36,14 @@ constexpr std::size_t kStderrTailBytes = 8192;
 }  // namespace
 
 RunLoop::RunLoop(asio::io_context& io, ChildReaper& reaper, RunPlan plan, const Collection& collection,
-                 std::vector<scheduler::Unit> units, Reporter& reporter, const RunContext& context)
+                 scheduler::WorkPlan work, Reporter& reporter, const RunContext& context)
     : io_(io),
       reaper_(reaper),
       plan_(std::move(plan)),
       collection_(collection),
       reporter_(reporter),
       context_(context),
-      scheduler_(std::move(units)),
+      scheduler_(std::move(work)),
       holder_(collection.items.size()),
       records_(collection.items.size()) {}
 
@@ -185,6 +185,7 @@ void RunLoop::OnResults(Worker& worker, const pb::TestResults& results) {
     Record(index, std::move(*record));
   }
   Dispatch(worker);
+  DispatchStarving();
 }
 
 void RunLoop::Record(TestIndex index, TestRecord record) {
@@ -214,23 +215,28 @@ void RunLoop::MarkNotRun(const std::vector<TestIndex>& tests, const std::string&
 
 void RunLoop::Dispatch(Worker& worker) {
   if (!worker.ready || worker.finish_sent || worker.retired || stop_ != StopKind::kNone) return;
-  scheduler::Batch batch = scheduler_.NextBatch(worker.slot);
-  if (!batch.tests.empty()) {
-    for (TestIndex index : batch.tests) holder_[index] = worker.slot;
-    spdlog::trace("{} <- {} tests (report at {})", worker.id, batch.tests.size(), batch.report_at);
-    worker.link->Send(RunBatchMessage(batch, collection_.items));
+  scheduler::Assignment assignment = scheduler_.Next(worker.slot);
+  if (!assignment.tests.empty()) {
+    for (TestIndex index : assignment.tests) holder_[index] = worker.slot;
+    spdlog::trace("{} <- {} tests (report at {})", worker.id, assignment.tests.size(), assignment.report_at);
+    worker.link->Send(RunBatchMessage(assignment, collection_.items));
   }
-  // Said as soon as it is true: a worker holding the last test cannot run it until it knows nothing
+  // Said as soon as it is true: a worker holding its last test cannot run it until it knows nothing
   // follows.
-  if (scheduler_.QueueEmpty()) {
+  if (assignment.finish) {
     worker.finish_sent = true;
     spdlog::trace("{} <- finish", worker.id);
     worker.link->Send(FinishMessage());
   }
 }
 
-void RunLoop::DispatchAll() {
-  for (auto& [slot, worker] : workers_) Dispatch(worker);
+// Workers held back by a concurrency limit or waiting to run the run-alone tests may proceed once
+// others finished tests.
+void RunLoop::DispatchStarving() {
+  for (scheduler::WorkerId slot : scheduler_.Starving()) {
+    auto it = workers_.find(slot);
+    if (it != workers_.end()) Dispatch(it->second);
+  }
 }
 
 void RunLoop::StreamClosed(const std::shared_ptr<WorkerLink>& link) {
@@ -305,9 +311,10 @@ void RunLoop::Retire(Worker& worker) {
       }
       notes_.push_back(absl::StrCat("worker ", worker.id, " crashed (", how, ") ", blamed));
       for (TestIndex index : unfinished) holder_[index].reset();
-      scheduler_.Requeue(std::move(unfinished));
+      scheduler_.Requeue(unfinished);
       unfinished.clear();
-      if (stop_ == StopKind::kNone && !scheduler_.QueueEmpty()) {
+      DispatchStarving();
+      if (stop_ == StopKind::kNone && !scheduler_.Exhausted()) {
         if (restarts_ < plan_.max_worker_restarts) {
           ++restarts_;
           notes_.back() += "; replaced";

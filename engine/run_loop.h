@@ -34,7 +34,7 @@ struct RunPlan {
 class RunLoop final : public WorkerEvents {
  public:
   RunLoop(asio::io_context& io, ChildReaper& reaper, RunPlan plan, const Collection& collection,
-          std::vector<scheduler::Unit> units, Reporter& reporter, const RunContext& context);
+          scheduler::WorkPlan work, Reporter& reporter, const RunContext& context);
   ~RunLoop() override;
 
   // Spawns the workers. The run ends (io.stop()) once every test has an outcome and every worker exited.
@@ -78,7 +78,7 @@ class RunLoop final : public WorkerEvents {
   void OnResults(Worker& worker, const pb::TestResults& results);
   void OnExited(scheduler::WorkerId slot, pid_t pid, ExitStatus status);
   void Dispatch(Worker& worker);
-  void DispatchAll();
+  void DispatchStarving();
   // Both the process and its stream are gone: settle its unfinished tests, maybe replace it.
   void Retire(Worker& worker);
   void Record(TestIndex index, TestRecord record);

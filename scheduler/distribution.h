@@ -1,5 +1,6 @@
-// Distribution policies: how an inventory is cut into units and in which order units are handed out.
-// Each policy differs only in its grouping key, as in pytest-xdist.
+// Distribution policies: how tests are cut into units (tests that stay together on one worker, in
+// order) and in which order units are handed out. As in pytest-xdist, the modes differ only in their
+// grouping key; they read structured fields, never node-ID text.
 #pragma once
 
 #include <optional>
@@ -11,13 +12,25 @@
 namespace jackd::scheduler {
 
 enum class DistMode {
-  kLoad,  // every test is its own unit, dispatched dynamically in collection order
+  kLoad,       // every test is its own unit, handed out dynamically in collection order
+  kLoadFile,   // a file's tests form one unit
+  kLoadScope,  // a class's tests form one unit, else a module's
+  kLoadGroup,  // tests with the same xdist_group form one unit; others follow the fallback mode
+  kWorkSteal,  // like load, but split evenly up front; an idle worker steals half of the longest queue
+  kNo,         // one worker, collection order
 };
 
 std::optional<DistMode> ParseDistMode(std::string_view name);
 std::string_view DistModeName(DistMode mode);
 
-// Cuts `inventory` into units for `mode`, in dispatch order. Every test appears in exactly one unit.
-std::vector<Unit> MakeUnits(const Inventory& inventory, DistMode mode);
+// Cuts the tests `selection` (indices into `inventory`, in collection order) into units for `mode`.
+// Every selected test appears in exactly one unit, units keep collection order inside, and grouping
+// modes hand out larger units first (ties keep collection order). `fallback` is how loadgroup treats
+// tests without a group: kLoad, kLoadFile or kLoadScope.
+std::vector<Unit> MakeUnits(const Inventory& inventory, const std::vector<TestIndex>& selection, DistMode mode,
+                            DistMode fallback = DistMode::kLoad);
+
+// MakeUnits over the whole inventory.
+std::vector<Unit> MakeUnits(const Inventory& inventory, DistMode mode, DistMode fallback = DistMode::kLoad);
 
 }  // namespace jackd::scheduler

@@ -13,13 +13,37 @@ namespace {
   std::abort();
 }
 
+// How far down the queue to look for a unit a limited worker may take, so one blocked pool does not
+// make every Next call scan the whole queue.
+constexpr std::size_t kLimitLookahead = 256;
+
+const std::optional<ConcurrencyLimit> kNoLimit;
+
 }  // namespace
 
-Scheduler::Scheduler(std::vector<Unit> units, SchedulerOptions options) : options_(options) {
-  for (auto& unit : units) {
+Scheduler::Scheduler(WorkPlan plan, SchedulerOptions options)
+    : options_(options), runs_alone_(plan.test_count, false), limits_(std::move(plan.limits)) {
+  queues_.resize(std::max<std::uint32_t>(1, plan.home_queues));
+  for (const Unit& unit : plan.units) parallel_tests_ += unit.tests.size();
+  // Worksteal's even initial split: contiguous runs of units with about the same number of tests.
+  const std::size_t per_queue = (parallel_tests_ + queues_.size() - 1) / queues_.size();
+  std::size_t queue = 0, filled = 0;
+  for (Unit& unit : plan.units) {
     if (unit.tests.empty()) continue;
-    queued_tests_ += unit.tests.size();
-    queue_.push_back(std::move(unit));
+    if (filled >= per_queue && queue + 1 < queues_.size()) ++queue, filled = 0;
+    filled += unit.tests.size();
+    queues_[queue].push_back(std::move(unit));
+  }
+  for (TestIndex test : plan.run_alone) {
+    if (test >= runs_alone_.size()) runs_alone_.resize(test + 1, false);
+    runs_alone_[test] = true;
+    alone_.push_back(test);
+  }
+  for (const auto& limit : limits_) {
+    if (!limit) continue;
+    auto [it, inserted] = pool_max_.emplace(limit->pool, std::max<std::uint32_t>(1, limit->max_running));
+    // Tests disagreeing about a pool's cap: the strictest one holds.
+    if (!inserted) it->second = std::min(it->second, std::max<std::uint32_t>(1, limit->max_running));
   }
 }
 
@@ -27,69 +51,185 @@ void Scheduler::AddWorker(WorkerId worker) {
   if (!workers_.emplace(worker, WorkerState{}).second) Violated("worker added twice");
 }
 
-std::uint32_t Scheduler::TargetBatchSize() const {
+const std::optional<ConcurrencyLimit>& Scheduler::LimitOf(TestIndex test) const {
+  return test < limits_.size() ? limits_[test] : kNoLimit;
+}
+
+std::uint32_t Scheduler::TargetSize() const {
   const std::size_t workers = std::max<std::size_t>(1, workers_.size());
-  const std::size_t share = queued_tests_ / (workers * std::max<std::uint32_t>(1, options_.batches_per_worker));
+  const std::size_t share = parallel_tests_ / (workers * std::max<std::uint32_t>(1, options_.batches_per_worker));
   return static_cast<std::uint32_t>(std::clamp<std::size_t>(share, 1, std::max<std::uint32_t>(1, options_.max_batch)));
 }
 
-Batch Scheduler::NextBatch(WorkerId worker) {
-  auto it = workers_.find(worker);
-  if (it == workers_.end()) Violated("batch requested for an unknown worker");
-  WorkerState& state = it->second;
-  Batch batch;
-  if (queue_.empty() || state.in_flight.size() > state.report_at) return batch;
+std::deque<Unit>& Scheduler::HomeQueue(WorkerId worker) { return queues_[worker % queues_.size()]; }
 
-  const std::uint32_t target = TargetBatchSize();
-  // Whole units only: a unit larger than the target still goes in one piece. A worker must end up
-  // holding at least two tests (or all that is left): holding one, it could not run it without knowing
-  // the next, and would have no result to report that asks for more.
-  auto wants_more = [&] {
-    return batch.tests.empty() || batch.tests.size() + queue_.front().tests.size() <= target ||
-           state.in_flight.size() + batch.tests.size() < 2;
+void Scheduler::StealInto(std::deque<Unit>& home) {
+  auto size = [](const std::deque<Unit>& q) {
+    std::size_t n = 0;
+    for (const Unit& u : q) n += u.tests.size();
+    return n;
   };
-  while (!queue_.empty() && wants_more()) {
-    Unit& unit = queue_.front();
-    batch.tests.insert(batch.tests.end(), unit.tests.begin(), unit.tests.end());
-    queued_tests_ -= unit.tests.size();
-    queue_.pop_front();
+  std::deque<Unit>* victim = nullptr;
+  std::size_t most = 0;
+  for (auto& queue : queues_) {
+    if (&queue == &home) continue;
+    if (std::size_t n = size(queue); n > most) most = n, victim = &queue;
   }
-  batch.report_at = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(batch.tests.size() / 2));
-  state.report_at = batch.report_at;
-  state.in_flight.insert(state.in_flight.end(), batch.tests.begin(), batch.tests.end());
-  return batch;
+  if (victim == nullptr) return;
+  // The back half, so the victim keeps the work it is about to run and its locality.
+  std::size_t take = std::max<std::size_t>(1, victim->size() / 2);
+  std::deque<Unit> stolen(victim->end() - static_cast<std::ptrdiff_t>(take), victim->end());
+  victim->erase(victim->end() - static_cast<std::ptrdiff_t>(take), victim->end());
+  for (Unit& unit : stolen) home.push_back(std::move(unit));
+}
+
+bool Scheduler::Admits(const WorkerState& state, const Unit& unit) const {
+  if (limits_.empty()) return true;
+  for (TestIndex test : unit.tests) {
+    const auto& limit = LimitOf(test);
+    if (!limit || state.pools.count(limit->pool)) continue;
+    auto holders = pool_holders_.find(limit->pool);
+    const std::size_t held = holders == pool_holders_.end() ? 0 : holders->second.size();
+    if (held >= pool_max_.at(limit->pool)) return false;
+  }
+  return true;
+}
+
+void Scheduler::Hand(WorkerId worker, WorkerState& state, const std::vector<TestIndex>& tests, Assignment& out) {
+  out.tests.insert(out.tests.end(), tests.begin(), tests.end());
+  state.in_flight.insert(state.in_flight.end(), tests.begin(), tests.end());
+  for (TestIndex test : tests) {
+    if (const auto& limit = LimitOf(test)) {
+      ++state.pools[limit->pool];
+      pool_holders_[limit->pool].insert(worker);
+    }
+  }
+}
+
+Assignment Scheduler::Next(WorkerId worker) {
+  auto it = workers_.find(worker);
+  if (it == workers_.end()) Violated("assignment requested for an unknown worker");
+  WorkerState& state = it->second;
+  Assignment out;
+  if (state.finished) return out;
+  if (parallel_tests_ > 0) {
+    out = NextParallel(worker, state);
+    // Said as soon as it is true: a worker holding its last test cannot run it until it knows that
+    // nothing follows.
+    out.finish = Exhausted();
+  } else if (!alone_.empty()) {
+    out = NextAlone(worker, state);
+  } else {
+    out.finish = true;
+  }
+  if (out.finish) state.finished = true;
+  const bool starving = !out.finish && out.tests.empty() && state.in_flight.size() <= state.report_at;
+  if (starving) {
+    starving_.insert(worker);
+  } else {
+    starving_.erase(worker);
+  }
+  return out;
+}
+
+Assignment Scheduler::NextParallel(WorkerId worker, WorkerState& state) {
+  Assignment out;
+  if (state.in_flight.size() > state.report_at) return out;
+  std::deque<Unit>& home = HomeQueue(worker);
+  if (home.empty()) StealInto(home);
+  const std::uint32_t target = TargetSize();
+  // Whole units only: a unit larger than the target still goes in one piece. A worker must end up
+  // holding at least two tests (or all it can get): holding one, it could not run it without knowing
+  // the next, and would have no result to report that asks for more.
+  auto wants_more = [&](const Unit& unit) {
+    return out.tests.empty() || out.tests.size() + unit.tests.size() <= target ||
+           state.in_flight.size() < 2;
+  };
+  for (std::size_t i = 0; i < home.size() && i < kLimitLookahead;) {
+    if (!wants_more(home[i])) break;
+    if (!Admits(state, home[i])) {
+      ++i;
+      continue;
+    }
+    Hand(worker, state, home[i].tests, out);
+    parallel_tests_ -= home[i].tests.size();
+    home.erase(home.begin() + static_cast<std::ptrdiff_t>(i));
+    if (home.empty()) StealInto(home);
+  }
+  if (!out.tests.empty()) {
+    state.report_at = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(out.tests.size() / 2));
+    out.report_at = state.report_at;
+  }
+  return out;
+}
+
+Assignment Scheduler::NextAlone(WorkerId worker, WorkerState& state) {
+  Assignment out;
+  if (!alone_runner_ || !workers_.count(*alone_runner_)) alone_runner_ = worker;
+  if (*alone_runner_ != worker) {
+    out.finish = true;  // the run-alone phase needs the others gone
+    return out;
+  }
+  for (const auto& [other, other_state] : workers_) {
+    if (other != worker && !other_state.in_flight.empty()) return out;  // wait until nothing else runs
+  }
+  Hand(worker, state, {alone_.begin(), alone_.end()}, out);
+  alone_.clear();
+  out.finish = parallel_tests_ == 0;
+  return out;
 }
 
 void Scheduler::TestFinished(WorkerId worker, TestIndex test) {
   auto it = workers_.find(worker);
   if (it == workers_.end()) Violated("result from an unknown worker");
-  auto& in_flight = it->second.in_flight;
+  WorkerState& state = it->second;
   // Workers run their queue in order, so the finished test is almost always the front one.
-  auto pos = std::find(in_flight.begin(), in_flight.end(), test);
-  if (pos == in_flight.end()) Violated("result for a test that was not in flight on that worker");
-  in_flight.erase(pos);
+  auto pos = std::find(state.in_flight.begin(), state.in_flight.end(), test);
+  if (pos == state.in_flight.end()) Violated("result for a test that was not in flight on that worker");
+  state.in_flight.erase(pos);
+  if (const auto& limit = LimitOf(test)) {
+    if (--state.pools[limit->pool] == 0) {
+      state.pools.erase(limit->pool);
+      pool_holders_[limit->pool].erase(worker);
+    }
+  }
 }
 
 std::vector<TestIndex> Scheduler::WorkerLost(WorkerId worker) {
   auto it = workers_.find(worker);
   if (it == workers_.end()) return {};
   std::vector<TestIndex> unfinished(it->second.in_flight.begin(), it->second.in_flight.end());
+  for (const auto& [pool, count] : it->second.pools) pool_holders_[pool].erase(worker);
   workers_.erase(it);
+  starving_.erase(worker);
+  if (alone_runner_ == worker) alone_runner_.reset();
   return unfinished;
 }
 
-void Scheduler::Requeue(std::vector<TestIndex> tests) {
-  if (tests.empty()) return;
-  queued_tests_ += tests.size();
-  queue_.push_front(Unit{std::move(tests)});
+void Scheduler::Requeue(const std::vector<TestIndex>& tests) {
+  Unit parallel;
+  std::vector<TestIndex> alone;
+  for (TestIndex test : tests) {
+    (test < runs_alone_.size() && runs_alone_[test] ? alone : parallel.tests).push_back(test);
+  }
+  alone_.insert(alone_.begin(), alone.begin(), alone.end());
+  if (!parallel.tests.empty()) {
+    parallel_tests_ += parallel.tests.size();
+    queues_.front().push_front(std::move(parallel));
+  }
+  // Workers told to finish stay finished; requeued work goes to live or replacement workers.
 }
 
 std::vector<TestIndex> Scheduler::Cancel() {
   std::vector<TestIndex> dropped;
-  dropped.reserve(queued_tests_);
-  for (const Unit& unit : queue_) dropped.insert(dropped.end(), unit.tests.begin(), unit.tests.end());
-  queue_.clear();
-  queued_tests_ = 0;
+  dropped.reserve(QueuedTests());
+  for (auto& queue : queues_) {
+    for (const Unit& unit : queue) dropped.insert(dropped.end(), unit.tests.begin(), unit.tests.end());
+    queue.clear();
+  }
+  dropped.insert(dropped.end(), alone_.begin(), alone_.end());
+  alone_.clear();
+  parallel_tests_ = 0;
   return dropped;
 }
 

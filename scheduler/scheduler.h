@@ -1,45 +1,59 @@
 // Scheduler: decides which tests each worker receives next. Pure: it sees plain values and returns
 // decisions; the engine turns them into messages. Deterministic for identical call sequences.
+//
+// Three kinds of constraint, kept apart:
+//  - affinity: a Unit goes whole to one worker, in order (files, scopes, xdist groups);
+//  - exclusion: `run_alone` tests run after the parallel work, one worker running and the rest gone;
+//  - concurrency limits: at most `max_running` workers hold tests of a pool at any time.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "scheduler/test_item.h"
+#include "scheduler/work_plan.h"
 
 namespace jackd::scheduler {
 
-// Tests to append to a worker's queue.
-struct Batch {
-  std::vector<TestIndex> tests;
-  // The worker reports its results once its queue is down to this many tests, so the next batch arrives
-  // before it runs dry. Always >= 1: a worker cannot run its last queued test before it knows the next
-  // one (pytest's nextitem), so a queue of one is already a starving queue.
+// What a worker gets now.
+struct Assignment {
+  std::vector<TestIndex> tests;  // append to the worker's queue, in order
+  // The worker reports its results once its queue is down to this many tests, so the next assignment
+  // arrives before it runs dry. Always >= 1: a worker cannot run its last queued test before it knows
+  // the next one (pytest's nextitem), so a queue of one is already a starving queue.
   std::uint32_t report_at = 1;
+  // Nothing more will come: run the queue out (the last test with nextitem=None) and leave.
+  bool finish = false;
 };
 
 struct SchedulerOptions {
-  // Upper bound on tests per batch. Small enough that a slow test strands little queued work behind it,
-  // large enough that trivial tests do not pay a message per test.
+  // Upper bound on tests per assignment. Small enough that a slow test strands little queued work
+  // behind it, large enough that trivial tests do not pay a message per test.
   std::uint32_t max_batch = 16;
-  // Aim to give each worker at least this many batches of what is queued, so batches shrink as the queue
-  // drains and the tail balances.
+  // Aim to give each worker at least this many assignments of what is queued, so assignments shrink as
+  // the queue drains and the tail balances.
   std::uint32_t batches_per_worker = 4;
 };
 
 class Scheduler {
  public:
-  // `units` in dispatch order; each is sent whole to one worker.
-  explicit Scheduler(std::vector<Unit> units, SchedulerOptions options = {});
+  explicit Scheduler(WorkPlan plan, SchedulerOptions options = {});
 
   void AddWorker(WorkerId worker);
 
-  // What to send `worker` now. Empty when its queue is still long enough or nothing is queued.
-  // Afterwards the worker holds more than `report_at` tests, or everything that was left.
-  Batch NextBatch(WorkerId worker);
+  // What to send `worker` now. Afterwards the worker holds more than `report_at` tests, or all it will
+  // get for now (a limit or the run-alone phase may hold it back: see Starving), or `finish` is set.
+  Assignment Next(WorkerId worker);
+
+  // Workers that hold too little and got nothing on their last Next. Their situation changes when some
+  // other worker finishes tests, so the engine asks Next for them again after each batch of results.
+  std::vector<WorkerId> Starving() const { return {starving_.begin(), starving_.end()}; }
 
   // `worker` finished `test`. Aborts if `test` was not in flight on `worker`: that is an engine bug.
   void TestFinished(WorkerId worker, TestIndex test);
@@ -48,28 +62,46 @@ class Scheduler {
   // forgets the worker and does not requeue them: the caller decides (see Requeue).
   std::vector<TestIndex> WorkerLost(WorkerId worker);
 
-  // Puts `tests` back at the front of the queue as one unit, to run next on some worker, in order.
-  void Requeue(std::vector<TestIndex> tests);
+  // Puts `tests` back to run next: run-alone tests at the front of their queue, the others as one unit at
+  // the front of the shared (or first) queue.
+  void Requeue(const std::vector<TestIndex>& tests);
 
-  // Empties the queue and returns the tests that were never dispatched, in order.
+  // Empties every queue and returns the tests that were never handed out, in plan order.
   std::vector<TestIndex> Cancel();
 
-  bool QueueEmpty() const { return queue_.empty(); }
-  std::size_t QueuedTests() const { return queued_tests_; }
+  // Nothing is queued anywhere (tests may still be in flight).
+  bool Exhausted() const { return parallel_tests_ == 0 && alone_.empty(); }
+  std::size_t QueuedTests() const { return parallel_tests_ + alone_.size(); }
   std::size_t InFlight(WorkerId worker) const;
 
  private:
   struct WorkerState {
     std::deque<TestIndex> in_flight;
     std::uint32_t report_at = 1;
+    bool finished = false;
+    std::map<std::string, std::uint32_t> pools;  // pool -> tests of it in flight here
   };
 
-  std::uint32_t TargetBatchSize() const;
+  std::uint32_t TargetSize() const;
+  std::deque<Unit>& HomeQueue(WorkerId worker);
+  void StealInto(std::deque<Unit>& home);
+  bool Admits(const WorkerState& state, const Unit& unit) const;
+  void Hand(WorkerId worker, WorkerState& state, const std::vector<TestIndex>& tests, Assignment& out);
+  Assignment NextParallel(WorkerId worker, WorkerState& state);
+  Assignment NextAlone(WorkerId worker, WorkerState& state);
+  const std::optional<ConcurrencyLimit>& LimitOf(TestIndex test) const;
 
   SchedulerOptions options_;
-  std::deque<Unit> queue_;
-  std::size_t queued_tests_ = 0;
+  std::vector<std::deque<Unit>> queues_;  // one shared queue, or one per worker under worksteal
+  std::size_t parallel_tests_ = 0;
+  std::deque<TestIndex> alone_;
+  std::vector<bool> runs_alone_;
+  std::vector<std::optional<ConcurrencyLimit>> limits_;
+  std::map<std::string, std::uint32_t> pool_max_;
+  std::map<std::string, std::set<WorkerId>> pool_holders_;
   std::map<WorkerId, WorkerState> workers_;
+  std::optional<WorkerId> alone_runner_;
+  std::set<WorkerId> starving_;
 };
 
 }  // namespace jackd::scheduler

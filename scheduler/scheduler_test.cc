@@ -10,148 +10,281 @@
 namespace jackd::scheduler {
 namespace {
 
-Inventory Trivial(std::size_t n) {
+Policy PolicyFor(DistMode mode) {
+  Policy policy;
+  policy.mode = mode;
+  return policy;
+}
+
+Inventory Trivial(std::size_t n, std::size_t per_file = 10) {
   Inventory inventory;
   for (std::size_t i = 0; i < n; ++i) {
     TestItem item;
-    item.node_id = "t.py::test_" + std::to_string(i);
-    item.file = "t.py";
+    item.file = "t" + std::to_string(i / per_file) + ".py";
+    item.node_id = item.file + "::test_" + std::to_string(i);
     inventory.push_back(item);
   }
   return inventory;
 }
 
-// Drives a scheduler the way the engine does: workers finish their queue front first and only ask for
-// more when told to, until nothing is queued. Returns the order each worker ran its tests in.
-std::map<WorkerId, std::vector<TestIndex>> Drain(Scheduler& scheduler, std::vector<WorkerId> workers) {
+WorkPlan Plan(const Inventory& inventory, DistMode mode = DistMode::kLoad, std::uint32_t workers = 2) {
+  return PlanWork(inventory, PolicyFor(mode), workers);
+}
+
+// Plays the engine and the workers: round-robin, each worker runs the front of its queue (only when it
+// knows the next test or was told to finish), reports, and asks again. Returns each worker's run order;
+// `on_run` sees every test start with the set of workers running at that moment.
+struct Simulation {
   std::map<WorkerId, std::vector<TestIndex>> ran;
+  std::vector<std::pair<TestIndex, std::set<WorkerId>>> starts;
+  std::size_t steps = 0;
+};
+
+Simulation Simulate(Scheduler& scheduler, const std::vector<WorkerId>& workers) {
+  Simulation sim;
   std::map<WorkerId, std::deque<TestIndex>> queues;
+  std::map<WorkerId, bool> finished;
   for (WorkerId w : workers) scheduler.AddWorker(w);
-  bool progress = true;
-  while (progress) {
+  auto ask = [&](WorkerId w) {
+    Assignment a = scheduler.Next(w);
+    EXPECT_GE(a.report_at, 1u);
+    for (TestIndex t : a.tests) queues[w].push_back(t);
+    if (a.finish) finished[w] = true;
+  };
+  for (WorkerId w : workers) ask(w);
+  for (bool progress = true; progress && sim.steps < 1'000'000; ++sim.steps) {
     progress = false;
     for (WorkerId w : workers) {
-      Batch batch = scheduler.NextBatch(w);
-      for (TestIndex t : batch.tests) queues[w].push_back(t);
-      if (!queues[w].empty()) {
-        TestIndex t = queues[w].front();
-        queues[w].pop_front();
-        scheduler.TestFinished(w, t);
-        ran[w].push_back(t);
-        progress = true;
+      auto& q = queues[w];
+      if (q.empty() || (q.size() < 2 && !finished[w])) continue;  // nextitem unknown: wait
+      std::set<WorkerId> running;  // every worker holding tests, this one included
+      for (WorkerId o : workers) {
+        if (!queues[o].empty()) running.insert(o);
       }
+      TestIndex t = q.front();
+      q.pop_front();
+      sim.starts.emplace_back(t, running);
+      scheduler.TestFinished(w, t);
+      sim.ran[w].push_back(t);
+      progress = true;
+      ask(w);
+      for (WorkerId s : scheduler.Starving()) ask(s);
     }
   }
-  return ran;
+  for (WorkerId w : workers) {
+    EXPECT_TRUE(queues[w].empty()) << "worker " << w << " was left holding tests";
+    EXPECT_TRUE(finished[w]) << "worker " << w << " was never told to finish";
+  }
+  return sim;
 }
 
-TEST(SchedulerTest, EveryTestIsDispatchedExactlyOnce) {
-  Scheduler scheduler(MakeUnits(Trivial(1000), DistMode::kLoad));
-  auto ran = Drain(scheduler, {0, 1, 2});
+void ExpectExactlyOnce(const Simulation& sim, std::size_t n) {
   std::multiset<TestIndex> all;
-  for (auto& [w, tests] : ran) all.insert(tests.begin(), tests.end());
-  ASSERT_EQ(all.size(), 1000u);
-  for (TestIndex i = 0; i < 1000; ++i) EXPECT_EQ(all.count(i), 1u) << i;
-  EXPECT_TRUE(scheduler.QueueEmpty());
-  EXPECT_EQ(scheduler.QueuedTests(), 0u);
+  for (const auto& [w, tests] : sim.ran) all.insert(tests.begin(), tests.end());
+  ASSERT_EQ(all.size(), n);
+  for (TestIndex i = 0; i < n; ++i) EXPECT_EQ(all.count(i), 1u) << i;
 }
 
-TEST(SchedulerTest, EveryWorkerGetsWorkAndBatchesShrinkTowardsTheEnd) {
-  Scheduler scheduler(MakeUnits(Trivial(400), DistMode::kLoad), SchedulerOptions{.max_batch = 16});
+TEST(SchedulerTest, EveryModeRunsEveryTestExactlyOnceAndFinishesEveryWorker) {
+  for (DistMode mode : {DistMode::kLoad, DistMode::kLoadFile, DistMode::kLoadScope, DistMode::kLoadGroup,
+                        DistMode::kWorkSteal}) {
+    Scheduler scheduler(Plan(Trivial(1000), mode, 3));
+    Simulation sim = Simulate(scheduler, {0, 1, 2});
+    ExpectExactlyOnce(sim, 1000);
+    EXPECT_TRUE(scheduler.Exhausted());
+    for (WorkerId w : {0u, 1u, 2u}) EXPECT_FALSE(sim.ran[w].empty()) << DistModeName(mode) << " worker " << w;
+  }
+}
+
+TEST(SchedulerTest, AssignmentsShrinkTowardsTheEnd) {
+  Scheduler scheduler(Plan(Trivial(400)), SchedulerOptions{.max_batch = 16});
   scheduler.AddWorker(0);
   scheduler.AddWorker(1);
-  Batch first = scheduler.NextBatch(0);
+  Assignment first = scheduler.Next(0);
   EXPECT_EQ(first.tests.size(), 16u);
   EXPECT_EQ(first.report_at, 8u);
   // A worker whose queue is still long gets nothing more.
-  EXPECT_TRUE(scheduler.NextBatch(0).tests.empty());
-  Batch batch = scheduler.NextBatch(1);
-  EXPECT_EQ(batch.tests.size(), 16u);
-  // Worker 1 drains the rest, finishing everything it holds before asking again.
-  std::size_t last_size = batch.tests.size();
-  while (!scheduler.QueueEmpty()) {
-    for (TestIndex t : batch.tests) scheduler.TestFinished(1, t);
-    batch = scheduler.NextBatch(1);
-    ASSERT_FALSE(batch.tests.empty());
-    last_size = batch.tests.size();
+  EXPECT_TRUE(scheduler.Next(0).tests.empty());
+  Assignment a = scheduler.Next(1);
+  std::size_t last_size = a.tests.size();
+  while (!scheduler.Exhausted()) {
+    for (TestIndex t : a.tests) scheduler.TestFinished(1, t);
+    a = scheduler.Next(1);
+    ASSERT_FALSE(a.tests.empty());
+    last_size = a.tests.size();
   }
   EXPECT_LE(last_size, 2u);  // two: an empty worker always gets a next item too
+  EXPECT_TRUE(a.finish);
 }
 
-TEST(SchedulerTest, BatchesAreContiguousInCollectionOrderSoNextItemIsKnown) {
-  Scheduler scheduler(MakeUnits(Trivial(50), DistMode::kLoad), SchedulerOptions{.max_batch = 8});
+TEST(SchedulerTest, AssignmentsAreContiguousInCollectionOrderUnderLoad) {
+  Scheduler scheduler(Plan(Trivial(50)), SchedulerOptions{.max_batch = 8});
   scheduler.AddWorker(7);
-  Batch batch = scheduler.NextBatch(7);
-  ASSERT_EQ(batch.tests.size(), 8u);
-  for (std::size_t i = 0; i < batch.tests.size(); ++i) EXPECT_EQ(batch.tests[i], i);
-  // report_at is never 0: a worker holding one test cannot run it without knowing the next.
-  EXPECT_GE(batch.report_at, 1u);
+  Assignment a = scheduler.Next(7);
+  ASSERT_EQ(a.tests.size(), 8u);
+  for (std::size_t i = 0; i < a.tests.size(); ++i) EXPECT_EQ(a.tests[i], i);
+  EXPECT_FALSE(a.finish);
 }
 
 TEST(SchedulerTest, AWorkerAlwaysHoldsMoreThanItsReportThreshold) {
-  // Even when the target batch is a single test, a worker gets at least two: with one, it could not run
-  // it (nextitem unknown) and would have no result to report, so nothing would ever ask for more.
-  Scheduler scheduler(MakeUnits(Trivial(3), DistMode::kLoad), SchedulerOptions{.max_batch = 1});
+  // Even when the target size is one test, a worker gets two: with one, it could not run it (nextitem
+  // unknown) and would have no result to report, so nothing would ever ask for more.
+  Scheduler scheduler(Plan(Trivial(3)), SchedulerOptions{.max_batch = 1});
   scheduler.AddWorker(0);
-  Batch batch = scheduler.NextBatch(0);
-  EXPECT_EQ(batch.tests, (std::vector<TestIndex>{0, 1}));
-  EXPECT_GT(scheduler.InFlight(0), batch.report_at);
-  EXPECT_TRUE(scheduler.NextBatch(0).tests.empty());
+  Assignment a = scheduler.Next(0);
+  EXPECT_EQ(a.tests, (std::vector<TestIndex>{0, 1}));
+  EXPECT_GT(scheduler.InFlight(0), a.report_at);
+  EXPECT_TRUE(scheduler.Next(0).tests.empty());
   scheduler.TestFinished(0, 0);
-  // Down to one: refilled with the last test.
-  EXPECT_EQ(scheduler.NextBatch(0).tests, std::vector<TestIndex>{2});
+  // Down to one: it gets the last test and, in the same breath, the news that nothing follows.
+  Assignment last = scheduler.Next(0);
+  EXPECT_EQ(last.tests, std::vector<TestIndex>{2});
+  EXPECT_TRUE(last.finish);
+}
+
+TEST(SchedulerTest, UnitsAreNeverSplitAndKeepTheirOrder) {
+  Scheduler scheduler(Plan(Trivial(30, 10), DistMode::kLoadFile), SchedulerOptions{.max_batch = 2});
+  Simulation sim = Simulate(scheduler, {0, 1});
+  ExpectExactlyOnce(sim, 30);
+  for (const auto& [w, tests] : sim.ran) {
+    for (std::size_t i = 0; i < tests.size(); ++i) {
+      // Within a worker's run order, each file's tests are consecutive and ascending.
+      if (i > 0 && tests[i] / 10 == tests[i - 1] / 10) {
+        EXPECT_EQ(tests[i], tests[i - 1] + 1);
+      }
+    }
+    std::set<TestIndex> files;
+    for (TestIndex t : tests) files.insert(t / 10);
+    for (TestIndex f : files) {
+      EXPECT_EQ(std::count_if(tests.begin(), tests.end(), [&](TestIndex t) { return t / 10 == f; }), 10);
+    }
+  }
 }
 
 TEST(SchedulerTest, LostWorkerReturnsUnfinishedTestsAndRequeueRunsThemNext) {
-  Scheduler scheduler(MakeUnits(Trivial(20), DistMode::kLoad), SchedulerOptions{.max_batch = 4, .batches_per_worker = 1});
+  Scheduler scheduler(Plan(Trivial(20)), SchedulerOptions{.max_batch = 4, .batches_per_worker = 1});
   scheduler.AddWorker(0);
   scheduler.AddWorker(1);
-  Batch b0 = scheduler.NextBatch(0);
-  ASSERT_EQ(b0.tests, (std::vector<TestIndex>{0, 1, 2, 3}));
+  Assignment a0 = scheduler.Next(0);
+  ASSERT_EQ(a0.tests, (std::vector<TestIndex>{0, 1, 2, 3}));
   scheduler.TestFinished(0, 0);
-  std::vector<TestIndex> lost = scheduler.WorkerLost(0);
-  EXPECT_EQ(lost, (std::vector<TestIndex>{1, 2, 3}));
+  EXPECT_EQ(scheduler.WorkerLost(0), (std::vector<TestIndex>{1, 2, 3}));
   EXPECT_EQ(scheduler.InFlight(0), 0u);
   // Test 1 crashed the worker; the engine requeues the rest, which go out first and together.
   scheduler.Requeue({2, 3});
-  Batch next = scheduler.NextBatch(1);
+  Assignment next = scheduler.Next(1);
   ASSERT_GE(next.tests.size(), 2u);
   EXPECT_EQ(next.tests[0], 2u);
   EXPECT_EQ(next.tests[1], 3u);
 }
 
-TEST(SchedulerTest, CancelReturnsEveryUndispatchedTest) {
-  Scheduler scheduler(MakeUnits(Trivial(10), DistMode::kLoad), SchedulerOptions{.max_batch = 3});
+TEST(SchedulerTest, CancelReturnsEveryTestNotHandedOut) {
+  Inventory inventory = Trivial(10);
+  inventory[9].marks = {"serial"};
+  Scheduler scheduler(Plan(inventory), SchedulerOptions{.max_batch = 3});
   scheduler.AddWorker(0);
-  Batch batch = scheduler.NextBatch(0);
+  Assignment a = scheduler.Next(0);
   std::vector<TestIndex> dropped = scheduler.Cancel();
-  EXPECT_EQ(batch.tests.size() + dropped.size(), 10u);
-  EXPECT_EQ(dropped.front(), batch.tests.size());
-  EXPECT_TRUE(scheduler.QueueEmpty());
-  EXPECT_TRUE(scheduler.NextBatch(0).tests.empty());
+  EXPECT_EQ(a.tests.size() + dropped.size(), 10u);
+  EXPECT_EQ(dropped.back(), 9u);
+  EXPECT_TRUE(scheduler.Exhausted());
+  EXPECT_TRUE(scheduler.Next(0).tests.empty());
 }
 
 TEST(SchedulerTest, IdenticalInputGivesIdenticalDecisions) {
   auto run = [] {
-    Scheduler scheduler(MakeUnits(Trivial(333), DistMode::kLoad));
-    return Drain(scheduler, {0, 1, 2, 3});
+    Scheduler scheduler(Plan(Trivial(333), DistMode::kWorkSteal, 4));
+    return Simulate(scheduler, {0, 1, 2, 3}).ran;
   };
   EXPECT_EQ(run(), run());
 }
 
-TEST(SchedulerTest, UnitsAreNeverSplit) {
-  std::vector<Unit> units = {Unit{{0, 1, 2, 3, 4, 5}}, Unit{{6}}, Unit{{7, 8}}};
-  Scheduler scheduler(units, SchedulerOptions{.max_batch = 2});
+TEST(SchedulerTest, WorkstealSplitsEvenlyThenStealsFromTheBackOfTheLongestQueue) {
+  Scheduler scheduler(Plan(Trivial(100), DistMode::kWorkSteal, 2), SchedulerOptions{.max_batch = 4});
   scheduler.AddWorker(0);
-  EXPECT_EQ(scheduler.NextBatch(0).tests, (std::vector<TestIndex>{0, 1, 2, 3, 4, 5}));
+  scheduler.AddWorker(1);
+  Assignment a0 = scheduler.Next(0);
+  EXPECT_EQ(a0.tests.front(), 0u);
+  Assignment a1 = scheduler.Next(1);
+  EXPECT_EQ(a1.tests.front(), 50u);  // its own half
+  // Worker 1 sits on a slow test; worker 0 runs its half, then steals worker 1's queue from the back.
+  std::vector<TestIndex> ran0;
+  for (Assignment a = a0; !a.tests.empty();) {
+    for (TestIndex t : a.tests) scheduler.TestFinished(0, t), ran0.push_back(t);
+    if (a.finish) break;
+    a = scheduler.Next(0);
+  }
+  std::vector<TestIndex> expected;
+  for (TestIndex t = 0; t < 100; ++t) {
+    if (t < 50 || t >= 50 + a1.tests.size()) expected.push_back(t);
+  }
+  std::vector<TestIndex> sorted = ran0;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, expected);
+  auto first_stolen = std::find_if(ran0.begin(), ran0.end(), [](TestIndex t) { return t >= 50; });
+  ASSERT_NE(first_stolen, ran0.end());
+  EXPECT_GE(*first_stolen, 75u);
 }
 
-TEST(DistributionTest, LoadMakesOneUnitPerTestInCollectionOrder) {
-  std::vector<Unit> units = MakeUnits(Trivial(5), DistMode::kLoad);
-  ASSERT_EQ(units.size(), 5u);
-  for (TestIndex i = 0; i < 5; ++i) EXPECT_EQ(units[i].tests, std::vector<TestIndex>{i});
-  EXPECT_EQ(ParseDistMode("load"), DistMode::kLoad);
-  EXPECT_FALSE(ParseDistMode("bogus").has_value());
+TEST(SchedulerTest, RunAloneTestsRunWhileNothingElseRunsInTheirOrder) {
+  Inventory inventory = Trivial(60);
+  for (TestIndex i : {3u, 17u, 40u}) inventory[i].marks = {"serial"};
+  inventory[25].fixtures = {"benchmark"};
+  for (DistMode mode : {DistMode::kLoad, DistMode::kLoadFile, DistMode::kWorkSteal}) {
+    Scheduler scheduler(Plan(inventory, mode, 3));
+    Simulation sim = Simulate(scheduler, {0, 1, 2});
+    ExpectExactlyOnce(sim, 60);
+    std::vector<TestIndex> alone_order;
+    for (const auto& [test, busy] : sim.starts) {
+      if (test == 3 || test == 17 || test == 25 || test == 40) {
+        alone_order.push_back(test);
+        EXPECT_EQ(busy.size(), 1u) << "test " << test << " started while another worker held tests";
+      }
+    }
+    EXPECT_EQ(alone_order, (std::vector<TestIndex>{3, 17, 25, 40})) << DistModeName(mode);
+  }
+}
+
+TEST(SchedulerTest, AConcurrencyLimitIsNeverExceeded) {
+  Inventory inventory = Trivial(90, 30);
+  std::set<TestIndex> db;
+  for (TestIndex i = 0; i < 90; i += 4) {
+    inventory[i].limit = ConcurrencyLimit{"db", 2};
+    db.insert(i);
+  }
+  Scheduler scheduler(Plan(inventory, DistMode::kLoad, 4), SchedulerOptions{.max_batch = 4});
+  std::map<WorkerId, std::deque<TestIndex>> held;
+  // Drive by hand to see every worker's holdings at every step.
+  std::vector<WorkerId> workers = {0, 1, 2, 3};
+  std::map<WorkerId, bool> finished;
+  for (WorkerId w : workers) scheduler.AddWorker(w);
+  auto ask = [&](WorkerId w) {
+    Assignment a = scheduler.Next(w);
+    for (TestIndex t : a.tests) held[w].push_back(t);
+    finished[w] = finished[w] || a.finish;
+  };
+  auto holders = [&] {
+    int n = 0;
+    for (auto& [w, q] : held) n += std::any_of(q.begin(), q.end(), [&](TestIndex t) { return db.count(t) > 0; });
+    return n;
+  };
+  for (WorkerId w : workers) ask(w);
+  std::size_t ran = 0;
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (WorkerId w : workers) {
+      EXPECT_LE(holders(), 2);
+      auto& q = held[w];
+      if (q.empty() || (q.size() < 2 && !finished[w])) continue;
+      scheduler.TestFinished(w, q.front());
+      q.pop_front();
+      ++ran;
+      progress = true;
+      ask(w);
+      for (WorkerId s : scheduler.Starving()) ask(s);
+    }
+  }
+  EXPECT_EQ(ran, 90u);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,15 @@ using TestIndex = std::uint32_t;
 // A worker as the scheduler knows it: a small dense number assigned by the engine.
 using WorkerId = std::uint32_t;
 
+// A named pool with a cap on how many of its tests may run at once (nextest's test groups): a semaphore,
+// not an affinity; its tests may run on any worker.
+struct ConcurrencyLimit {
+  std::string pool;
+  std::uint32_t max_running = 1;
+
+  bool operator==(const ConcurrencyLimit&) const = default;
+};
+
 // One collected test with the structured fields grouping policies read. Policies never parse node IDs.
 struct TestItem {
   std::string node_id;
@@ -21,6 +31,7 @@ struct TestItem {
   std::string xdist_group;               // empty when the test has no xdist_group mark
   std::vector<std::string> marks;
   std::vector<std::string> fixtures;
+  std::optional<ConcurrencyLimit> limit;
 };
 
 using Inventory = std::vector<TestItem>;

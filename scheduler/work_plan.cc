@@ -1,0 +1,29 @@
+#include "scheduler/work_plan.h"
+
+namespace jackd::scheduler {
+
+WorkPlan PlanWork(const Inventory& inventory, const Policy& policy, std::uint32_t workers) {
+  WorkPlan plan;
+  plan.test_count = inventory.size();
+  std::vector<TestIndex> parallel;
+  parallel.reserve(inventory.size());
+  bool any_limit = false;
+  for (TestIndex i = 0; i < inventory.size(); ++i) {
+    // With one worker in collection order (`--dist no`) every test already runs alone.
+    if (policy.mode != DistMode::kNo && RunsAlone(inventory[i], policy.exclusion)) {
+      plan.run_alone.push_back(i);
+    } else {
+      parallel.push_back(i);
+    }
+    any_limit = any_limit || inventory[i].limit.has_value();
+  }
+  plan.units = MakeUnits(inventory, parallel, policy.mode, policy.fallback);
+  if (policy.mode == DistMode::kWorkSteal) plan.home_queues = std::max<std::uint32_t>(1, workers);
+  if (any_limit) {
+    plan.limits.reserve(inventory.size());
+    for (const TestItem& item : inventory) plan.limits.push_back(item.limit);
+  }
+  return plan;
+}
+
+}  // namespace jackd::scheduler

@@ -1,0 +1,30 @@
+// A WorkPlan is everything the scheduler needs to know about the tests: the units to run in parallel,
+// the tests that must run alone, and each test's concurrency limit. Built once from the inventory.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "scheduler/distribution.h"
+#include "scheduler/exclusion.h"
+#include "scheduler/test_item.h"
+
+namespace jackd::scheduler {
+
+struct WorkPlan {
+  std::vector<Unit> units;            // run in parallel, handed out in this order
+  std::vector<TestIndex> run_alone;   // run one at a time after the units, nothing else running, in order
+  std::uint32_t home_queues = 1;      // worksteal: units are split evenly into one queue per worker
+  std::vector<std::optional<ConcurrencyLimit>> limits;  // by TestIndex; empty when no test has one
+  std::size_t test_count = 0;
+};
+
+struct Policy {
+  DistMode mode = DistMode::kLoad;
+  DistMode fallback = DistMode::kLoad;  // loadgroup's treatment of ungrouped tests
+  ExclusionRules exclusion;
+};
+
+WorkPlan PlanWork(const Inventory& inventory, const Policy& policy, std::uint32_t workers);
+
+}  // namespace jackd::scheduler
