@@ -94,6 +94,7 @@ CollectionOutcome Collect(asio::io_context& io, ChildReaper& reaper, const std::
   }
   Collection collection = FromProto(report);
   collection.seconds = seconds;
+  if (collection.settings.collect_only) collection.collect_only_output = ReadFile(stdout_path);
   return collection;
 }
 

@@ -99,7 +99,12 @@ void JunitReporter::RunFinished(const RunContext& context, const RunResult& resu
     testcase.append_attribute("classname") = classname.c_str();
     testcase.append_attribute("name") = name.c_str();
     testcase.append_attribute("time") = absl::StrFormat("%.3f", record.Duration()).c_str();
-    const std::string message = XmlSafe(Message(record));
+    std::string message = XmlSafe(Message(record));
+    if (record.outcome == Outcome::kError) {
+      // pytest's wording for setup and teardown errors.
+      const bool teardown = !record.reports.empty() && record.reports.front().when == Phase::kTeardown;
+      message = absl::StrCat("failed on ", teardown ? "teardown" : "setup", " with \"", message, "\"");
+    }
     auto add = [&](const char* element, const char* type = nullptr) {
       pugi::xml_node node = testcase.append_child(element);
       if (type) node.append_attribute("type") = type;

@@ -10,6 +10,7 @@
 #include <functional>
 #include <random>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/collection.h"
 #include "engine/exit_code.h"
@@ -137,13 +138,17 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
     files.RunFinished(context, result);
     return exit_code;
   };
+  if (collection.settings.collect_only) {
+    terminal.CollectOnly(collection);
+    return collection.pytest_exit;
+  }
   if (!collection.errors.empty()) {
     terminal.CollectionFailed(collection, SecondsSince(started));
+    const std::size_t n = collection.errors.size();
+    UserError(absl::StrCat(n, n == 1 ? " error" : " errors",
+                           " during collection (fix the import errors shown above, or pass "
+                           "--continue-on-collection-errors to run the tests that did collect)"));
     return finish_early(kExitInterrupted);
-  }
-  if (collection.settings.collect_only) {
-    terminal.CollectOnly(collection, SecondsSince(started));
-    return collection.items.empty() ? kExitNoTestsCollected : kExitOk;
   }
   if (collection.items.empty()) {
     terminal.NothingToRun(collection, SecondsSince(started));
@@ -174,6 +179,12 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   result.seconds = SecondsSince(started);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   reporters.RunFinished(context, result);
+  // Last, so they are the last thing a user reads.
+  for (const RunResult::Error& error : result.errors) {
+    std::fflush(stdout);
+    UserError(error.message, result.exit_code);
+    if (!error.details.empty()) std::fprintf(stderr, "%s\n", error.details.c_str());
+  }
   return result.exit_code;
 }
 

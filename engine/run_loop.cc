@@ -159,7 +159,9 @@ void RunLoop::OnWorkerFailed(const std::shared_ptr<WorkerLink>& link, const pb::
   for (auto& [slot, worker] : workers_) {
     if (worker.id == failed.worker_id() && failed.token() == plan_.token && !worker.link) {
       worker.link = link;
-      Fatal(absl::StrCat("worker ", worker.id, " could not start: ", failed.message()));
+      Fatal(absl::StrCat("worker ", worker.id, " could not start (its collection differs from the engine's or "
+                         "failed; details below)"),
+            failed.message());
       return;
     }
   }
@@ -200,7 +202,8 @@ void RunLoop::Record(TestIndex index, TestRecord record) {
   reporter_.TestFinished(context_, index, *records_[index]);
   const std::uint32_t maxfail = collection_.settings.maxfail;
   if (maxfail > 0 && failures_ >= maxfail && stop_ == StopKind::kNone) {
-    Stop(StopKind::kMaxfail, absl::StrCat("stopping after ", failures_, " failure", failures_ == 1 ? "" : "s"));
+    // pytest's wording, plural and all.
+    Stop(StopKind::kMaxfail, absl::StrCat("stopping after ", failures_, " failures"));
   }
 }
 
@@ -292,7 +295,9 @@ void RunLoop::Retire(Worker& worker) {
   if (!clean && stop_ == StopKind::kNone) {
     const std::string how = worker.exit_status.Describe();
     if (!worker.ready) {
-      Fatal(absl::StrCat("worker ", worker.id, " exited with ", how, " before it was ready", StderrTail(worker)));
+      Fatal(absl::StrCat("worker ", worker.id, " exited with ", how,
+                         " before it was ready (pytest failed to start in the worker; its stderr is below)"),
+            StderrTail(worker));
     } else {
       std::optional<RunningTest> running = ReadStatusSlot(worker.status_path);
       auto crashed = unfinished.end();
@@ -306,7 +311,7 @@ void RunLoop::Retire(Worker& worker) {
         record.outcome = Outcome::kCrashed;
         record.worker = worker.id;
         record.reason = absl::StrCat("worker ", worker.id, " crashed while running this test (", how, ")");
-        record.reports.push_back(PhaseReport{Phase::kCall, record.reason + StderrTail(worker), record.reason, {}});
+        record.reports.push_back(PhaseReport{Phase::kCall, record.reason + "\n" + StderrTail(worker), record.reason, {}});
         Record(index, std::move(record));
       }
       notes_.push_back(absl::StrCat("worker ", worker.id, " crashed (", how, ") ", blamed));
@@ -335,7 +340,7 @@ void RunLoop::Retire(Worker& worker) {
   }
   if (clean && !worker.exit_status.Success() && worker.exit_status.exit_code != 1 && !worker.killed_by_us) {
     notes_.push_back(absl::StrCat("worker ", worker.id, " exited with ", worker.exit_status.Describe(),
-                                  " after its last test", StderrTail(worker)));
+                                  " after its last test"));
   }
   MaybeEnd();
 }
@@ -359,9 +364,9 @@ void RunLoop::Stop(StopKind kind, const std::string& reason) {
   MaybeEnd();
 }
 
-void RunLoop::Fatal(const std::string& message) {
-  notes_.push_back(message);
-  Stop(StopKind::kFatal, message);
+void RunLoop::Fatal(const std::string& message, const std::string& details) {
+  errors_.push_back({message, details});
+  Stop(StopKind::kFatal, "jackd could not go on (see the error below)");
 }
 
 void RunLoop::Interrupt(int signal) {
@@ -418,7 +423,7 @@ std::string RunLoop::StderrTail(const Worker& worker) const {
     auto newline = tail.find('\n');
     if (newline != std::string::npos) tail = tail.substr(newline + 1);
   }
-  return absl::StrCat("\n--- last lines of ", worker.id, "'s stderr ---\n", tail);
+  return absl::StrCat("--- last lines of ", worker.id, "'s stderr ---\n", tail);
 }
 
 RunResult RunLoop::TakeResult() {
@@ -436,6 +441,7 @@ RunResult RunLoop::TakeResult() {
   }
   result.stop_reason = stop_reason_;
   result.notes = notes_;
+  result.errors = errors_;
   switch (stop_) {
     case StopKind::kFatal: result.exit_code = kExitInternalError; break;
     case StopKind::kInterrupt: result.exit_code = kExitInterrupted; break;

@@ -84,7 +84,7 @@ class RunLoop final : public WorkerEvents {
   void Record(TestIndex index, TestRecord record);
   void MarkNotRun(const std::vector<TestIndex>& tests, const std::string& reason);
   void Stop(StopKind kind, const std::string& reason);
-  void Fatal(const std::string& message);
+  void Fatal(const std::string& message, const std::string& details = "");
   void KillAll();
   void MaybeEnd();
   std::string StderrTail(const Worker& worker) const;
@@ -107,6 +107,7 @@ class RunLoop final : public WorkerEvents {
   StopKind stop_ = StopKind::kNone;
   std::string stop_reason_;
   std::vector<std::string> notes_;
+  std::vector<RunResult::Error> errors_;
   std::vector<std::string> worker_env_;
   bool ended_ = false;
 };

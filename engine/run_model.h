@@ -60,6 +60,7 @@ struct Collection {
   std::string digest;
   int pytest_exit = 0;
   double seconds = 0;  // wall time of the collection process
+  std::string collect_only_output;  // with --collect-only: pytest's own listing, shown verbatim
 };
 
 enum class Phase { kSetup, kCall, kTeardown };
@@ -103,8 +104,15 @@ struct RunResult {
   double seconds = 0;
   // Why the run stopped early ("Interrupted: ...", "stopping after 1 failures"); empty if it did not.
   std::string stop_reason;
-  // Run-level problems worth a line in the summary (a worker crashed, a worker could not start).
+  // Run-level events worth a line in the summary (a worker crashed and was replaced). One line each.
   std::vector<std::string> notes;
+  // Why the run could not go on, for `jackd: error: <message>` on stderr, with details (a worker's
+  // stderr) shown below it.
+  struct Error {
+    std::string message;
+    std::string details;
+  };
+  std::vector<Error> errors;
 };
 
 }  // namespace jackd

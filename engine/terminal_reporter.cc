@@ -152,7 +152,7 @@ std::string TerminalReporter::CollectedLine(const Collection& collection) const 
   }
   if (collection.deselected > 0) absl::StrAppend(&line, " / ", collection.deselected, " deselected");
   if (!collection.skips.empty()) absl::StrAppend(&line, " / ", collection.skips.size(), " skipped");
-  if (collection.deselected > 0 || !collection.skips.empty()) absl::StrAppend(&line, " / ", selected, " selected");
+  if (collection.deselected > 0) absl::StrAppend(&line, " / ", selected, " selected");
   return line;
 }
 
@@ -325,7 +325,7 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
       } else if (c == 'X' && r.outcome == Outcome::kXpassed) {
         start_summary();
         ShortSummaryLine("XPASS", id, r.reason, kYellow);
-      } else if ((c == 'p' || c == 'P') && r.outcome == Outcome::kPassed) {
+      } else if (c == 'p' && r.outcome == Outcome::kPassed) {
         start_summary();
         ShortSummaryLine("PASSED", id, "", kGreen);
       }
@@ -432,20 +432,9 @@ void TerminalReporter::NothingToRun(const Collection& collection, double seconds
   std::fflush(out_);
 }
 
-void TerminalReporter::CollectOnly(const Collection& collection, double seconds) {
-  Header(collection, "");
-  if (verbosity_ >= 0) Line();
-  for (const auto& item : collection.items) Line(item.node_id);
-  Line();
-  const std::size_t n = collection.items.size();
-  std::string text = absl::StrCat(n, n == 1 ? " test" : " tests", " collected");
-  if (collection.deselected > 0) absl::StrAppend(&text, " (", collection.deselected, " deselected)");
-  absl::StrAppend(&text, " in ", FormatSeconds(seconds));
-  if (verbosity_ >= 0) {
-    Sep('=', text, kBoldGreen);
-  } else {
-    Line(text);
-  }
+void TerminalReporter::CollectOnly(const Collection& collection) {
+  // pytest's own listing (tree, -q or -qq form), exactly as it printed it.
+  Write(collection.collect_only_output);
   std::fflush(out_);
 }
 

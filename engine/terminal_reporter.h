@@ -32,7 +32,7 @@ class TerminalReporter final : public Reporter {
   // Runs that end at collection: errors (exit 2), nothing selected (exit 5), --collect-only.
   void CollectionFailed(const Collection& collection, double seconds);
   void NothingToRun(const Collection& collection, double seconds);
-  void CollectOnly(const Collection& collection, double seconds);
+  void CollectOnly(const Collection& collection);
 
  private:
   void Header(const Collection& collection, const std::string& jackd_line);

@@ -68,13 +68,16 @@ absl::StatusOr<int> ResolveWorkerCount(const std::string& spec, const CpuFacts& 
     auto n = ParseLong(cpus.auto_override);
     if (!n || *n < 1) {
       return absl::InvalidArgumentError("JACKD_WORKERS/PYTEST_XDIST_AUTO_NUM_WORKERS must be a positive number, not '" +
-                             cpus.auto_override + "'");
+                                        cpus.auto_override + "' (unset it to use every usable CPU)");
     }
     return static_cast<int>(*n);
   }
   if (spec == "logical") return cpus.logical;
   auto n = ParseLong(spec);
-  if (!n) return absl::InvalidArgumentError("-n expects auto, logical, N or -N, not '" + spec + "'");
+  if (!n) {
+    return absl::InvalidArgumentError("-n expects auto, logical, N or -N, not '" + spec +
+                                      "' (for example -n auto, -n 4, or -n -2 for half the CPUs)");
+  }
   if (*n < 0) return std::max<int>(1, cpus.usable / static_cast<int>(-*n));
   return std::max<int>(1, static_cast<int>(*n));
 }
