@@ -27,6 +27,9 @@ PytestSettings FromProto(const pb::PytestSettings& s) {
   out.pluggy_version = s.pluggy_version();
   out.capture_disabled = s.capture_disabled();
   out.collect_only = s.collect_only();
+  out.continue_on_collection_errors = s.continue_on_collection_errors();
+  out.benchmark_disable = s.benchmark_disable();
+  out.benchmark_only = s.benchmark_only();
   return out;
 }
 
@@ -63,6 +66,7 @@ Collection FromProto(const pb::CollectionReport& report) {
     test.xdist_group = item.xdist_group();
     test.marks = Strings(item.marks());
     test.fixtures = Strings(item.fixtures());
+    if (item.has_limit()) test.limit = scheduler::ConcurrencyLimit{item.limit().pool(), item.limit().max_running()};
   }
   for (const auto& error : report.errors()) out.errors.push_back({error.node_id(), error.longrepr(), error.summary()});
   for (const auto& skip : report.skips()) out.skips.push_back({skip.node_id(), skip.reason(), skip.location()});
@@ -88,7 +92,7 @@ std::optional<TestRecord> FromProto(const pb::TestResult& result, const std::str
   record.skip_location = result.skip_location();
   record.head_line = result.head_line();
   for (const auto& report : result.reports()) {
-    PhaseReport phase{FromProto(report.when()), report.longrepr(), report.summary(), {}};
+    PhaseReport phase{FromProto(report.when()), report.longrepr(), report.summary(), {}, report.crash_line()};
     for (const auto& section : report.sections()) phase.sections.emplace_back(section.title(), section.content());
     record.reports.push_back(std::move(phase));
   }

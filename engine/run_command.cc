@@ -110,6 +110,8 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   policy.mode = *mode;
   policy.fallback = *fallback;
   policy.exclusion.serial_mark = options.serial_mark;
+  policy.exclusion.benchmarks_run_alone = !collection.settings.benchmark_disable;
+  policy.exclusion.everything_runs_alone = collection.settings.benchmark_only;
   // Never more workers than there is parallel work for (`--dist no` means one).
   std::uint32_t requested = static_cast<std::uint32_t>(*requested_workers);
   if (options.max_processes > 0) requested = std::min(requested, options.max_processes);
@@ -142,7 +144,7 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
     terminal.CollectOnly(collection);
     return collection.pytest_exit;
   }
-  if (!collection.errors.empty()) {
+  if (!collection.errors.empty() && !collection.settings.continue_on_collection_errors) {
     terminal.CollectionFailed(collection, SecondsSince(started));
     const std::size_t n = collection.errors.size();
     UserError(absl::StrCat(n, n == 1 ? " error" : " errors",

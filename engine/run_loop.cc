@@ -311,7 +311,9 @@ void RunLoop::Retire(Worker& worker) {
         record.outcome = Outcome::kCrashed;
         record.worker = worker.id;
         record.reason = absl::StrCat("worker ", worker.id, " crashed while running this test (", how, ")");
-        record.reports.push_back(PhaseReport{Phase::kCall, record.reason + "\n" + StderrTail(worker), record.reason, {}});
+        PhaseReport& report = record.reports.emplace_back();
+        report.longrepr = record.reason + "\n" + StderrTail(worker);
+        report.summary = record.reason;
         Record(index, std::move(record));
       }
       notes_.push_back(absl::StrCat("worker ", worker.id, " crashed (", how, ") ", blamed));
@@ -439,6 +441,8 @@ RunResult RunLoop::TakeResult() {
     failed = failed || scheduler::IsFailure(record->outcome);
     result.records.push_back(std::move(*record));
   }
+  // --continue-on-collection-errors: the errors still fail the run, as in pytest.
+  failed = failed || !collection_.errors.empty();
   result.stop_reason = stop_reason_;
   result.notes = notes_;
   result.errors = errors_;

@@ -37,6 +37,9 @@ struct PytestSettings {
   std::string pluggy_version;
   bool capture_disabled = false;
   bool collect_only = false;
+  bool continue_on_collection_errors = false;
+  bool benchmark_disable = false;
+  bool benchmark_only = false;
 };
 
 struct CollectError {
@@ -70,6 +73,7 @@ struct PhaseReport {
   std::string longrepr;
   std::string summary;
   std::vector<std::pair<std::string, std::string>> sections;  // title, content
+  std::string crash_line;
 };
 
 // How one test ended. Exactly one per collected test by the time reporters see RunFinished.

@@ -231,6 +231,15 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
   // ERRORS (setup and teardown failures), then FAILURES, as pytest orders them.
   auto sections = [&](bool errors) {
     bool first = true;
+    if (errors) {
+      // --continue-on-collection-errors: the collection errors lead the ERRORS section, as in pytest.
+      for (const CollectError& error : collection.errors) {
+        if (first) Sep('=', "ERRORS");
+        first = false;
+        Sep('_', absl::StrCat("ERROR collecting ", error.node_id), kBoldRed);
+        Line(error.longrepr);
+      }
+    }
     for (TestIndex i = 0; i < result.records.size(); ++i) {
       const TestRecord& record = result.records[i];
       for (const PhaseReport& report : record.reports) {
@@ -243,7 +252,8 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
           first = false;
         }
         const std::string head = record.head_line.empty() ? items[i].node_id : record.head_line;
-        if (settings.tb_style != "line") {
+        const bool line_style = settings.tb_style == "line" && !errors;
+        if (!line_style) {
           const std::string title =
               errors ? absl::StrCat("ERROR at ", std::string(PhaseName(report.when)), " of ", head)
                      : (record.outcome == Outcome::kFailed ? head : absl::StrCat(head, " [", std::string(Word(record.outcome)), "]"));
@@ -255,6 +265,7 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
           Write(content);
           if (!content.empty() && content.back() != '\n') Line();
         }
+        if (line_style && !report.crash_line.empty()) Line(report.crash_line);
       }
     }
   };
@@ -363,6 +374,7 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
   for (const TestRecord& r : result.records) ++counts[std::string(scheduler::OutcomeName(r.outcome))];
   counts["skipped"] += collection.skips.size();
   counts["deselected"] += collection.deselected;
+  counts["error"] += collection.errors.size();
   FinalLine(std::move(counts), result.seconds, verbosity_ >= 0);
   std::fflush(out_);
 }
