@@ -30,6 +30,7 @@ PytestSettings FromProto(const pb::PytestSettings& s) {
   out.continue_on_collection_errors = s.continue_on_collection_errors();
   out.benchmark_disable = s.benchmark_disable();
   out.benchmark_only = s.benchmark_only();
+  out.cache_dir = s.cache_dir();
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include "engine/run_command.h"
 
 #include <signal.h>
+#include <stdlib.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -16,6 +17,7 @@
 #include "engine/exit_code.h"
 #include "engine/json_reporter.h"
 #include "engine/junit_reporter.h"
+#include "engine/last_failed.h"
 #include "engine/python_interpreter.h"
 #include "engine/run_directory.h"
 #include "engine/run_loop.h"
@@ -86,6 +88,8 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   };
   arm_signals();
 
+  // The shim registers the serial mark under the name the engine groups by.
+  setenv("JACKD_SERIAL_MARK", options.serial_mark.c_str(), 1);
   CollectionOutcome outcome = Collect(io, reaper, *python, options.pytest_args, directory->path(), interrupted);
   if (std::holds_alternative<CollectionInterrupted>(outcome)) {
     std::fprintf(stdout, "\n!!! Interrupted: KeyboardInterrupt during collection !!!\n");
@@ -181,6 +185,9 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   result.seconds = SecondsSince(started);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   reporters.RunFinished(context, result);
+  if (!UpdateLastFailed(collection.settings.cache_dir, collection, result)) {
+    spdlog::warn("could not update pytest's last-failed cache in {}", collection.settings.cache_dir);
+  }
   // Last, so they are the last thing a user reads.
   for (const RunResult::Error& error : result.errors) {
     std::fflush(stdout);

@@ -40,6 +40,7 @@ struct PytestSettings {
   bool continue_on_collection_errors = false;
   bool benchmark_disable = false;
   bool benchmark_only = false;
+  std::string cache_dir;
 };
 
 struct CollectError {

@@ -269,9 +269,31 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
       }
     }
   };
+  // -rP / -rX: passed (xpassed) tests with captured output, as pytest's PASSES (XPASSES) sections.
+  auto passes = [&](Outcome outcome, char option, std::string_view title) {
+    if (settings.report_chars.find(option) == std::string::npos) return;
+    bool first = true;
+    for (TestIndex i = 0; i < result.records.size(); ++i) {
+      const TestRecord& record = result.records[i];
+      if (record.outcome != outcome) continue;
+      for (const PhaseReport& report : record.reports) {
+        if (report.sections.empty()) continue;
+        if (first) Sep('=', title);
+        first = false;
+        Sep('_', record.head_line.empty() ? items[i].node_id : record.head_line, kBoldGreen);
+        for (const auto& [section, content] : report.sections) {
+          Sep('-', section);
+          Write(content);
+          if (!content.empty() && content.back() != '\n') Line();
+        }
+      }
+    }
+  };
   if (show_tracebacks) {
     sections(true);
     sections(false);
+    passes(Outcome::kPassed, 'P', "PASSES");
+    passes(Outcome::kXpassed, 'X', "XPASSES");
   }
 
   if (settings.durations >= 0) {

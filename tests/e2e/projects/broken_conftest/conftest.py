@@ -1,0 +1,1 @@
+raise RuntimeError("e2e broken conftest marker")

@@ -1,0 +1,72 @@
+"""jackd exits as pytest does: 0 passed, 1 failed, 2 interrupted or collection errors, 4 usage, 5 nothing."""
+import pytest
+
+from jackd_e2e import assert_no_engine_noise, final_line, without_timing
+
+CASES = [
+    pytest.param("fixture_counts", [], 0, id="0-all-passed"),
+    pytest.param("mixed", [], 1, id="1-some-failed"),
+    pytest.param("mixed", ["test_mixed.py::test_setup_error"], 1, id="1-only-an-error"),
+    pytest.param("collection_error", [], 2, id="2-collection-errors"),
+    pytest.param("broken_conftest", [], 4, id="4-broken-conftest"),
+    pytest.param("mixed", ["--no-such-option"], 4, id="4-unknown-option"),
+    pytest.param("mixed", ["no_such_dir/test_nothing.py"], 4, id="4-missing-path"),
+    pytest.param("empty", [], 5, id="5-empty-project"),
+    pytest.param("many", ["-k", "nothing_matches_this"], 5, id="5-all-deselected"),
+]
+
+
+@pytest.mark.parametrize("name, args, expected", CASES)
+def test_exit_code_is_pytests(project, run_jackd, run_pytest, name, args, expected):
+    path = project(name)
+    plain = run_pytest(path, *args)
+    assert plain.rc == expected, "the fixture project no longer does what this case needs\n" + plain.describe()
+    jackd = run_jackd(path, *args)
+    assert jackd.rc == expected, jackd.describe()
+    assert_no_engine_noise(jackd, allow_user_traceback=name == "broken_conftest")
+    if jackd.report is not None:
+        assert jackd.report["exit_code"] == jackd.rc, jackd.report
+
+
+def test_collection_errors_show_pytests_error_text(project, run_jackd, run_pytest):
+    path = project("collection_error")
+    plain = run_pytest(path)
+    jackd = run_jackd(path)
+    assert jackd.rc == 2, jackd.describe()
+    for text in (
+        "ERROR collecting test_syntax_error.py",
+        "SyntaxError",
+        "def test_broken(:",
+        "ERROR collecting test_import_error.py",
+        "ModuleNotFoundError: No module named 'e2e_module_that_does_not_exist'",
+    ):
+        assert text in plain.stdout, f"plain pytest no longer prints {text!r}\n" + plain.describe()
+        assert text in jackd.stdout, f"jackd does not print {text!r}\n" + jackd.describe()
+    assert "Interrupted: 2 errors during collection" in jackd.stdout, jackd.describe()
+    assert without_timing(final_line(jackd.stdout)) == without_timing(final_line(plain.stdout)) == "2 errors"
+    # Nothing ran: pytest runs no test when collection fails.
+    assert not [t for t in jackd.tests if t["outcome"] not in ("not_run",)], jackd.describe()
+
+
+def test_continue_on_collection_errors_runs_the_good_tests(project, run_jackd, run_pytest):
+    path = project("collection_error")
+    plain = run_pytest(path, "--continue-on-collection-errors")
+    jackd = run_jackd(path, "--continue-on-collection-errors")
+    assert jackd.rc == plain.rc == 1, jackd.describe()
+    assert without_timing(final_line(jackd.stdout)) == without_timing(final_line(plain.stdout)) == (
+        "2 passed, 2 errors"
+    ), jackd.describe()
+    assert jackd.outcome_map() == {
+        "test_good.py::test_good_one": "passed",
+        "test_good.py::test_good_two": "passed",
+    }
+
+
+@pytest.mark.parametrize("args", [[], ["-k", "nothing_matches_this"]], ids=["empty", "deselected"])
+def test_nothing_to_run_says_so_like_pytest(project, run_jackd, run_pytest, args):
+    path = project("empty" if not args else "many")
+    plain = run_pytest(path, *args)
+    jackd = run_jackd(path, *args)
+    assert jackd.rc == plain.rc == 5, jackd.describe()
+    assert without_timing(final_line(jackd.stdout)) == without_timing(final_line(plain.stdout)), jackd.describe()
+    assert jackd.report is not None and jackd.report["tests"] == [], jackd.describe()

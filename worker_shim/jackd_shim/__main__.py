@@ -1,0 +1,52 @@
+"""Entry point of the shim: `main(argv)` for the engine's bootstrap, and `python -m jackd_shim`.
+
+Modes (docs/engine-shim-contract.md):
+- `collect REPORT_PATH PYTEST_ARGS...`: pytest with jackd_shim.collect_plugin, which turns on
+  --collect-only (noting whether the user asked for it too) and writes one serialized CollectionReport
+  to REPORT_PATH. Returns pytest's exit code.
+- `worker PYTEST_ARGS...`: pytest with jackd_shim.worker_plugin, which serves one Engine.Work stream.
+  Returns pytest's exit code (a broken engine stream ends the process with 70 instead).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Sequence
+
+_USAGE_ERROR = 4  # pytest.ExitCode.USAGE_ERROR, so the engine reads every usage problem the same way
+
+_USAGE = "usage: python -m jackd_shim collect REPORT_PATH [PYTEST_ARGS...] | worker [PYTEST_ARGS...]"
+
+
+def main(argv: Sequence[str]) -> int:
+    """Run one shim mode and return the process exit code."""
+    argv = list(argv)
+    mode = argv[0] if argv else ""
+    if mode == "collect" and len(argv) >= 2:
+        return _collect(argv[1], argv[2:])
+    if mode == "worker":
+        return _worker(argv[1:])
+    sys.stderr.write(f"jackd-shim: error: unknown or incomplete mode {mode!r}\n{_USAGE}\n")
+    return _USAGE_ERROR
+
+
+def _collect(report_path: str, pytest_args: list[str]) -> int:
+    import pytest
+
+    from jackd_shim import collect_plugin
+
+    collect_plugin.report_path = os.path.abspath(report_path)
+    # The plugin goes first: a user's `--` would turn anything after it into file arguments. The plugin
+    # sets --collect-only itself, so PytestSettings.collect_only can tell whether the user passed it.
+    return int(pytest.main(["-p", "jackd_shim.collect_plugin", *pytest_args]))
+
+
+def _worker(pytest_args: list[str]) -> int:
+    import pytest
+
+    return int(pytest.main(["-p", "jackd_shim.worker_plugin", *pytest_args]))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

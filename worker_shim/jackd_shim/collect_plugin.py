@@ -1,0 +1,167 @@
+"""pytest plugin of the shim's `collect` mode: writes one CollectionReport at session finish.
+
+Loaded only with `-p jackd_shim.collect_plugin` by `jackd_shim.__main__`, which sets `report_path` first.
+Without a report path the plugin stays inert. With one, it turns `--collect-only` on itself, after
+noting whether the user asked for it (PytestSettings.collect_only). The report is written
+atomically (temporary file, then rename), so the engine never reads half a report; pytest's usage errors
+(exit 4) write none, as the contract says.
+
+PYTEST_DONT_REWRITE: this module is imported before pytest marks `-p` modules for assertion rewriting.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from typing import Optional
+
+import pluggy
+import pytest
+
+from jackd_shim import __version__, jackd_pb2
+from jackd_shim.items import to_test_item
+from jackd_shim.outcome import collect_error_summary, location_of_skip, render_longrepr, strip_skipped_prefix
+from jackd_shim.protocol import PROTOCOL_VERSION, collection_digest, utf8_text
+from jackd_shim.xdist_compat import neutralise_xdist, register_marks
+
+# Set by jackd_shim.__main__ before pytest.main(); the file the CollectionReport goes to.
+report_path: Optional[str] = None
+
+# Whether the user's own arguments (command line, addopts) asked for --collect-only / --co.
+_user_collect_only = False
+
+_USAGE_ERROR = 4  # pytest.ExitCode.USAGE_ERROR: the contract says no report is written
+_DEFAULT_DURATIONS_MIN = 0.005  # seconds; pytest's documented default for --durations-min
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_cmdline_main(config: pytest.Config):
+    # A hookwrapper runs before every plain implementation (xdist's tryfirst one, pytest's main), so the
+    # options are set before anything reads them.
+    global _user_collect_only
+    neutralise_xdist(config)
+    if report_path is not None:
+        _user_collect_only = bool(config.option.collectonly)
+        config.option.collectonly = True
+    yield
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    register_marks(config)
+    if report_path is not None:
+        config.pluginmanager.register(CollectionRecorder(config, report_path), "jackd-collection")
+
+
+class CollectionRecorder:
+    """Gathers the CollectionReport from pytest's collection hooks and writes it at session finish."""
+
+    def __init__(self, config: pytest.Config, path: str) -> None:
+        self._config = config
+        self._path = path
+        self._report = jackd_pb2.CollectionReport(protocol_version=PROTOCOL_VERSION, shim_version=__version__)
+        # Remember --junitxml for the engine, and keep pytest from writing an empty collect-only JUnit
+        # file where the engine will write the real one.
+        self._junitxml: Optional[str] = config.option.xmlpath
+        config.option.xmlpath = None
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self._report.errors.add(node_id=utf8_text(report.nodeid), longrepr=utf8_text(render_longrepr(report)),
+                                    summary=utf8_text(collect_error_summary(report)))
+        elif report.skipped and isinstance(report.longrepr, tuple):
+            self._report.skips.add(
+                node_id=utf8_text(report.nodeid),
+                reason=utf8_text(strip_skipped_prefix(str(report.longrepr[2]))),
+                location=utf8_text(location_of_skip(report.longrepr, self._config.invocation_params.dir)),
+            )
+
+    def pytest_deselected(self, items) -> None:
+        self._report.deselected += len(items)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        rootpath = self._config.rootpath
+        self._report.items.extend(to_test_item(item, rootpath) for item in session.items)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if int(exitstatus) == _USAGE_ERROR:
+            return
+        report = self._report
+        report.pytest_exit = int(exitstatus)
+        report.digest = collection_digest(item.node_id for item in report.items)
+        report.settings.CopyFrom(read_settings(self._config, self._junitxml))
+        _write_atomically(self._path, report.SerializeToString())
+
+
+def read_settings(config: pytest.Config, junitxml: Optional[str]) -> jackd_pb2.PytestSettings:
+    """The parts of pytest's parsed configuration the engine's reporters honour."""
+    from _pytest.terminal import getreportopt
+
+    option = config.option
+    get_verbosity = getattr(config, "get_verbosity", None)  # pytest >= 8
+    verbosity = int(get_verbosity() if get_verbosity else option.verbose)
+    durations = getattr(option, "durations", None)
+    durations_min = getattr(option, "durations_min", None)
+    if durations_min is None:  # pytest >= 9 leaves it unset; this is the default it then applies
+        durations_min = _DEFAULT_DURATIONS_MIN if verbosity < 2 else 0.0
+    return jackd_pb2.PytestSettings(
+        verbosity=verbosity,
+        maxfail=int(option.maxfail or 0),
+        tb_style=str(option.tbstyle),
+        report_chars=getreportopt(config),
+        durations=-1 if durations is None else int(durations),
+        durations_min=float(durations_min),
+        junitxml_path=_absolute_junitxml(config, junitxml),
+        junit_suite_name=str(config.getini("junit_suite_name")),
+        color=str(getattr(option, "color", "auto")),
+        rootdir=str(config.rootpath),
+        configfile=str(config.inipath) if config.inipath else "",
+        plugins=plugin_versions(config),
+        pytest_version=pytest.__version__,
+        python_version=platform.python_version(),
+        platform=sys.platform,
+        pluggy_version=pluggy.__version__,
+        capture_disabled=getattr(option, "capture", "fd") == "no",
+        collect_only=_user_collect_only,
+        continue_on_collection_errors=bool(getattr(option, "continue_on_collection_errors", False)),
+        benchmark_disable=bool(getattr(option, "benchmark_disable", False)),
+        benchmark_only=bool(getattr(option, "benchmark_only", False)),
+        cache_dir=_cache_dir(config),
+    )
+
+
+def _cache_dir(config: pytest.Config) -> str:
+    # The engine writes the run's last-failed list there (workers must not: the last writer would win).
+    # Empty with -p no:cacheprovider.
+    cache = getattr(config, "cache", None)
+    return str(cache._cachedir) if cache is not None and hasattr(cache, "_cachedir") else ""
+
+
+def plugin_versions(config: pytest.Config) -> list[str]:
+    """"name-version" of plugins from distributions, as pytest's header line "plugins: ..." lists them."""
+    names: list[str] = []
+    for _plugin, dist in config.pluginmanager.list_plugin_distinfo():
+        name = f"{dist.project_name}-{dist.version}"
+        if name.startswith("pytest-"):
+            name = name[len("pytest-"):]
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _absolute_junitxml(config: pytest.Config, junitxml: Optional[str]) -> str:
+    # The same expansion pytest's junitxml plugin applies, but against the invocation directory rather
+    # than the process's current one.
+    if not junitxml:
+        return ""
+    path = os.path.expanduser(os.path.expandvars(junitxml))
+    return os.path.normpath(os.path.join(str(config.invocation_params.dir), path))
+
+
+def _write_atomically(path: str, data: bytes) -> None:
+    temporary = f"{path}.tmp{os.getpid()}"
+    with open(temporary, "wb") as stream:
+        stream.write(data)
+    os.replace(temporary, path)

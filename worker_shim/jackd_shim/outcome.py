@@ -1,0 +1,290 @@
+"""pytest reports -> one jackd TestResult per test.
+
+A `TestRecord` collects the phase reports of one run of `pytest_runtest_protocol` and decides the single
+outcome the engine gets (the proto's invariant: every test ends with exactly one outcome). Rendering
+(longrepr text, summaries, captured sections) happens here too, because only the worker holds pytest's
+report objects; the engine prints what it receives.
+
+This is the per-test hot path: a passing test costs a few attribute reads and one protobuf fill.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from io import StringIO
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from jackd_shim import jackd_pb2
+from jackd_shim.protocol import utf8_text
+
+# Saved at import: suites that mock `time.monotonic` (freezegun and friends) must not distort durations.
+_clock = time.monotonic
+
+_SKIPPED_PREFIX = "Skipped: "
+_PHASES = {"setup": jackd_pb2.PHASE_SETUP, "call": jackd_pb2.PHASE_CALL, "teardown": jackd_pb2.PHASE_TEARDOWN}
+
+PASSED = jackd_pb2.OUTCOME_PASSED
+FAILED = jackd_pb2.OUTCOME_FAILED
+ERROR = jackd_pb2.OUTCOME_ERROR
+SKIPPED = jackd_pb2.OUTCOME_SKIPPED
+XFAILED = jackd_pb2.OUTCOME_XFAILED
+XPASSED = jackd_pb2.OUTCOME_XPASSED
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """What the user asked pytest to show, read once from the worker's config."""
+
+    startpath: Path  # the invocation directory; skip locations are relative to it, as pytest prints them
+    show_passes: bool  # "P" in the expanded -r chars: passed tests with captured output get a report
+    show_xpasses: bool  # "X" in -r chars and this pytest prints an XPASSES section (pytest >= 8.x)
+    showcapture: str  # --show-capture: no, stdout, stderr, log, all
+
+
+def now() -> float:
+    """The shim's monotonic clock, in seconds (CLOCK_MONOTONIC on Linux)."""
+    return _clock()
+
+
+def strip_skipped_prefix(reason: str) -> str:
+    return reason[len(_SKIPPED_PREFIX):] if reason.startswith(_SKIPPED_PREFIX) else reason
+
+
+def crash_summary(report: Any) -> str:
+    """The message pytest's short test summary shows after "FAILED node - ".
+
+    The crash message (untrimmed: the engine trims to the terminal width as pytest does), the first line
+    of a plain-string longrepr (`[XPASS(strict)] ...`), else the last non-empty line of the rendering.
+    """
+    longrepr = report.longrepr
+    if isinstance(longrepr, str):
+        return _first_line(longrepr)
+    message = getattr(getattr(longrepr, "reprcrash", None), "message", None)
+    if message is not None:
+        return str(message)
+    return _last_line(report.longreprtext)
+
+
+def render_longrepr(report: Any) -> str:
+    """The report exactly as pytest's terminal prints it in a FAILURES/ERRORS entry.
+
+    Not `report.longreprtext`: that strips the text, and with it the indentation of the first source
+    line of a long traceback.
+    """
+    from _pytest._io import TerminalWriter
+
+    stream = StringIO()
+    writer = TerminalWriter(file=stream)
+    writer.hasmarkup = False
+    report.toterminal(writer)
+    return stream.getvalue().rstrip("\n")
+
+
+def crash_line(report: Any) -> str:
+    """What pytest prints for a failure under --tb=line: "path:line: message"."""
+    try:
+        return str(report.longrepr.reprcrash)
+    except AttributeError:
+        return str(report.longrepr)[:50]
+
+
+def collect_error_summary(report: Any) -> str:
+    """One line naming why a collector failed.
+
+    The crash message when pytest has one; otherwise the last non-empty line of the rendering without
+    pytest's "E   " gutter, which for an import failure is the exception ("ModuleNotFoundError: ...")
+    rather than pytest's generic first line ("ImportError while importing test module ...").
+    """
+    message = getattr(getattr(report.longrepr, "reprcrash", None), "message", None)
+    if message is not None:
+        return str(message)
+    line = _last_line(report.longreprtext)
+    if line.startswith("E "):
+        line = line[1:].lstrip()
+    return line
+
+
+def location_of_skip(longrepr: Any, startpath: Path, with_line: bool = True) -> str:
+    """"path:line" of a skip as pytest's folded SKIPPED summary prints it ("path" alone when pytest
+    folds the skip without a line). `longrepr` is pytest's (path, lineno, reason) tuple; its lineno is
+    already 1-based."""
+    path, lineno, _ = longrepr
+    relpath = _bestrelpath(startpath, Path(path))
+    return f"{relpath}:{lineno}" if with_line and lineno is not None else relpath
+
+
+def _bestrelpath(startpath: Path, path: Path) -> str:
+    try:
+        from _pytest.pathlib import bestrelpath
+    except ImportError:  # pragma: no cover - present in every supported pytest, but private
+        return str(path)
+    return bestrelpath(startpath, path)
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line
+    return ""
+
+
+def _last_line(text: str) -> str:
+    for line in reversed(text.splitlines()):
+        if line.strip():
+            return line
+    return ""
+
+
+class TestRecord:
+    """The reports of one test, from logstart to the end of its protocol.
+
+    Timing uses the shim's clock at each hook: setup = setup report - logstart, call = call report(s) -
+    previous report, teardown = teardown report - previous report. A second setup report (a rerun by
+    pytest-rerunfailures) starts a new attempt; the last attempt decides the outcome.
+    """
+
+    __test__ = False  # not a pytest test class, whatever its name suggests
+    __slots__ = (
+        "index", "nodeid", "started", "_mark", "setup", "call", "teardown", "call_failed",
+        "failures", "setup_seconds", "call_seconds", "teardown_seconds",
+    )
+
+    def __init__(self, index: int, nodeid: str) -> None:
+        self.index = index
+        self.nodeid = nodeid
+        self.started = _clock()
+        self._mark = self.started
+        self._reset()
+
+    def _reset(self) -> None:
+        self.setup: Optional[Any] = None
+        self.call: Optional[Any] = None
+        self.teardown: Optional[Any] = None
+        self.call_failed = False  # any call report failed (pytest-subtests sends several)
+        self.failures: list[Any] = []
+        self.setup_seconds = self.call_seconds = self.teardown_seconds = 0.0
+
+    def restart(self) -> None:
+        """Start the clock again at pytest's logstart (the record is made just before the protocol)."""
+        self.started = self._mark = _clock()
+
+    def add(self, report: Any) -> None:
+        """Take one phase report (pytest_runtest_logreport)."""
+        at = _clock()
+        elapsed = at - self._mark
+        self._mark = at
+        when = report.when
+        if when == "setup":
+            self._reset()
+            self.setup = report
+            self.setup_seconds = elapsed
+        elif when == "call":
+            self.call = report
+            self.call_seconds += elapsed
+            if report.failed:
+                self.call_failed = True
+        elif when == "teardown":
+            self.teardown = report
+            self.teardown_seconds += elapsed
+        if report.failed:
+            self.failures.append(report)
+
+    def outcome(self) -> int:
+        """The one outcome of this test, by the rules in proto/jackd.proto's Outcome comments."""
+        setup, call = self.setup, self.call
+        if setup is None or setup.failed:
+            outcome = ERROR
+        elif setup.skipped:
+            outcome = XFAILED if hasattr(setup, "wasxfail") else SKIPPED
+        elif self.call_failed:
+            outcome = FAILED  # a strict XPASS arrives as a failed call too
+        elif call is None:
+            outcome = PASSED  # --setup-only: setup passed and no call was made
+        elif call.skipped:
+            outcome = XFAILED if hasattr(call, "wasxfail") else SKIPPED
+        else:
+            outcome = XPASSED if hasattr(call, "wasxfail") else PASSED
+        if outcome not in (FAILED, ERROR) and self.teardown is not None and self.teardown.failed:
+            outcome = ERROR
+        return outcome
+
+    def fill(self, result: jackd_pb2.TestResult, options: RenderOptions) -> None:
+        """Write this test's TestResult into `result` (a message already placed in a TestResults)."""
+        outcome = self.outcome()
+        result.index = self.index
+        result.outcome = outcome
+        result.setup_seconds = self.setup_seconds
+        result.call_seconds = self.call_seconds
+        result.teardown_seconds = self.teardown_seconds
+        result.started = self.started
+        result.finished = self._mark
+        first = self.setup or self.call or self.teardown
+        if first is None:
+            _add_phase(result, jackd_pb2.PHASE_SETUP, "pytest produced no report for this test",
+                       "no report", ())
+            return
+        head_line = first.head_line
+        if head_line:
+            result.head_line = utf8_text(head_line)
+        if outcome == SKIPPED:
+            self._fill_skip(result, options)
+        elif outcome in (XFAILED, XPASSED):
+            result.reason = utf8_text(str(_xfail_reason(self.setup, self.call)))
+        for report in self.failures:
+            _add_phase(result, _PHASES.get(report.when, jackd_pb2.PHASE_UNSPECIFIED), render_longrepr(report),
+                       crash_summary(report), _sections(report.sections, options.showcapture), crash_line(report))
+        if not self.failures and self.call is not None and self.call.sections and (
+            options.show_passes if outcome == PASSED else (outcome == XPASSED and options.show_xpasses)
+        ):
+            _add_phase(result, jackd_pb2.PHASE_CALL, "", "", _sections(self.call.sections, options.showcapture))
+        call_phase = next((p for p in reversed(result.reports) if p.when == jackd_pb2.PHASE_CALL), None)
+        if call_phase is not None and self.teardown is not None and self.teardown.passed:
+            # pytest prints a passed teardown's captured output at the end of a FAILURES (or -rP PASSES)
+            # entry, never for setup errors; the engine prints a report's sections in order.
+            for title, content in _sections(self.teardown.sections, options.showcapture):
+                if "teardown" in title:
+                    call_phase.sections.add(title=utf8_text(title), content=utf8_text(content))
+
+    def _fill_skip(self, result: jackd_pb2.TestResult, options: RenderOptions) -> None:
+        report = self.setup if self.setup is not None and self.setup.skipped else self.call
+        longrepr = report.longrepr
+        if isinstance(longrepr, tuple) and len(longrepr) == 3:
+            result.reason = utf8_text(strip_skipped_prefix(str(longrepr[2])))
+            # pytest folds skips that come from a @skip mark in setup without a line number.
+            keywords = getattr(report, "keywords", {})
+            with_line = not (report.when == "setup" and "skip" in keywords and "pytestmark" not in keywords)
+            result.skip_location = utf8_text(location_of_skip(longrepr, options.startpath, with_line))
+        elif longrepr is not None:
+            result.reason = utf8_text(strip_skipped_prefix(str(longrepr)))
+
+
+def _xfail_reason(setup: Any, call: Any) -> str:
+    for report in (call, setup):
+        if report is not None and hasattr(report, "wasxfail"):
+            return report.wasxfail
+    return ""
+
+
+def _sections(sections: Sequence[tuple[str, str]], showcapture: str) -> list[tuple[str, str]]:
+    """Apply --show-capture as pytest's terminal summary does, so the engine prints what it gets."""
+    if showcapture == "no":
+        return []
+    if showcapture == "all":
+        return list(sections)
+    return [(title, content) for title, content in sections if showcapture in title]
+
+
+def _add_phase(result: jackd_pb2.TestResult, when: int, longrepr: str, summary: str,
+               sections: Sequence[tuple[str, str]], crash: str = "") -> None:
+    phase = result.reports.add()
+    phase.when = when
+    phase.longrepr = utf8_text(longrepr)
+    phase.summary = utf8_text(summary)
+    if crash:
+        phase.crash_line = utf8_text(crash)
+    for title, content in sections:
+        section = phase.sections.add()
+        section.title = utf8_text(title)
+        section.content = utf8_text(content)

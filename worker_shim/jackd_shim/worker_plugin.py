@@ -1,0 +1,179 @@
+"""pytest plugin of the shim's `worker` mode: collect as pytest does, then serve one Engine.Work stream.
+
+Loaded only with `-p jackd_shim.worker_plugin` by `jackd_shim.__main__`. Reads the environment the
+engine sets (docs/engine-shim-contract.md):
+
+- JACKD_ADDRESS (required): gRPC target of the engine, e.g. `unix:/tmp/jackd-ab12/engine.sock`.
+- JACKD_WORKER_ID: "gw0", ...; echoed in WorkerReady and given by the `worker_id` fixture.
+- JACKD_TOKEN: the run's secret, echoed in WorkerReady / WorkerFailed.
+- JACKD_STATUS_FILE: the 16-byte status slot (optional; remote workers have none).
+- PYTEST_XDIST_TESTRUNUID: given by the `testrun_uid` fixture.
+
+The engine owns JUnit XML, maxfail across workers and the terminal; this plugin only runs tests and
+streams their results.
+
+PYTEST_DONT_REWRITE: this module is imported before pytest marks `-p` modules for assertion rewriting.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import os
+import sys
+from dataclasses import dataclass
+from typing import Optional
+
+import pytest
+
+from jackd_shim import __version__, jackd_pb2
+from jackd_shim.link import EngineLink
+from jackd_shim.outcome import RenderOptions, collect_error_summary
+from jackd_shim.protocol import PROTOCOL_VERSION, collection_digest, open_status_slot, utf8_text
+from jackd_shim.worker_loop import WorkerLoop
+from jackd_shim.xdist_compat import compat_fixtures_from_env, neutralise_xdist, register_marks
+
+# How much of the collection errors a WorkerFailed message carries: enough to name the problem, small
+# enough for a log line.
+_FAILED_ERRORS_LISTED = 10
+_FAILED_LONGREPR_LINES = 40
+
+# pytest's cacheprovider plugins that write a run's outcomes to .pytest_cache at session end.
+_CACHE_WRITERS = ("lfplugin", "stepwiseplugin")
+
+
+@dataclass(frozen=True)
+class WorkerEnvironment:
+    address: str
+    worker_id: str
+    token: str
+    status_file: Optional[str]
+
+    @classmethod
+    def from_environ(cls) -> "WorkerEnvironment":
+        address = os.environ.get("JACKD_ADDRESS", "")
+        if not address:
+            raise pytest.UsageError(
+                "jackd: error: JACKD_ADDRESS is not set (the worker mode is started by the jackd engine)")
+        return cls(
+            address=address,
+            worker_id=os.environ.get("JACKD_WORKER_ID", ""),
+            token=os.environ.get("JACKD_TOKEN", ""),
+            status_file=os.environ.get("JACKD_STATUS_FILE") or None,
+        )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_cmdline_main(config: pytest.Config):
+    # A hookwrapper runs before every plain implementation, including xdist's tryfirst one.
+    neutralise_xdist(config)
+    yield
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    environment = WorkerEnvironment.from_environ()
+    register_marks(config)
+    config.option.xmlpath = None  # the engine writes the run's JUnit XML; tryfirst beats junitxml's hook
+    # The engine counts failures across workers and sends Stop. With pytest's own count, the session
+    # would mark itself failing and tear every fixture down after each later test (and pytest >= 8
+    # refuses to unset that mark).
+    maxfail = int(config.option.maxfail or 0)
+    config.option.maxfail = 0
+    # A duplicate of the real stderr, taken now while pytest's capture is suspended: during a test fd 2
+    # points into a capture file that dies with the process, and crash tracebacks must survive.
+    stderr_fd = os.dup(_stderr_fileno())
+    faulthandler.enable(file=stderr_fd, all_threads=True)
+    config.pluginmanager.register(compat_fixtures_from_env(), "jackd-compat-fixtures")
+    config.pluginmanager.register(WorkerSession(config, environment, stderr_fd, maxfail), "jackd-worker")
+
+
+class WorkerSession:
+    """Connects to the engine once collection is done and serves the stream in pytest_runtestloop."""
+
+    def __init__(self, config: pytest.Config, environment: WorkerEnvironment, stderr_fd: int,
+                 maxfail: int) -> None:
+        self._config = config
+        self._maxfail = maxfail  # the user's --maxfail / -x, which this worker leaves to the engine
+        self._environment = environment
+        self._stderr_fd = stderr_fd
+        self._collect_errors: list[pytest.CollectReport] = []
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self._collect_errors.append(report)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        environment = self._environment
+        # --lf/--sw already filtered the collection; their session-end cache writes would each record one
+        # worker's share (the last writer winning), so the engine writes the run's last-failed list.
+        for name in _CACHE_WRITERS:
+            plugin = self._config.pluginmanager.get_plugin(name)
+            if plugin is not None:
+                self._config.pluginmanager.unregister(plugin)
+        # Opened first: a bad slot path is an error the engine sees as an early exit, not a half-served
+        # stream.
+        slot = open_status_slot(environment.status_file)
+        link = EngineLink(environment.address, stderr_fd=self._stderr_fd)
+        digest, failure = self._check_collection(session)
+        if failure is not None:
+            link.close(last=jackd_pb2.WorkerMessage(failed=jackd_pb2.WorkerFailed(
+                worker_id=environment.worker_id, token=environment.token, message=utf8_text(failure))))
+            slot.close()
+            return True
+        link.send(jackd_pb2.WorkerMessage(ready=jackd_pb2.WorkerReady(
+            protocol_version=PROTOCOL_VERSION,
+            shim_version=__version__,
+            worker_id=environment.worker_id,
+            token=environment.token,
+            pid=os.getpid(),
+            collected=len(session.items),
+            digest=digest,
+        )))
+        loop = WorkerLoop(session, link, environment.worker_id, slot, _render_options(self._config),
+                          flush_failures=self._maxfail > 0)
+        self._config.pluginmanager.register(loop, "jackd-loop")
+        try:
+            loop.run()
+        finally:
+            self._config.pluginmanager.unregister(loop)
+            slot.close()
+        return True
+
+    def _check_collection(self, session: pytest.Session) -> "tuple[str, Optional[str]]":
+        """(digest, None) when this worker can serve, else ("", what went wrong)."""
+        if session.testsfailed and not session.config.option.continue_on_collection_errors:
+            return "", self._collection_failure(session.testsfailed)
+        try:
+            return collection_digest(utf8_text(item.nodeid) for item in session.items), None
+        except Exception as error:  # a plugin made node IDs that are not strings, or worse
+            return "", f"jackd worker {self._environment.worker_id}: cannot build the collection digest: {error!r}"
+
+    def _collection_failure(self, count: int) -> str:
+        lines = [f"jackd worker {self._environment.worker_id}: {count} error(s) during collection"]
+        for report in self._collect_errors[:_FAILED_ERRORS_LISTED]:
+            lines.append(f"ERROR {report.nodeid} - {collect_error_summary(report)}")
+        if self._collect_errors:
+            lines.append("")
+            lines.extend(self._collect_errors[0].longreprtext.splitlines()[:_FAILED_LONGREPR_LINES])
+        return "\n".join(lines)
+
+
+def _stderr_fileno() -> int:
+    try:
+        fileno = sys.stderr.fileno()
+    except (AttributeError, ValueError, OSError):  # stderr replaced by an object without a descriptor
+        return 2
+    return fileno if fileno >= 0 else 2
+
+
+def _render_options(config: pytest.Config) -> RenderOptions:
+    from _pytest.terminal import TerminalReporter, getreportopt
+
+    reportchars = getreportopt(config)
+    return RenderOptions(
+        startpath=config.invocation_params.dir,
+        show_passes="P" in reportchars,
+        show_xpasses="X" in reportchars and hasattr(TerminalReporter, "summary_xpasses"),
+        showcapture=str(getattr(config.option, "showcapture", "all")),
+    )
