@@ -51,7 +51,8 @@ Command ParseCommandLine(int argc, char** argv) {
                   "the rest as --dist-fallback), worksteal (even split, idle workers steal), no (one worker)")
       ->check(CLI::IsMember({"load", "loadfile", "loadscope", "loadgroup", "worksteal", "no"}))
       ->capture_default_str();
-  run->add_option("--dist-fallback", options.dist_fallback, "How loadgroup places tests without an xdist_group")
+  run->add_option("--dist-fallback", options.dist_fallback,
+                  "How loadgroup places tests without an xdist_group")
       ->check(CLI::IsMember({"load", "loadfile", "loadscope"}))
       ->capture_default_str();
   run->add_option("--maxprocesses", options.max_processes, "Never start more than this many workers");
@@ -64,8 +65,9 @@ Command ParseCommandLine(int argc, char** argv) {
   run->add_option("--log-level", options.log_level, "Engine diagnostics on stderr")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
-  app.footer("Exit codes follow pytest's: 0 passed, 1 tests failed, 2 interrupted or collection errors,\n"
-             "3 internal error, 4 usage error, 5 no tests collected.");
+  app.footer(
+      "Exit codes follow pytest's: 0 passed, 1 tests failed, 2 interrupted or collection errors,\n"
+      "3 internal error, 4 usage error, 5 no tests collected.");
 
   std::vector<std::string> args = GlueNegativeWorkerCounts(argc, argv);
   std::reverse(args.begin(), args.end());  // CLI11 takes its vector form in reverse

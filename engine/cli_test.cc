@@ -13,12 +13,13 @@ Command Parse(std::vector<std::string> args) {
 }
 
 TEST(CliTest, UnknownArgumentsPassThroughToPytestInOrder) {
-  Command command = Parse({"run", "-k", "not slow", "-n", "3", "tests/", "-x", "--tb=short", "-p", "no:cacheprovider"});
+  Command command =
+      Parse({"run", "-k", "not slow", "-n", "3", "tests/", "-x", "--tb=short", "-p", "no:cacheprovider"});
   auto* options = std::get_if<RunOptions>(&command);
   ASSERT_NE(options, nullptr);
   EXPECT_EQ(options->workers, "3");
-  EXPECT_EQ(options->pytest_args,
-            (std::vector<std::string>{"-k", "not slow", "tests/", "-x", "--tb=short", "-p", "no:cacheprovider"}));
+  EXPECT_EQ(options->pytest_args, (std::vector<std::string>{"-k", "not slow", "tests/", "-x", "--tb=short",
+                                                            "-p", "no:cacheprovider"}));
 }
 
 TEST(CliTest, NegativeWorkerCountsKeepTheirValue) {
@@ -30,7 +31,8 @@ TEST(CliTest, NegativeWorkerCountsKeepTheirValue) {
 }
 
 TEST(CliTest, JackdOptionsAnywhereOnTheLine) {
-  Command command = Parse({"run", "tests", "--python", "/usr/bin/python3", "-v", "--json-report=out.json", "-nauto"});
+  Command command =
+      Parse({"run", "tests", "--python", "/usr/bin/python3", "-v", "--json-report=out.json", "-nauto"});
   auto* options = std::get_if<RunOptions>(&command);
   ASSERT_NE(options, nullptr);
   EXPECT_EQ(options->python, "/usr/bin/python3");

@@ -52,7 +52,8 @@ CollectionOutcome Collect(asio::io_context& io, ChildReaper& reaper, const std::
   args.insert(args.end(), pytest_args.begin(), pytest_args.end());
 
   const auto started = std::chrono::steady_clock::now();
-  pid_t pid = Spawn(SpawnRequest{ShimCommand(python, "collect", args), EnvironmentWith({}), stdout_path, stderr_path});
+  pid_t pid = Spawn(
+      SpawnRequest{ShimCommand(python, "collect", args), EnvironmentWith({}), stdout_path, stderr_path});
   if (pid < 0) return CollectionFailure{kExitInternalError, "", "cannot start the collection process"};
   bool done = false;
   ExitStatus status;
@@ -76,7 +77,9 @@ CollectionOutcome Collect(asio::io_context& io, ChildReaper& reaper, const std::
     return CollectionFailure{kExitUsageError, "", MissingModulesMessage(python, stderr_text)};
   }
   if (status.exit_code == 127) {
-    return CollectionFailure{kExitUsageError, "", absl::StrCat("cannot run ", python, " (pass a working interpreter with --python)")};
+    return CollectionFailure{
+        kExitUsageError, "",
+        absl::StrCat("cannot run ", python, " (pass a working interpreter with --python)")};
   }
   pb::CollectionReport report;
   std::ifstream in(report_path, std::ios::binary);
@@ -87,10 +90,11 @@ CollectionOutcome Collect(asio::io_context& io, ChildReaper& reaper, const std::
                              absl::StrCat("collection ended with ", status.Describe(), " and no report")};
   }
   if (report.protocol_version() != kProtocolVersion) {
-    return CollectionFailure{kExitUsageError, "",
-                             absl::StrCat(python, " has jackd-shim ", report.shim_version(), " (protocol ",
-                                          report.protocol_version(), "), this jackd ", kVersion, " needs protocol ",
-                                          kProtocolVersion, " (install the matching jackd-shim)")};
+    return CollectionFailure{
+        kExitUsageError, "",
+        absl::StrCat(python, " has jackd-shim ", report.shim_version(), " (protocol ",
+                     report.protocol_version(), "), this jackd ", kVersion, " needs protocol ",
+                     kProtocolVersion, " (install the matching jackd-shim)")};
   }
   Collection collection = FromProto(report);
   collection.seconds = seconds;

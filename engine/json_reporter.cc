@@ -12,9 +12,12 @@ namespace {
 
 std::string_view PhaseName(Phase phase) {
   switch (phase) {
-    case Phase::kSetup: return "setup";
-    case Phase::kCall: return "call";
-    case Phase::kTeardown: return "teardown";
+    case Phase::kSetup:
+      return "setup";
+    case Phase::kCall:
+      return "call";
+    case Phase::kTeardown:
+      return "teardown";
   }
   return "call";
 }
@@ -25,7 +28,8 @@ void JsonReporter::RunFinished(const RunContext& context, const RunResult& resul
   const Collection& collection = *context.collection;
   using nlohmann::json;
   json summary = json::object();
-  for (scheduler::Outcome outcome : scheduler::kAllOutcomes) summary[std::string(scheduler::OutcomeName(outcome))] = 0;
+  for (scheduler::Outcome outcome : scheduler::kAllOutcomes)
+    summary[std::string(scheduler::OutcomeName(outcome))] = 0;
   json tests = json::array();
   for (TestIndex i = 0; i < result.records.size(); ++i) {
     const TestRecord& r = result.records[i];
@@ -45,8 +49,11 @@ void JsonReporter::RunFinished(const RunContext& context, const RunResult& resul
       json reports = json::array();
       for (const PhaseReport& p : r.reports) {
         json sections = json::array();
-        for (const auto& [title, content] : p.sections) sections.push_back({{"title", title}, {"content", content}});
-        reports.push_back({{"when", PhaseName(p.when)}, {"longrepr", p.longrepr}, {"message", p.summary},
+        for (const auto& [title, content] : p.sections)
+          sections.push_back({{"title", title}, {"content", content}});
+        reports.push_back({{"when", PhaseName(p.when)},
+                           {"longrepr", p.longrepr},
+                           {"message", p.summary},
                            {"sections", sections}});
       }
       test["reports"] = reports;
@@ -54,7 +61,8 @@ void JsonReporter::RunFinished(const RunContext& context, const RunResult& resul
     tests.push_back(std::move(test));
   }
   json errors = json::array();
-  for (const CollectError& e : collection.errors) errors.push_back({{"node_id", e.node_id}, {"longrepr", e.longrepr}});
+  for (const CollectError& e : collection.errors)
+    errors.push_back({{"node_id", e.node_id}, {"longrepr", e.longrepr}});
   json report = {
       {"schema", "jackd.report"},
       {"version", kJsonReportVersion},

@@ -114,14 +114,29 @@ void JunitReporter::RunFinished(const RunContext& context, const RunResult& resu
     };
     switch (record.outcome) {
       case Outcome::kPassed:
-      case Outcome::kXpassed: break;
-      case Outcome::kFailed: add("failure"), ++failures; break;
-      case Outcome::kError: add("error"), ++errors; break;
-      case Outcome::kCrashed: add("error", "jackd.crashed"), ++errors; break;
-      case Outcome::kTimeout: add("error", "jackd.timeout"), ++errors; break;
-      case Outcome::kSkipped: add("skipped", "pytest.skip"), ++skipped; break;
-      case Outcome::kXfailed: add("skipped", "pytest.xfail"), ++skipped; break;
-      case Outcome::kNotRun: add("skipped", "jackd.not_run"), ++skipped; break;
+      case Outcome::kXpassed:
+        break;
+      case Outcome::kFailed:
+        add("failure"), ++failures;
+        break;
+      case Outcome::kError:
+        add("error"), ++errors;
+        break;
+      case Outcome::kCrashed:
+        add("error", "jackd.crashed"), ++errors;
+        break;
+      case Outcome::kTimeout:
+        add("error", "jackd.timeout"), ++errors;
+        break;
+      case Outcome::kSkipped:
+        add("skipped", "pytest.skip"), ++skipped;
+        break;
+      case Outcome::kXfailed:
+        add("skipped", "pytest.xfail"), ++skipped;
+        break;
+      case Outcome::kNotRun:
+        add("skipped", "jackd.not_run"), ++skipped;
+        break;
     }
     AddCapturedOutput(testcase, record);
   }
@@ -134,15 +149,18 @@ void JunitReporter::RunFinished(const RunContext& context, const RunResult& resu
   suite.prepend_attribute("hostname") = host;
   suite.prepend_attribute("timestamp") = stamp;
   suite.prepend_attribute("time") = absl::StrFormat("%.3f", result.seconds).c_str();
-  suite.prepend_attribute("tests") = static_cast<unsigned long long>(result.records.size() + collection.errors.size());
+  suite.prepend_attribute("tests") =
+      static_cast<unsigned long long>(result.records.size() + collection.errors.size());
   suite.prepend_attribute("skipped") = static_cast<unsigned long long>(skipped);
   suite.prepend_attribute("failures") = static_cast<unsigned long long>(failures);
   suite.prepend_attribute("errors") = static_cast<unsigned long long>(errors);
   suite.prepend_attribute("name") = collection.settings.junit_suite_name.c_str();
   std::error_code ignored;  // pytest creates the report's directory too; save_file reports real failures
   std::filesystem::create_directories(std::filesystem::path(path_).parent_path(), ignored);
-  if (!doc.save_file(path_.c_str(), "", pugi::format_raw | pugi::format_no_declaration, pugi::encoding_utf8)) {
-    std::fprintf(stderr, "jackd: error: cannot write JUnit XML to %s (check that its directory exists)\n", path_.c_str());
+  if (!doc.save_file(path_.c_str(), "", pugi::format_raw | pugi::format_no_declaration,
+                     pugi::encoding_utf8)) {
+    std::fprintf(stderr, "jackd: error: cannot write JUnit XML to %s (check that its directory exists)\n",
+                 path_.c_str());
   }
 }
 

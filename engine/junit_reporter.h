@@ -17,7 +17,8 @@ class JunitReporter final : public Reporter {
   std::string path_;
 };
 
-// pytest's classname and name for a node ID: "tests/test_a.py::TestX::test_y" -> ("tests.test_a.TestX", "test_y").
+// pytest's classname and name for a node ID: "tests/test_a.py::TestX::test_y" -> ("tests.test_a.TestX",
+// "test_y").
 std::pair<std::string, std::string> JunitNames(const std::string& node_id);
 
 // Replaces characters XML 1.0 cannot carry with "#xNN", as pytest does.

@@ -6,8 +6,10 @@ namespace jackd {
 namespace {
 
 TEST(JunitNamesTest, MatchesPytestClassnames) {
-  EXPECT_EQ(JunitNames("tests/test_a.py::TestX::test_y"), std::make_pair(std::string("tests.test_a.TestX"), std::string("test_y")));
-  EXPECT_EQ(JunitNames("test_b.py::test_z[a::b]"), std::make_pair(std::string("test_b"), std::string("test_z[a::b]")));
+  EXPECT_EQ(JunitNames("tests/test_a.py::TestX::test_y"),
+            std::make_pair(std::string("tests.test_a.TestX"), std::string("test_y")));
+  EXPECT_EQ(JunitNames("test_b.py::test_z[a::b]"),
+            std::make_pair(std::string("test_b"), std::string("test_z[a::b]")));
 }
 
 TEST(XmlSafeTest, ReplacesControlCharacters) {

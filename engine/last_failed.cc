@@ -24,9 +24,13 @@ bool UpdateLastFailed(const std::string& cache_dir, const Collection& collection
       case Outcome::kFailed:
       case Outcome::kError:
       case Outcome::kCrashed:
-      case Outcome::kTimeout: last[id] = true; break;
-      case Outcome::kNotRun: break;
-      default: last.erase(id);
+      case Outcome::kTimeout:
+        last[id] = true;
+        break;
+      case Outcome::kNotRun:
+        break;
+      default:
+        last.erase(id);
     }
   }
   if (last == before) return true;

@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
     }
     return jackd::RunCommand(std::get<jackd::RunOptions>(command), {argv, argv + argc});
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "jackd: internal error: %s (please report this with --log-level debug output)\n", e.what());
+    std::fprintf(stderr, "jackd: internal error: %s (please report this with --log-level debug output)\n",
+                 e.what());
     return jackd::kExitInternalError;
   }
 }

@@ -14,7 +14,8 @@ namespace jackd {
 namespace {
 
 std::string TempPath(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("jackd_process_test_" + std::to_string(getpid()) + name)).string();
+  return (std::filesystem::temp_directory_path() / ("jackd_process_test_" + std::to_string(getpid()) + name))
+      .string();
 }
 
 // Processes of process group `pgid` that are not zombies.
@@ -55,7 +56,9 @@ TEST(ProcessTest, ChildRunsInItsOwnProcessGroupWithRedirectedOutput) {
   ChildReaper reaper(io);
   const std::string out = TempPath(".out");
   pid_t pid = Spawn({{"/bin/sh", "-c", "echo pgid=$(ps -o pgid= -p $$ | tr -d ' ') pid=$$; exit 3"},
-                     EnvironmentWith({}), out, TempPath(".err")});
+                     EnvironmentWith({}),
+                     out,
+                     TempPath(".err")});
   ASSERT_GT(pid, 0);
   ExitStatus status = RunToExit(io, reaper, pid);
   EXPECT_EQ(status.exit_code, 3);
@@ -71,7 +74,8 @@ TEST(ProcessTest, ChildRunsInItsOwnProcessGroupWithRedirectedOutput) {
 TEST(ProcessTest, SignalGroupKillsTheChildAndItsChildren) {
   asio::io_context io;
   ChildReaper reaper(io);
-  pid_t pid = Spawn({{"/bin/sh", "-c", "sleep 60 & sleep 60"}, EnvironmentWith({}), "/dev/null", "/dev/null"});
+  pid_t pid =
+      Spawn({{"/bin/sh", "-c", "sleep 60 & sleep 60"}, EnvironmentWith({}), "/dev/null", "/dev/null"});
   ASSERT_GT(pid, 0);
   usleep(100 * 1000);
   SignalGroup(pid, SIGKILL);

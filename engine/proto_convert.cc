@@ -31,26 +31,37 @@ PytestSettings FromProto(const pb::PytestSettings& s) {
   out.benchmark_disable = s.benchmark_disable();
   out.benchmark_only = s.benchmark_only();
   out.cache_dir = s.cache_dir();
+  out.invocation_dir = s.invocation_dir();
   return out;
 }
 
 std::optional<Outcome> WorkerOutcome(pb::Outcome outcome) {
   switch (outcome) {
-    case pb::OUTCOME_PASSED: return Outcome::kPassed;
-    case pb::OUTCOME_FAILED: return Outcome::kFailed;
-    case pb::OUTCOME_ERROR: return Outcome::kError;
-    case pb::OUTCOME_SKIPPED: return Outcome::kSkipped;
-    case pb::OUTCOME_XFAILED: return Outcome::kXfailed;
-    case pb::OUTCOME_XPASSED: return Outcome::kXpassed;
-    default: return std::nullopt;  // crashed, timeout and not run are the engine's to decide
+    case pb::OUTCOME_PASSED:
+      return Outcome::kPassed;
+    case pb::OUTCOME_FAILED:
+      return Outcome::kFailed;
+    case pb::OUTCOME_ERROR:
+      return Outcome::kError;
+    case pb::OUTCOME_SKIPPED:
+      return Outcome::kSkipped;
+    case pb::OUTCOME_XFAILED:
+      return Outcome::kXfailed;
+    case pb::OUTCOME_XPASSED:
+      return Outcome::kXpassed;
+    default:
+      return std::nullopt;  // crashed, timeout and not run are the engine's to decide
   }
 }
 
 Phase FromProto(pb::Phase phase) {
   switch (phase) {
-    case pb::PHASE_SETUP: return Phase::kSetup;
-    case pb::PHASE_TEARDOWN: return Phase::kTeardown;
-    default: return Phase::kCall;
+    case pb::PHASE_SETUP:
+      return Phase::kSetup;
+    case pb::PHASE_TEARDOWN:
+      return Phase::kTeardown;
+    default:
+      return Phase::kCall;
   }
 }
 
@@ -67,10 +78,13 @@ Collection FromProto(const pb::CollectionReport& report) {
     test.xdist_group = item.xdist_group();
     test.marks = Strings(item.marks());
     test.fixtures = Strings(item.fixtures());
-    if (item.has_limit()) test.limit = scheduler::ConcurrencyLimit{item.limit().pool(), item.limit().max_running()};
+    if (item.has_limit())
+      test.limit = scheduler::ConcurrencyLimit{item.limit().pool(), item.limit().max_running()};
   }
-  for (const auto& error : report.errors()) out.errors.push_back({error.node_id(), error.longrepr(), error.summary()});
-  for (const auto& skip : report.skips()) out.skips.push_back({skip.node_id(), skip.reason(), skip.location()});
+  for (const auto& error : report.errors())
+    out.errors.push_back({error.node_id(), error.longrepr(), error.summary()});
+  for (const auto& skip : report.skips())
+    out.skips.push_back({skip.node_id(), skip.reason(), skip.location()});
   out.deselected = report.deselected();
   out.settings = FromProto(report.settings());
   out.digest = report.digest();
@@ -94,13 +108,15 @@ std::optional<TestRecord> FromProto(const pb::TestResult& result, const std::str
   record.head_line = result.head_line();
   for (const auto& report : result.reports()) {
     PhaseReport phase{FromProto(report.when()), report.longrepr(), report.summary(), {}, report.crash_line()};
-    for (const auto& section : report.sections()) phase.sections.emplace_back(section.title(), section.content());
+    for (const auto& section : report.sections())
+      phase.sections.emplace_back(section.title(), section.content());
     record.reports.push_back(std::move(phase));
   }
   return record;
 }
 
-pb::EngineMessage RunBatchMessage(const scheduler::Assignment& assignment, const scheduler::Inventory& inventory) {
+pb::EngineMessage RunBatchMessage(const scheduler::Assignment& assignment,
+                                  const scheduler::Inventory& inventory) {
   pb::EngineMessage message;
   pb::RunBatch* run = message.mutable_run();
   run->set_report_at(assignment.report_at);

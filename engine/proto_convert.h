@@ -16,7 +16,8 @@ Collection FromProto(const pb::CollectionReport& report);
 // A worker's result; nullopt when its outcome is not one a worker may report.
 std::optional<TestRecord> FromProto(const pb::TestResult& result, const std::string& worker);
 
-pb::EngineMessage RunBatchMessage(const scheduler::Assignment& assignment, const scheduler::Inventory& inventory);
+pb::EngineMessage RunBatchMessage(const scheduler::Assignment& assignment,
+                                  const scheduler::Inventory& inventory);
 pb::EngineMessage FinishMessage();
 pb::EngineMessage StopMessage();
 

@@ -60,10 +60,11 @@ std::string OnPath(const std::string& name) {
 
 absl::StatusOr<std::string> FindPython(const std::string& requested) {
   if (!requested.empty()) {
-    fs::path path = requested.find('/') == std::string::npos ? fs::path(OnPath(requested)) : fs::path(requested);
+    fs::path path =
+        requested.find('/') == std::string::npos ? fs::path(OnPath(requested)) : fs::path(requested);
     if (path.empty() || !IsExecutable(path)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--python ", requested, " is not an executable file (give the path of a Python interpreter)"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--python ", requested, " is not an executable file (give the path of a Python interpreter)"));
     }
     return fs::absolute(path).string();
   }
@@ -74,7 +75,8 @@ absl::StatusOr<std::string> FindPython(const std::string& requested) {
   fs::path self = SelfExecutable();
   if (!self.empty()) {
     fs::path bin = self.parent_path();
-    if (fs::exists(bin.parent_path() / "pyvenv.cfg") && IsExecutable(bin / "python")) return (bin / "python").string();
+    if (fs::exists(bin.parent_path() / "pyvenv.cfg") && IsExecutable(bin / "python"))
+      return (bin / "python").string();
   }
   std::string python3 = OnPath("python3");
   if (python3.empty()) {
@@ -101,7 +103,10 @@ std::string MissingModulesMessage(const std::string& python, const std::string& 
   std::stringstream names(missing);
   std::string name;
   while (names >> name) {
-    std::string package = name == "grpc" ? "grpcio" : name == "google.protobuf" ? "protobuf" : name == "jackd_shim" ? "jackd-shim" : name;
+    std::string package = name == "grpc"              ? "grpcio"
+                          : name == "google.protobuf" ? "protobuf"
+                          : name == "jackd_shim"      ? "jackd-shim"
+                                                      : name;
     absl::StrAppend(&packages, packages.empty() ? "" : " ", package);
   }
   return absl::StrCat(python, " cannot import ", missing.empty() ? "the worker shim" : missing,

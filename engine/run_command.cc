@@ -1,9 +1,9 @@
 #include "engine/run_command.h"
 
 #include <signal.h>
-#include <stdlib.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <stdlib.h>
 
 #include <asio/signal_set.hpp>
 #include <chrono>
@@ -90,7 +90,8 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
 
   // The shim registers the serial mark under the name the engine groups by.
   setenv("JACKD_SERIAL_MARK", options.serial_mark.c_str(), 1);
-  CollectionOutcome outcome = Collect(io, reaper, *python, options.pytest_args, directory->path(), interrupted);
+  CollectionOutcome outcome =
+      Collect(io, reaper, *python, options.pytest_args, directory->path(), interrupted);
   if (std::holds_alternative<CollectionInterrupted>(outcome)) {
     std::fprintf(stdout, "\n!!! Interrupted: KeyboardInterrupt during collection !!!\n");
     return kExitInterrupted;
@@ -102,7 +103,8 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   const Collection& collection = std::get<Collection>(outcome);
 
   ReporterList reporters;
-  auto terminal_owner = std::make_unique<TerminalReporter>(stdout, DetectTerminalStyle(stdout, collection.settings.color));
+  auto terminal_owner =
+      std::make_unique<TerminalReporter>(stdout, DetectTerminalStyle(stdout, collection.settings.color));
   TerminalReporter& terminal = *terminal_owner;
   reporters.Add(std::move(terminal_owner));
   if (!collection.settings.junitxml_path.empty()) {
@@ -123,8 +125,10 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   scheduler::WorkPlan work = scheduler::PlanWork(collection.items, policy, requested);
   const std::size_t useful = std::max<std::size_t>(1, work.units.size());
   const int workers = static_cast<int>(std::min<std::size_t>(requested, useful));
-  if (static_cast<std::uint32_t>(workers) != requested) work = scheduler::PlanWork(collection.items, policy, workers);
-  RunContext context{&collection, command_line, workers, std::string(scheduler::DistModeName(*mode)), started};
+  if (static_cast<std::uint32_t>(workers) != requested)
+    work = scheduler::PlanWork(collection.items, policy, workers);
+  RunContext context{&collection, command_line, workers, std::string(scheduler::DistModeName(*mode)),
+                     started};
 
   // Runs that end at collection still write their reports (CI reads the JUnit file of a broken run too).
   auto finish_early = [&](int exit_code) {
@@ -139,7 +143,8 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
     }
     // Terminal output was already printed; only file reporters need RunFinished.
     ReporterList files;
-    if (!collection.settings.junitxml_path.empty()) files.Add(std::make_unique<JunitReporter>(collection.settings.junitxml_path));
+    if (!collection.settings.junitxml_path.empty())
+      files.Add(std::make_unique<JunitReporter>(collection.settings.junitxml_path));
     if (!options.json_report.empty()) files.Add(std::make_unique<JsonReporter>(options.json_report));
     files.RunFinished(context, result);
     return exit_code;

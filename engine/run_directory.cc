@@ -21,8 +21,8 @@ absl::StatusOr<RunDirectory> RunDirectory::Create() {
   if (const char* tmp = std::getenv("TMPDIR"); tmp && *tmp && std::strlen(tmp) <= kMaxBaseLength) base = tmp;
   std::string pattern = base + "/jackd-XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) {  // mkdtemp creates it 0700
-    return absl::UnavailableError(
-        absl::StrCat("cannot create a run directory under ", base, ": ", std::strerror(errno), " (check TMPDIR)"));
+    return absl::UnavailableError(absl::StrCat("cannot create a run directory under ", base, ": ",
+                                               std::strerror(errno), " (check TMPDIR)"));
   }
   return RunDirectory(pattern);
 }

@@ -81,12 +81,15 @@ void RunLoop::SpawnWorker(scheduler::WorkerId slot) {
     return;
   }
   spdlog::debug("spawned {} as pid {}", worker.id, worker.pid);
-  reaper_.Watch(worker.pid, [this, slot, pid = worker.pid](ExitStatus status) { OnExited(slot, pid, status); });
+  reaper_.Watch(worker.pid,
+                [this, slot, pid = worker.pid](ExitStatus status) { OnExited(slot, pid, status); });
   worker.timer = std::make_unique<asio::steady_timer>(io_, ConnectDeadline(collection_.seconds));
   worker.timer->async_wait([this, slot, pid = worker.pid](const std::error_code& error) {
     auto it = workers_.find(slot);
-    if (error || it == workers_.end() || it->second.pid != pid || it->second.ready || it->second.exited) return;
-    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(ConnectDeadline(collection_.seconds)).count();
+    if (error || it == workers_.end() || it->second.pid != pid || it->second.ready || it->second.exited)
+      return;
+    auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(ConnectDeadline(collection_.seconds)).count();
     Fatal(absl::StrCat("worker ", it->second.id, " did not connect within ", seconds,
                        "s (its collection may hang; run the same pytest command alone to see)"));
   });
@@ -159,7 +162,8 @@ void RunLoop::OnWorkerFailed(const std::shared_ptr<WorkerLink>& link, const pb::
   for (auto& [slot, worker] : workers_) {
     if (worker.id == failed.worker_id() && failed.token() == plan_.token && !worker.link) {
       worker.link = link;
-      Fatal(absl::StrCat("worker ", worker.id, " could not start (its collection differs from the engine's or "
+      Fatal(absl::StrCat("worker ", worker.id,
+                         " could not start (its collection differs from the engine's or "
                          "failed; details below)"),
             failed.message());
       return;
@@ -330,7 +334,7 @@ void RunLoop::Retire(Worker& worker) {
           return;
         }
         Stop(StopKind::kExhausted, absl::StrCat("the worker restart budget (", plan_.max_worker_restarts,
-                                            ", --max-worker-restart) is spent"));
+                                                ", --max-worker-restart) is spent"));
       }
     }
   } else if (!clean) {
@@ -374,7 +378,8 @@ void RunLoop::Fatal(const std::string& message, const std::string& details) {
 void RunLoop::Interrupt(int signal) {
   ++interrupts_;
   if (interrupts_ == 1) {
-    Stop(StopKind::kInterrupt, absl::StrCat("Interrupted: ", signal == SIGTERM ? "SIGTERM" : "KeyboardInterrupt"));
+    Stop(StopKind::kInterrupt,
+         absl::StrCat("Interrupted: ", signal == SIGTERM ? "SIGTERM" : "KeyboardInterrupt"));
     return;
   }
   // Second interrupt: do not wait for running tests.
@@ -415,7 +420,8 @@ std::string RunLoop::StderrTail(const Worker& worker) const {
   std::ifstream in(worker.stderr_path, std::ios::binary | std::ios::ate);
   if (!in) return "";
   const std::streamoff size = in.tellg();
-  const std::streamoff start = std::max<std::streamoff>(0, size - static_cast<std::streamoff>(kStderrTailBytes));
+  const std::streamoff start =
+      std::max<std::streamoff>(0, size - static_cast<std::streamoff>(kStderrTailBytes));
   in.seekg(start);
   std::string tail(static_cast<std::size_t>(size - start), '\0');
   in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
@@ -447,9 +453,14 @@ RunResult RunLoop::TakeResult() {
   result.notes = notes_;
   result.errors = errors_;
   switch (stop_) {
-    case StopKind::kFatal: result.exit_code = kExitInternalError; break;
-    case StopKind::kInterrupt: result.exit_code = kExitInterrupted; break;
-    default: result.exit_code = failed ? kExitTestsFailed : kExitOk;
+    case StopKind::kFatal:
+      result.exit_code = kExitInternalError;
+      break;
+    case StopKind::kInterrupt:
+      result.exit_code = kExitInterrupted;
+      break;
+    default:
+      result.exit_code = failed ? kExitTestsFailed : kExitOk;
   }
   return result;
 }

@@ -41,6 +41,7 @@ struct PytestSettings {
   bool benchmark_disable = false;
   bool benchmark_only = false;
   std::string cache_dir;
+  std::string invocation_dir;
 };
 
 struct CollectError {
@@ -63,7 +64,7 @@ struct Collection {
   PytestSettings settings;
   std::string digest;
   int pytest_exit = 0;
-  double seconds = 0;  // wall time of the collection process
+  double seconds = 0;               // wall time of the collection process
   std::string collect_only_output;  // with --collect-only: pytest's own listing, shown verbatim
 };
 
@@ -84,7 +85,7 @@ struct TestRecord {
   double setup_seconds = 0;
   double call_seconds = 0;
   double teardown_seconds = 0;
-  double started = 0;   // CLOCK_MONOTONIC seconds
+  double started = 0;  // CLOCK_MONOTONIC seconds
   double finished = 0;
   std::vector<PhaseReport> reports;
   std::string reason;         // skip/xfail reason, or why jackd decided the outcome (crash, not run)

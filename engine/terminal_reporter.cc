@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -27,51 +28,75 @@ constexpr const char* kBold = "\x1b[1m";
 // pytest's progress letters, plus jackd's own outcomes.
 char Letter(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kPassed: return '.';
-    case Outcome::kFailed: return 'F';
-    case Outcome::kError: return 'E';
-    case Outcome::kSkipped: return 's';
-    case Outcome::kXfailed: return 'x';
-    case Outcome::kXpassed: return 'X';
-    case Outcome::kCrashed: return 'C';
-    case Outcome::kTimeout: return 'T';
-    case Outcome::kNotRun: return 'n';
+    case Outcome::kPassed:
+      return '.';
+    case Outcome::kFailed:
+      return 'F';
+    case Outcome::kError:
+      return 'E';
+    case Outcome::kSkipped:
+      return 's';
+    case Outcome::kXfailed:
+      return 'x';
+    case Outcome::kXpassed:
+      return 'X';
+    case Outcome::kCrashed:
+      return 'C';
+    case Outcome::kTimeout:
+      return 'T';
+    case Outcome::kNotRun:
+      return 'n';
   }
   return '?';
 }
 
 const char* LetterColor(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kPassed: return kGreen;
+    case Outcome::kPassed:
+      return kGreen;
     case Outcome::kSkipped:
     case Outcome::kXfailed:
     case Outcome::kXpassed:
-    case Outcome::kNotRun: return kYellow;
-    default: return kRed;
+    case Outcome::kNotRun:
+      return kYellow;
+    default:
+      return kRed;
   }
 }
 
 // The word pytest prints in verbose lines and short summaries.
 std::string_view Word(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kPassed: return "PASSED";
-    case Outcome::kFailed: return "FAILED";
-    case Outcome::kError: return "ERROR";
-    case Outcome::kSkipped: return "SKIPPED";
-    case Outcome::kXfailed: return "XFAIL";
-    case Outcome::kXpassed: return "XPASS";
-    case Outcome::kCrashed: return "CRASHED";
-    case Outcome::kTimeout: return "TIMEOUT";
-    case Outcome::kNotRun: return "NOT RUN";
+    case Outcome::kPassed:
+      return "PASSED";
+    case Outcome::kFailed:
+      return "FAILED";
+    case Outcome::kError:
+      return "ERROR";
+    case Outcome::kSkipped:
+      return "SKIPPED";
+    case Outcome::kXfailed:
+      return "XFAIL";
+    case Outcome::kXpassed:
+      return "XPASS";
+    case Outcome::kCrashed:
+      return "CRASHED";
+    case Outcome::kTimeout:
+      return "TIMEOUT";
+    case Outcome::kNotRun:
+      return "NOT RUN";
   }
   return "?";
 }
 
 std::string_view PhaseName(Phase phase) {
   switch (phase) {
-    case Phase::kSetup: return "setup";
-    case Phase::kCall: return "call";
-    case Phase::kTeardown: return "teardown";
+    case Phase::kSetup:
+      return "setup";
+    case Phase::kCall:
+      return "call";
+    case Phase::kTeardown:
+      return "teardown";
   }
   return "call";
 }
@@ -85,9 +110,7 @@ std::string FormatSeconds(double seconds) {
   return text;
 }
 
-std::string FirstLine(std::string_view text) {
-  return std::string(text.substr(0, text.find('\n')));
-}
+std::string FirstLine(std::string_view text) { return std::string(text.substr(0, text.find('\n'))); }
 
 }  // namespace
 
@@ -148,7 +171,8 @@ std::string TerminalReporter::CollectedLine(const Collection& collection) const 
   const std::size_t total = selected + collection.deselected;
   std::string line = absl::StrCat("collected ", total, total == 1 ? " item" : " items");
   if (!collection.errors.empty()) {
-    absl::StrAppend(&line, " / ", collection.errors.size(), collection.errors.size() == 1 ? " error" : " errors");
+    absl::StrAppend(&line, " / ", collection.errors.size(),
+                    collection.errors.size() == 1 ? " error" : " errors");
   }
   if (collection.deselected > 0) absl::StrAppend(&line, " / ", collection.deselected, " deselected");
   if (!collection.skips.empty()) absl::StrAppend(&line, " / ", collection.skips.size(), " skipped");
@@ -156,15 +180,34 @@ std::string TerminalReporter::CollectedLine(const Collection& collection) const 
   return line;
 }
 
+// pytest's config.cwd_relative_nodeid: node IDs are relative to the rootdir, but users read them
+// relative to where they started the run.
+std::string TerminalReporter::DisplayId(const std::string& node_id) const {
+  if (invocation_dir_.empty() || invocation_dir_ == rootdir_) return node_id;
+  const std::size_t colons = node_id.find("::");
+  const std::string base = node_id.substr(0, colons);
+  std::filesystem::path relative =
+      (std::filesystem::path(rootdir_) / base).lexically_normal().lexically_relative(invocation_dir_);
+  if (relative.empty()) return node_id;
+  return relative.string() + (colons == std::string::npos ? "" : node_id.substr(colons));
+}
+
 void TerminalReporter::Header(const Collection& collection, const std::string& jackd_line) {
   const PytestSettings& s = collection.settings;
   verbosity_ = s.verbosity;
+  rootdir_ = s.rootdir;
+  invocation_dir_ = s.invocation_dir;
   if (verbosity_ < 0) return;
   Sep('=', "test session starts", kBold);
   Line(absl::StrCat("platform ", s.platform, " -- Python ", s.python_version, ", pytest-", s.pytest_version,
                     ", pluggy-", s.pluggy_version));
   Line(absl::StrCat("rootdir: ", s.rootdir));
-  if (!s.configfile.empty()) Line(absl::StrCat("configfile: ", s.configfile));
+  if (!s.configfile.empty()) {
+    // pytest shows the config file relative to the rootdir.
+    std::string configfile = std::filesystem::path(s.configfile).lexically_relative(s.rootdir).string();
+    Line(absl::StrCat("configfile: ",
+                      configfile.empty() || configfile.starts_with("..") ? s.configfile : configfile));
+  }
   if (!s.plugins.empty()) Line(absl::StrCat("plugins: ", absl::StrJoin(s.plugins, ", ")));
   if (!jackd_line.empty()) Line(jackd_line);
   Line(CollectedLine(collection), kBold);
@@ -172,8 +215,9 @@ void TerminalReporter::Header(const Collection& collection, const std::string& j
 }
 
 void TerminalReporter::RunStarted(const RunContext& context) {
-  Header(*context.collection, absl::StrCat("jackd ", kVersion, ": ", context.workers,
-                                           context.workers == 1 ? " worker" : " workers", " [", context.dist, "]"));
+  Header(*context.collection,
+         absl::StrCat("jackd ", kVersion, ": ", context.workers,
+                      context.workers == 1 ? " worker" : " workers", " [", context.dist, "]"));
   if (verbosity_ >= 0) Line();
 }
 
@@ -184,7 +228,7 @@ void TerminalReporter::TestFinished(const RunContext& context, TestIndex index, 
   if (verbosity_ > 0) {
     Write(absl::StrFormat("[%s] [%3d%%] ", record.worker.empty() ? "--" : record.worker, percent));
     Write(Word(record.outcome), LetterColor(record.outcome));
-    Line(absl::StrCat(" ", context.collection->items[index].node_id));
+    Line(absl::StrCat(" ", DisplayId(context.collection->items[index].node_id)));
     std::fflush(out_);
     return;
   }
@@ -206,9 +250,9 @@ void TerminalReporter::FinishProgressLine(std::size_t total) {
   column_ = 0;
 }
 
-void TerminalReporter::ShortSummaryLine(std::string_view word, const std::string& node_id, const std::string& message,
-                                        const char* color) {
-  std::string line = absl::StrCat(" ", node_id);
+void TerminalReporter::ShortSummaryLine(std::string_view word, const std::string& node_id,
+                                        const std::string& message, const char* color) {
+  std::string line = absl::StrCat(" ", DisplayId(node_id));
   if (!message.empty()) {
     std::string text = " - " + FirstLine(message);
     const int available = style_.width - static_cast<int>(word.size() + line.size());
@@ -256,7 +300,9 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
         if (!line_style) {
           const std::string title =
               errors ? absl::StrCat("ERROR at ", std::string(PhaseName(report.when)), " of ", head)
-                     : (record.outcome == Outcome::kFailed ? head : absl::StrCat(head, " [", std::string(Word(record.outcome)), "]"));
+                     : (record.outcome == Outcome::kFailed
+                            ? head
+                            : absl::StrCat(head, " [", std::string(Word(record.outcome)), "]"));
           Sep('_', title, errors || record.outcome != Outcome::kFailed ? kBoldRed : kBoldRed);
         }
         Line(report.longrepr);
@@ -310,11 +356,13 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
       rows.push_back({r.call_seconds, Phase::kCall, i});
       rows.push_back({r.teardown_seconds, Phase::kTeardown, i});
     }
-    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.seconds > b.seconds; });
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const Row& a, const Row& b) { return a.seconds > b.seconds; });
     if (settings.durations > 0 && rows.size() > static_cast<std::size_t>(settings.durations)) {
       rows.resize(static_cast<std::size_t>(settings.durations));
     }
-    Sep('=', settings.durations > 0 ? absl::StrCat("slowest ", settings.durations, " durations") : "slowest durations");
+    Sep('=', settings.durations > 0 ? absl::StrCat("slowest ", settings.durations, " durations")
+                                    : "slowest durations");
     std::size_t hidden = 0;
     for (const Row& row : rows) {
       if (verbosity_ < 2 && row.seconds < settings.durations_min) {
@@ -346,7 +394,8 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
         }
         return r.reason;
       };
-      if (c == 'f' && (r.outcome == Outcome::kFailed || r.outcome == Outcome::kCrashed || r.outcome == Outcome::kTimeout)) {
+      if (c == 'f' && (r.outcome == Outcome::kFailed || r.outcome == Outcome::kCrashed ||
+                       r.outcome == Outcome::kTimeout)) {
         start_summary();
         ShortSummaryLine(Word(r.outcome), id, message(), kRed);
       } else if (c == 'E' && r.outcome == Outcome::kError) {
@@ -447,7 +496,8 @@ void TerminalReporter::CollectionFailed(const Collection& collection, double sec
     }
   }
   Sep('=', "short test summary info", kBold);
-  for (const CollectError& error : collection.errors) ShortSummaryLine("ERROR", error.node_id, error.summary, kRed);
+  for (const CollectError& error : collection.errors)
+    ShortSummaryLine("ERROR", error.node_id, error.summary, kRed);
   const std::size_t n = collection.errors.size();
   Sep('!', absl::StrCat("Interrupted: ", n, n == 1 ? " error" : " errors", " during collection"), kRed);
   std::map<std::string, std::size_t, std::less<>> counts{{"error", n}};
@@ -461,7 +511,7 @@ void TerminalReporter::NothingToRun(const Collection& collection, double seconds
   Header(collection, "");
   if (verbosity_ >= 0) Line();
   std::map<std::string, std::size_t, std::less<>> counts{{"deselected", collection.deselected},
-                                                          {"skipped", collection.skips.size()}};
+                                                         {"skipped", collection.skips.size()}};
   FinalLine(std::move(counts), seconds, verbosity_ >= 0);
   std::fflush(out_);
 }

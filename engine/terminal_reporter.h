@@ -36,6 +36,7 @@ class TerminalReporter final : public Reporter {
 
  private:
   void Header(const Collection& collection, const std::string& jackd_line);
+  std::string DisplayId(const std::string& node_id) const;
   std::string CollectedLine(const Collection& collection) const;
   void Sep(char fill, std::string_view title = "", const char* color = nullptr);
   void Line(std::string_view text = "", const char* color = nullptr);
@@ -48,6 +49,8 @@ class TerminalReporter final : public Reporter {
   std::FILE* out_;
   TerminalStyle style_;
   int verbosity_ = 0;
+  std::string rootdir_;
+  std::string invocation_dir_;
   std::size_t finished_ = 0;
   std::size_t column_ = 0;  // characters on the current progress line
 };

@@ -7,8 +7,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 namespace jackd {
@@ -67,8 +67,9 @@ absl::StatusOr<int> ResolveWorkerCount(const std::string& spec, const CpuFacts& 
     if (cpus.auto_override.empty()) return cpus.usable;
     auto n = ParseLong(cpus.auto_override);
     if (!n || *n < 1) {
-      return absl::InvalidArgumentError("JACKD_WORKERS/PYTEST_XDIST_AUTO_NUM_WORKERS must be a positive number, not '" +
-                                        cpus.auto_override + "' (unset it to use every usable CPU)");
+      return absl::InvalidArgumentError(
+          "JACKD_WORKERS/PYTEST_XDIST_AUTO_NUM_WORKERS must be a positive number, not '" +
+          cpus.auto_override + "' (unset it to use every usable CPU)");
     }
     return static_cast<int>(*n);
   }

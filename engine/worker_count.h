@@ -2,8 +2,9 @@
 #pragma once
 
 #include <cstddef>
-#include "absl/status/statusor.h"
 #include <string>
+
+#include "absl/status/statusor.h"
 
 namespace jackd {
 

@@ -23,7 +23,9 @@ class WorkerStream final : public grpc::ServerBidiReactor<pb::WorkerMessage, pb:
     }
     auto message = std::make_shared<pb::WorkerMessage>();
     message->Swap(&incoming_);
-    asio::post(io_, [events = &events_, link = link_, message] { events->MessageReceived(link, std::move(*message)); });
+    asio::post(io_, [events = &events_, link = link_, message] {
+      events->MessageReceived(link, std::move(*message));
+    });
     StartRead(&incoming_);
   }
 
@@ -89,7 +91,8 @@ void WorkerLink::StartNextWriteLocked(std::unique_lock<std::mutex>& lock) {
   }
 }
 
-grpc::ServerBidiReactor<pb::WorkerMessage, pb::EngineMessage>* WorkerService::Work(grpc::CallbackServerContext*) {
+grpc::ServerBidiReactor<pb::WorkerMessage, pb::EngineMessage>* WorkerService::Work(
+    grpc::CallbackServerContext*) {
   std::uint64_t id;
   {
     std::lock_guard lock(mutex_);

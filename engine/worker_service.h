@@ -59,7 +59,8 @@ class WorkerService final : public pb::Engine::CallbackService {
   // `events` must outlive every event posted to `io`.
   WorkerService(asio::io_context& io, WorkerEvents& events) : io_(io), events_(events) {}
 
-  grpc::ServerBidiReactor<pb::WorkerMessage, pb::EngineMessage>* Work(grpc::CallbackServerContext* context) override;
+  grpc::ServerBidiReactor<pb::WorkerMessage, pb::EngineMessage>* Work(
+      grpc::CallbackServerContext* context) override;
 
  private:
   asio::io_context& io_;

@@ -15,8 +15,10 @@ Key KeyFor(const TestItem& item, DistMode mode, DistMode fallback) {
   switch (mode) {
     case DistMode::kLoad:
     case DistMode::kWorkSteal:
-    case DistMode::kNo: return std::nullopt;
-    case DistMode::kLoadFile: return std::vector<std::string>{"file", item.file};
+    case DistMode::kNo:
+      return std::nullopt;
+    case DistMode::kLoadFile:
+      return std::vector<std::string>{"file", item.file};
     case DistMode::kLoadScope: {
       // The innermost scope: the full class chain within its file, or the module.
       std::vector<std::string> key = {"scope", item.file};
@@ -44,18 +46,24 @@ std::optional<DistMode> ParseDistMode(std::string_view name) {
 
 std::string_view DistModeName(DistMode mode) {
   switch (mode) {
-    case DistMode::kLoad: return "load";
-    case DistMode::kLoadFile: return "loadfile";
-    case DistMode::kLoadScope: return "loadscope";
-    case DistMode::kLoadGroup: return "loadgroup";
-    case DistMode::kWorkSteal: return "worksteal";
-    case DistMode::kNo: return "no";
+    case DistMode::kLoad:
+      return "load";
+    case DistMode::kLoadFile:
+      return "loadfile";
+    case DistMode::kLoadScope:
+      return "loadscope";
+    case DistMode::kLoadGroup:
+      return "loadgroup";
+    case DistMode::kWorkSteal:
+      return "worksteal";
+    case DistMode::kNo:
+      return "no";
   }
   return "unknown";
 }
 
-std::vector<Unit> MakeUnits(const Inventory& inventory, const std::vector<TestIndex>& selection, DistMode mode,
-                            DistMode fallback) {
+std::vector<Unit> MakeUnits(const Inventory& inventory, const std::vector<TestIndex>& selection,
+                            DistMode mode, DistMode fallback) {
   std::vector<Unit> units;
   std::map<std::vector<std::string>, std::size_t> unit_of_key;
   for (TestIndex index : selection) {

@@ -27,8 +27,8 @@ std::string_view DistModeName(DistMode mode);
 // Every selected test appears in exactly one unit, units keep collection order inside, and grouping
 // modes hand out larger units first (ties keep collection order). `fallback` is how loadgroup treats
 // tests without a group: kLoad, kLoadFile or kLoadScope.
-std::vector<Unit> MakeUnits(const Inventory& inventory, const std::vector<TestIndex>& selection, DistMode mode,
-                            DistMode fallback = DistMode::kLoad);
+std::vector<Unit> MakeUnits(const Inventory& inventory, const std::vector<TestIndex>& selection,
+                            DistMode mode, DistMode fallback = DistMode::kLoad);
 
 // MakeUnits over the whole inventory.
 std::vector<Unit> MakeUnits(const Inventory& inventory, DistMode mode, DistMode fallback = DistMode::kLoad);

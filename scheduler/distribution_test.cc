@@ -16,7 +16,8 @@ Policy PolicyFor(DistMode mode) {
   return policy;
 }
 
-TestItem Item(std::string node_id, std::string file, std::vector<std::string> classes = {}, std::string group = "") {
+TestItem Item(std::string node_id, std::string file, std::vector<std::string> classes = {},
+              std::string group = "") {
   TestItem item;
   item.node_id = std::move(node_id);
   item.file = std::move(file);
@@ -28,14 +29,14 @@ TestItem Item(std::string node_id, std::string file, std::vector<std::string> cl
 // Node IDs full of the characters that break grouping by text: the policies must not care.
 Inventory Awkward() {
   return {
-      Item("a.py::test_x[::]", "a.py"),                                   // 0
-      Item("a.py::TestK::test_y[a@b]", "a.py", {"TestK"}, "db"),          // 1
-      Item("a.py::TestK::test_z[ sp ace ]", "a.py", {"TestK"}),           // 2
-      Item("b/ü.py::test_ü", "b/ü.py", {}, "db"),                         // 3
-      Item("b/ü.py::TestO::TestI::test_n", "b/ü.py", {"TestO", "TestI"}), // 4
-      Item("b/ü.py::TestO::test_m", "b/ü.py", {"TestO"}),                 // 5
-      Item("b/ü.py::TestO::TestI::test_o", "b/ü.py", {"TestO", "TestI"}), // 6
-      Item("c.py::test_c", "c.py"),                                       // 7
+      Item("a.py::test_x[::]", "a.py"),                                    // 0
+      Item("a.py::TestK::test_y[a@b]", "a.py", {"TestK"}, "db"),           // 1
+      Item("a.py::TestK::test_z[ sp ace ]", "a.py", {"TestK"}),            // 2
+      Item("b/ü.py::test_ü", "b/ü.py", {}, "db"),                          // 3
+      Item("b/ü.py::TestO::TestI::test_n", "b/ü.py", {"TestO", "TestI"}),  // 4
+      Item("b/ü.py::TestO::test_m", "b/ü.py", {"TestO"}),                  // 5
+      Item("b/ü.py::TestO::TestI::test_o", "b/ü.py", {"TestO", "TestI"}),  // 6
+      Item("c.py::test_c", "c.py"),                                        // 7
   };
 }
 
@@ -71,7 +72,8 @@ TEST(DistributionTest, LoadScopeGroupsByInnermostClassElseModule) {
 
 TEST(DistributionTest, LoadGroupPutsAGroupTogetherAcrossFilesAndTheRestByFallback) {
   EXPECT_EQ(Tests(MakeUnits(Awkward(), DistMode::kLoadGroup)), (Units{{1, 3}, {0}, {2}, {4}, {5}, {6}, {7}}));
-  EXPECT_EQ(Tests(MakeUnits(Awkward(), DistMode::kLoadGroup, DistMode::kLoadFile)), (Units{{4, 5, 6}, {0, 2}, {1, 3}, {7}}));
+  EXPECT_EQ(Tests(MakeUnits(Awkward(), DistMode::kLoadGroup, DistMode::kLoadFile)),
+            (Units{{4, 5, 6}, {0, 2}, {1, 3}, {7}}));
   EXPECT_EQ(Tests(MakeUnits(Awkward(), DistMode::kLoadGroup, DistMode::kLoadScope)),
             (Units{{1, 3}, {4, 6}, {0}, {2}, {5}, {7}}));
 }

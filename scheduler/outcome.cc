@@ -4,15 +4,24 @@ namespace jackd::scheduler {
 
 std::string_view OutcomeName(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kPassed: return "passed";
-    case Outcome::kFailed: return "failed";
-    case Outcome::kError: return "error";
-    case Outcome::kSkipped: return "skipped";
-    case Outcome::kXfailed: return "xfailed";
-    case Outcome::kXpassed: return "xpassed";
-    case Outcome::kCrashed: return "crashed";
-    case Outcome::kTimeout: return "timeout";
-    case Outcome::kNotRun: return "not_run";
+    case Outcome::kPassed:
+      return "passed";
+    case Outcome::kFailed:
+      return "failed";
+    case Outcome::kError:
+      return "error";
+    case Outcome::kSkipped:
+      return "skipped";
+    case Outcome::kXfailed:
+      return "xfailed";
+    case Outcome::kXpassed:
+      return "xpassed";
+    case Outcome::kCrashed:
+      return "crashed";
+    case Outcome::kTimeout:
+      return "timeout";
+    case Outcome::kNotRun:
+      return "not_run";
   }
   return "unknown";
 }
@@ -23,8 +32,10 @@ bool IsFailure(Outcome outcome) {
     case Outcome::kError:
     case Outcome::kCrashed:
     case Outcome::kTimeout:
-    case Outcome::kNotRun: return true;
-    default: return false;
+    case Outcome::kNotRun:
+      return true;
+    default:
+      return false;
   }
 }
 

@@ -8,19 +8,19 @@ namespace jackd::scheduler {
 
 enum class Outcome {
   kPassed,
-  kFailed,   // the call phase failed (or a strict xpass)
-  kError,    // setup or teardown failed
+  kFailed,  // the call phase failed (or a strict xpass)
+  kError,   // setup or teardown failed
   kSkipped,
   kXfailed,
   kXpassed,
   kCrashed,  // its worker died while running it
   kTimeout,
-  kNotRun,   // never started: cancelled, or no worker could run it
+  kNotRun,  // never started: cancelled, or no worker could run it
 };
 
 inline constexpr std::array kAllOutcomes = {
-    Outcome::kFailed,  Outcome::kPassed,  Outcome::kSkipped, Outcome::kXfailed, Outcome::kXpassed,
-    Outcome::kError,   Outcome::kCrashed, Outcome::kTimeout, Outcome::kNotRun,
+    Outcome::kFailed, Outcome::kPassed,  Outcome::kSkipped, Outcome::kXfailed, Outcome::kXpassed,
+    Outcome::kError,  Outcome::kCrashed, Outcome::kTimeout, Outcome::kNotRun,
 };
 
 // The lower-case name used in reports ("passed", "not_run").

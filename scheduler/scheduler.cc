@@ -57,8 +57,10 @@ const std::optional<ConcurrencyLimit>& Scheduler::LimitOf(TestIndex test) const 
 
 std::uint32_t Scheduler::TargetSize() const {
   const std::size_t workers = std::max<std::size_t>(1, workers_.size());
-  const std::size_t share = parallel_tests_ / (workers * std::max<std::uint32_t>(1, options_.batches_per_worker));
-  return static_cast<std::uint32_t>(std::clamp<std::size_t>(share, 1, std::max<std::uint32_t>(1, options_.max_batch)));
+  const std::size_t share =
+      parallel_tests_ / (workers * std::max<std::uint32_t>(1, options_.batches_per_worker));
+  return static_cast<std::uint32_t>(
+      std::clamp<std::size_t>(share, 1, std::max<std::uint32_t>(1, options_.max_batch)));
 }
 
 std::deque<Unit>& Scheduler::HomeQueue(WorkerId worker) { return queues_[worker % queues_.size()]; }
@@ -95,7 +97,8 @@ bool Scheduler::Admits(const WorkerState& state, const Unit& unit) const {
   return true;
 }
 
-void Scheduler::Hand(WorkerId worker, WorkerState& state, const std::vector<TestIndex>& tests, Assignment& out) {
+void Scheduler::Hand(WorkerId worker, WorkerState& state, const std::vector<TestIndex>& tests,
+                     Assignment& out) {
   out.tests.insert(out.tests.end(), tests.begin(), tests.end());
   state.in_flight.insert(state.in_flight.end(), tests.begin(), tests.end());
   for (TestIndex test : tests) {
@@ -142,8 +145,7 @@ Assignment Scheduler::NextParallel(WorkerId worker, WorkerState& state) {
   // holding at least two tests (or all it can get): holding one, it could not run it without knowing
   // the next, and would have no result to report that asks for more.
   auto wants_more = [&](const Unit& unit) {
-    return out.tests.empty() || out.tests.size() + unit.tests.size() <= target ||
-           state.in_flight.size() < 2;
+    return out.tests.empty() || out.tests.size() + unit.tests.size() <= target || state.in_flight.size() < 2;
   };
   for (std::size_t i = 0; i < home.size() && i < kLimitLookahead;) {
     if (!wants_more(home[i])) break;

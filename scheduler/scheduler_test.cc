@@ -265,7 +265,8 @@ TEST(SchedulerTest, AConcurrencyLimitIsNeverExceeded) {
   };
   auto holders = [&] {
     int n = 0;
-    for (auto& [w, q] : held) n += std::any_of(q.begin(), q.end(), [&](TestIndex t) { return db.count(t) > 0; });
+    for (auto& [w, q] : held)
+      n += std::any_of(q.begin(), q.end(), [&](TestIndex t) { return db.count(t) > 0; });
     return n;
   };
   for (WorkerId w : workers) ask(w);

@@ -12,9 +12,9 @@
 namespace jackd::scheduler {
 
 struct WorkPlan {
-  std::vector<Unit> units;            // run in parallel, handed out in this order
-  std::vector<TestIndex> run_alone;   // run one at a time after the units, nothing else running, in order
-  std::uint32_t home_queues = 1;      // worksteal: units are split evenly into one queue per worker
+  std::vector<Unit> units;           // run in parallel, handed out in this order
+  std::vector<TestIndex> run_alone;  // run one at a time after the units, nothing else running, in order
+  std::uint32_t home_queues = 1;     // worksteal: units are split evenly into one queue per worker
   std::vector<std::optional<ConcurrencyLimit>> limits;  // by TestIndex; empty when no test has one
   std::size_t test_count = 0;
 };

@@ -129,6 +129,7 @@ def read_settings(config: pytest.Config, junitxml: Optional[str]) -> jackd_pb2.P
         benchmark_disable=bool(getattr(option, "benchmark_disable", False)),
         benchmark_only=bool(getattr(option, "benchmark_only", False)),
         cache_dir=_cache_dir(config),
+        invocation_dir=str(config.invocation_params.dir),
     )
 
 
