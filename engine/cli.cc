@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <optional>
+#include <string_view>
 
 #include "engine/exit_code.h"
 #include "engine/version.h"
@@ -24,6 +26,35 @@ std::vector<std::string> GlueNegativeWorkerCounts(int argc, char** argv) {
     }
   }
   return out;
+}
+
+// pytest-xdist options with no meaning under jackd: silence would be a surprise, so name the alternative.
+std::optional<std::string> UnsupportedXdistOption(const std::vector<std::string>& args) {
+  struct Unsupported {
+    std::string_view name;
+    std::string_view instead;
+  };
+  static constexpr Unsupported kUnsupported[] = {
+      {"--tx", "jackd starts its workers itself (-n); it has no execnet gateways"},
+      {"--px", "jackd starts its workers itself (-n); it has no execnet gateways"},
+      {"--rsyncdir", "jackd's workers run in this checkout; nothing is copied"},
+      {"--rsyncignore", "jackd's workers run in this checkout; nothing is copied"},
+      {"--looponfail", "jackd has no loop-on-fail mode; rerun the failures with 'jackd run --lf'"},
+      {"-f", "jackd has no loop-on-fail mode; rerun the failures with 'jackd run --lf'"},
+      {"--distload", "use --dist load"},
+      {"-d", "use --dist load"},
+  };
+  for (const std::string& arg : args) {
+    if (arg == "--") break;
+    const std::string_view name = std::string_view(arg).substr(0, arg.find('='));
+    for (const Unsupported& option : kUnsupported) {
+      if (name == option.name) {
+        return std::string(name) + " is a pytest-xdist option that jackd does not support (" +
+               std::string(option.instead) + ")";
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -65,6 +96,20 @@ Command ParseCommandLine(int argc, char** argv) {
   run->add_option("--log-level", options.log_level, "Engine diagnostics on stderr")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
+  run->add_option("--timeout", options.timeout,
+                  "Fail a test as 'timeout' after this many seconds (also @pytest.mark.timeout(s)); the "
+                  "engine kills its worker, with every thread's stack in the report. 0: none")
+      ->check(CLI::NonNegativeNumber);
+  run->add_option("--session-timeout", options.session_timeout,
+                  "End the whole run after this many seconds; unfinished tests end as timeout or not run")
+      ->check(CLI::NonNegativeNumber);
+  run->add_option("--retry-crashed", options.retry_crashed,
+                  "Run a test whose worker crashed again, on a fresh worker, up to N times")
+      ->check(CLI::NonNegativeNumber);
+  run->add_option("--worker-start-timeout", options.worker_start_timeout,
+                  "Give up when a worker has not connected after this many seconds (default: 120 plus 5 "
+                  "times the collection time)")
+      ->check(CLI::NonNegativeNumber);
   app.footer(
       "Exit codes follow pytest's: 0 passed, 1 tests failed, 2 interrupted or collection errors,\n"
       "3 internal error, 4 usage error, 5 no tests collected.");
@@ -87,6 +132,10 @@ Command ParseCommandLine(int argc, char** argv) {
     return EarlyExit{app.get_subcommands().empty() ? kExitUsageError : 0};
   }
   options.pytest_args = run->remaining();
+  if (auto unsupported = UnsupportedXdistOption(options.pytest_args)) {
+    std::fprintf(stderr, "jackd: error: %s\n", unsupported->c_str());
+    return EarlyExit{kExitUsageError};
+  }
   return options;
 }
 

@@ -18,6 +18,10 @@ struct RunOptions {
   std::uint32_t max_processes = 0;     // 0: no cap
   int max_worker_restart = -1;         // -1: 4 per worker, as pytest-xdist
   std::string serial_mark = "serial";
+  double timeout = 0;               // per test; 0: none
+  double session_timeout = 0;       // whole run; 0: none
+  int retry_crashed = 0;            // extra attempts for a test whose worker died under it
+  double worker_start_timeout = 0;  // 0: 120 s plus 5 times the engine's collection time
   std::string json_report;
   std::string log_level = "warn";
   std::vector<std::string> pytest_args;

@@ -10,5 +10,7 @@ inline constexpr int kExitInterrupted = 2;  // also: collection errors, as pytes
 inline constexpr int kExitInternalError = 3;
 inline constexpr int kExitUsageError = 4;
 inline constexpr int kExitNoTestsCollected = 5;
+// jackd's own: a worker collected different tests than the engine, so results could not be matched.
+inline constexpr int kExitCollectionMismatch = 101;
 
 }  // namespace jackd

@@ -78,6 +78,7 @@ Collection FromProto(const pb::CollectionReport& report) {
     test.xdist_group = item.xdist_group();
     test.marks = Strings(item.marks());
     test.fixtures = Strings(item.fixtures());
+    out.timeouts.push_back(item.timeout_seconds());
     if (item.has_limit())
       test.limit = scheduler::ConcurrencyLimit{item.limit().pool(), item.limit().max_running()};
   }

@@ -174,7 +174,12 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
                directory->path(),
                RandomHex(16),
                RandomHex(16),
-               options.max_worker_restart >= 0 ? options.max_worker_restart : kRestartsPerWorker * workers};
+               options.max_worker_restart >= 0 ? options.max_worker_restart : kRestartsPerWorker * workers,
+               options.timeout,
+               options.session_timeout,
+               options.retry_crashed,
+               std::chrono::milliseconds(static_cast<long>(options.worker_start_timeout * 1000)),
+               directory->File("collection.pb")};
   RunLoop run(io, reaper, std::move(plan), collection, std::move(work), reporters, context);
   WorkerService service(io, run);
   std::unique_ptr<grpc::Server> server = StartServer(address, service);

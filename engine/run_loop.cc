@@ -2,9 +2,12 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <time.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -21,7 +24,7 @@ using namespace std::chrono_literals;
 
 // A worker collects the whole suite before it says ready; give it a generous multiple of what the
 // engine's own collection took, plus a floor for slow machines.
-std::chrono::milliseconds ConnectDeadline(double collection_seconds) {
+std::chrono::milliseconds DefaultConnectDeadline(double collection_seconds) {
   return std::chrono::milliseconds(static_cast<long>((120.0 + 5.0 * collection_seconds) * 1000));
 }
 
@@ -32,6 +35,37 @@ constexpr auto kSessionFinishGrace = 30s;
 
 // How much of a dead worker's stderr to show: enough for faulthandler's tracebacks of a few threads.
 constexpr std::size_t kStderrTailBytes = 8192;
+// A crash or hang report from faulthandler: every thread's stack, a few kilobytes each.
+constexpr std::size_t kStderrExcerptBytes = 32768;
+
+// How often the watchdog reads the status slots when timeouts are set: a tenth of a second is far below
+// any sensible timeout and costs a few file reads.
+constexpr auto kWatchdogPeriod = 100ms;
+// Between asking a timed-out worker for its stacks (SIGUSR1) and killing it: faulthandler writes them in
+// milliseconds, but a loaded machine may need longer.
+constexpr auto kStackDumpGrace = 1s;
+
+std::int64_t MonotonicNanos() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);  // the clock the shim's status slot uses
+  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
+
+// The first few differing node IDs each way, so the user sees what depends on where it is collected.
+std::string MismatchDetails(const pb::CollectionMismatch& mismatch) {
+  constexpr int kShown = 10;
+  std::string out;
+  auto list = [&](const char* what, const auto& ids) {
+    if (ids.empty()) return;
+    absl::StrAppend(&out, ids.size(), " ", what, ":\n");
+    for (int i = 0; i < ids.size() && i < kShown; ++i) absl::StrAppend(&out, "  ", ids[i], "\n");
+    if (ids.size() > kShown) absl::StrAppend(&out, "  ...\n");
+  };
+  list("collected by the engine but not by the worker", mismatch.missing());
+  list("collected by the worker but not by the engine", mismatch.unexpected());
+  if (!out.empty()) out.pop_back();
+  return out;
+}
 
 }  // namespace
 
@@ -45,7 +79,12 @@ RunLoop::RunLoop(asio::io_context& io, ChildReaper& reaper, RunPlan plan, const 
       context_(context),
       scheduler_(std::move(work)),
       holder_(collection.items.size()),
-      records_(collection.items.size()) {}
+      records_(collection.items.size()),
+      crashes_(collection.items.size(), 0) {
+  if (plan_.worker_start_timeout.count() == 0) {
+    plan_.worker_start_timeout = DefaultConnectDeadline(collection.seconds);
+  }
+}
 
 RunLoop::~RunLoop() { KillAll(); }
 
@@ -56,7 +95,67 @@ void RunLoop::Start() {
       "PYTEST_XDIST_WORKER_COUNT=" + std::to_string(plan_.workers),
       "PYTEST_XDIST_TESTRUNUID=" + plan_.run_uid,
   };
+  worker_env_.push_back("JACKD_COLLECTION_DIGEST=" + collection_.digest);
+  worker_env_.push_back("JACKD_COLLECTION_REPORT=" + plan_.collection_report);
   for (int i = 0; i < plan_.workers; ++i) SpawnWorker(static_cast<scheduler::WorkerId>(i));
+  const bool any_timeout =
+      plan_.timeout > 0 ||
+      std::any_of(collection_.timeouts.begin(), collection_.timeouts.end(), [](double t) { return t > 0; });
+  if (any_timeout) ArmWatchdog();
+  if (plan_.session_timeout > 0) {
+    session_timer_ = std::make_unique<asio::steady_timer>(
+        io_, std::chrono::milliseconds(static_cast<long>(plan_.session_timeout * 1000)));
+    session_timer_->async_wait([this](const std::error_code& error) {
+      if (error) return;
+      Stop(StopKind::kSessionTimeout, absl::StrCat("session timeout (", plan_.session_timeout, "s) expired"));
+    });
+  }
+}
+
+double RunLoop::TimeoutOf(TestIndex index) const {
+  const double own = index < collection_.timeouts.size() ? collection_.timeouts[index] : 0;
+  return own > 0 ? own : plan_.timeout;
+}
+
+void RunLoop::ArmWatchdog() {
+  watchdog_ = std::make_unique<asio::steady_timer>(io_, kWatchdogPeriod);
+  watchdog_->async_wait([this](const std::error_code& error) {
+    if (error || ended_) return;
+    CheckTimeouts();
+    ArmWatchdog();
+  });
+}
+
+// Timeouts are enforced from outside the test process: the status slot says what runs since when.
+void RunLoop::CheckTimeouts() {
+  const std::int64_t now = MonotonicNanos();
+  for (auto& [slot, worker] : workers_) {
+    if (!worker.ready || worker.exited || worker.timed_out) continue;
+    std::optional<RunningTest> running = ReadStatusSlot(worker.status_path);
+    if (!running || running->index >= records_.size()) continue;
+    const double limit = TimeoutOf(running->index);
+    if (limit > 0 && static_cast<double>(now - running->started_ns) > limit * 1e9) {
+      TimedOut(worker, running->index, limit);
+    }
+  }
+}
+
+void RunLoop::TimedOut(Worker& worker, TestIndex index, double limit) {
+  spdlog::debug("{} ran {} for more than {}s; killing it", worker.id, collection_.items[index].node_id,
+                limit);
+  worker.timed_out = index;
+  std::error_code ignored;
+  worker.stack_dump_offset =
+      static_cast<std::size_t>(std::filesystem::file_size(worker.stderr_path, ignored));
+  // First every thread's stack (the shim's faulthandler listens on SIGUSR1), then the whole group.
+  kill(worker.pid, SIGUSR1);
+  worker.kill_timer = std::make_unique<asio::steady_timer>(io_, kStackDumpGrace);
+  worker.kill_timer->async_wait([this, slot = worker.slot, pid = worker.pid](const std::error_code& error) {
+    auto it = workers_.find(slot);
+    if (error || it == workers_.end() || it->second.pid != pid || it->second.exited) return;
+    it->second.killed_by_us = true;
+    SignalGroup(pid, SIGKILL);
+  });
 }
 
 void RunLoop::SpawnWorker(scheduler::WorkerId slot) {
@@ -83,15 +182,16 @@ void RunLoop::SpawnWorker(scheduler::WorkerId slot) {
   spdlog::debug("spawned {} as pid {}", worker.id, worker.pid);
   reaper_.Watch(worker.pid,
                 [this, slot, pid = worker.pid](ExitStatus status) { OnExited(slot, pid, status); });
-  worker.timer = std::make_unique<asio::steady_timer>(io_, ConnectDeadline(collection_.seconds));
+  worker.timer = std::make_unique<asio::steady_timer>(io_, plan_.worker_start_timeout);
   worker.timer->async_wait([this, slot, pid = worker.pid](const std::error_code& error) {
     auto it = workers_.find(slot);
     if (error || it == workers_.end() || it->second.pid != pid || it->second.ready || it->second.exited)
       return;
-    auto seconds =
-        std::chrono::duration_cast<std::chrono::seconds>(ConnectDeadline(collection_.seconds)).count();
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(plan_.worker_start_timeout).count();
     Fatal(absl::StrCat("worker ", it->second.id, " did not connect within ", seconds,
-                       "s (its collection may hang; run the same pytest command alone to see)"));
+                       "s (its collection or a conftest may hang; run the same pytest command alone to see, "
+                       "or raise --worker-start-timeout)"),
+          StderrTail(it->second));
   });
 }
 
@@ -162,9 +262,14 @@ void RunLoop::OnWorkerFailed(const std::shared_ptr<WorkerLink>& link, const pb::
   for (auto& [slot, worker] : workers_) {
     if (worker.id == failed.worker_id() && failed.token() == plan_.token && !worker.link) {
       worker.link = link;
-      Fatal(absl::StrCat("worker ", worker.id,
-                         " could not start (its collection differs from the engine's or "
-                         "failed; details below)"),
+      if (failed.has_mismatch()) {
+        Fatal(absl::StrCat("worker ", worker.id,
+                           " collected different tests than the engine (collection must not depend on the "
+                           "process, the environment or randomness; details below)"),
+              MismatchDetails(failed.mismatch()), kExitCollectionMismatch);
+        return;
+      }
+      Fatal(absl::StrCat("worker ", worker.id, " could not start (its collection failed; details below)"),
             failed.message());
       return;
     }
@@ -296,7 +401,20 @@ void RunLoop::Retire(Worker& worker) {
   if (worker.link) worker.link->Close();
   std::vector<TestIndex> unfinished = scheduler_.WorkerLost(worker.slot);
   const bool clean = worker.finish_sent && unfinished.empty();
-  if (!clean && stop_ == StopKind::kNone) {
+  if (!clean && stop_ == StopKind::kSessionTimeout) {
+    // Killed by the session timeout: the test it was running timed out; the rest never ran.
+    std::optional<RunningTest> running = ReadStatusSlot(worker.status_path);
+    auto it = running ? std::find(unfinished.begin(), unfinished.end(), running->index) : unfinished.end();
+    if (it != unfinished.end()) {
+      TestRecord record;
+      record.outcome = Outcome::kTimeout;
+      record.worker = worker.id;
+      record.reason = stop_reason_;
+      holder_[*it].reset();
+      Record(*it, std::move(record));
+      unfinished.erase(it);
+    }
+  } else if (!clean && stop_ == StopKind::kNone) {
     const std::string how = worker.exit_status.Describe();
     if (!worker.ready) {
       Fatal(absl::StrCat("worker ", worker.id, " exited with ", how,
@@ -307,20 +425,33 @@ void RunLoop::Retire(Worker& worker) {
       auto crashed = unfinished.end();
       if (running) crashed = std::find(unfinished.begin(), unfinished.end(), running->index);
       std::string blamed = "between tests";
+      const bool timed_out = worker.timed_out.has_value();
       if (crashed != unfinished.end()) {
         const TestIndex index = *crashed;
         blamed = "running " + collection_.items[index].node_id;
         unfinished.erase(crashed);
-        TestRecord record;
-        record.outcome = Outcome::kCrashed;
-        record.worker = worker.id;
-        record.reason = absl::StrCat("worker ", worker.id, " crashed while running this test (", how, ")");
-        PhaseReport& report = record.reports.emplace_back();
-        report.longrepr = record.reason + "\n" + StderrTail(worker);
-        report.summary = record.reason;
-        Record(index, std::move(record));
+        if (!timed_out && crashes_[index]++ < plan_.retry_crashed) {
+          // --retry-crashed: it goes back to run first, on whichever worker asks next.
+          absl::StrAppend(&blamed, " (attempt ", crashes_[index], " of ", plan_.retry_crashed + 1,
+                          "; retrying it)");
+          unfinished.insert(unfinished.begin(), index);
+        } else {
+          TestRecord record;
+          record.outcome = timed_out ? Outcome::kTimeout : Outcome::kCrashed;
+          record.worker = worker.id;
+          record.reason =
+              timed_out ? absl::StrCat("Timeout (>", TimeoutOf(index), "s) from jackd: worker ", worker.id,
+                                       " was killed; the stacks of its threads follow")
+                        : absl::StrCat("worker ", worker.id, " crashed while running this test (", how, ")");
+          PhaseReport& report = record.reports.emplace_back();
+          report.longrepr = record.reason + "\n" + StderrTail(worker);
+          report.summary = record.reason;
+          holder_[index].reset();
+          Record(index, std::move(record));
+        }
       }
-      notes_.push_back(absl::StrCat("worker ", worker.id, " crashed (", how, ") ", blamed));
+      notes_.push_back(timed_out ? absl::StrCat("worker ", worker.id, " was killed after a timeout ", blamed)
+                                 : absl::StrCat("worker ", worker.id, " crashed (", how, ") ", blamed));
       for (TestIndex index : unfinished) holder_[index].reset();
       scheduler_.Requeue(unfinished);
       unfinished.clear();
@@ -355,11 +486,12 @@ void RunLoop::Stop(StopKind kind, const std::string& reason) {
   if (stop_ != StopKind::kNone && kind <= stop_) return;
   const bool first = stop_ == StopKind::kNone;
   stop_ = kind;
-  if (first || kind == StopKind::kFatal) stop_reason_ = reason;
+  if (first || kind >= StopKind::kSessionTimeout) stop_reason_ = reason;
   MarkNotRun(scheduler_.Cancel(), reason);
+  const bool kill = kind >= StopKind::kSessionTimeout;  // running tests cannot be waited for
   for (auto& [slot, worker] : workers_) {
     if (worker.retired) continue;
-    if (worker.ready && worker.link && kind != StopKind::kFatal) {
+    if (worker.ready && worker.link && !kill) {
       worker.link->Send(StopMessage());
     } else if (!worker.exited) {
       // Not connected yet (or the run cannot go on): nothing to wait for.
@@ -370,8 +502,9 @@ void RunLoop::Stop(StopKind kind, const std::string& reason) {
   MaybeEnd();
 }
 
-void RunLoop::Fatal(const std::string& message, const std::string& details) {
+void RunLoop::Fatal(const std::string& message, const std::string& details, int exit_code) {
   errors_.push_back({message, details});
+  if (stop_ != StopKind::kFatal) fatal_exit_code_ = exit_code;
   Stop(StopKind::kFatal, "jackd could not go on (see the error below)");
 }
 
@@ -413,25 +546,33 @@ void RunLoop::MaybeEnd() {
     MarkNotRun(missing, stop_reason_.empty() ? "no worker was left to run it" : stop_reason_);
   }
   ended_ = true;
+  if (watchdog_) watchdog_->cancel();
+  if (session_timer_) session_timer_->cancel();
   io_.stop();
 }
 
 std::string RunLoop::StderrTail(const Worker& worker) const {
-  std::ifstream in(worker.stderr_path, std::ios::binary | std::ios::ate);
+  std::ifstream in(worker.stderr_path, std::ios::binary);
   if (!in) return "";
-  const std::streamoff size = in.tellg();
-  const std::streamoff start =
-      std::max<std::streamoff>(0, size - static_cast<std::streamoff>(kStderrTailBytes));
-  in.seekg(start);
-  std::string tail(static_cast<std::size_t>(size - start), '\0');
-  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
-  while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
-  if (tail.empty()) return "";
-  if (start > 0) {
-    auto newline = tail.find('\n');
-    if (newline != std::string::npos) tail = tail.substr(newline + 1);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Python's own crash report (faulthandler) says the most from its first line on: where the crash or
+  // the hang happened. Start there when there is one, else show the end of the file.
+  std::size_t start = std::string::npos;
+  if (worker.stack_dump_offset) start = std::min(*worker.stack_dump_offset, text.size());
+  if (start == std::string::npos) start = text.rfind("Fatal Python error");
+  bool cut = false;
+  if (start == std::string::npos) {
+    start = text.size() > kStderrTailBytes ? text.size() - kStderrTailBytes : 0;
+    cut = start > 0;
   }
-  return absl::StrCat("--- last lines of ", worker.id, "'s stderr ---\n", tail);
+  std::string excerpt = text.substr(start, kStderrExcerptBytes);
+  if (cut) {
+    auto newline = excerpt.find('\n');
+    if (newline != std::string::npos) excerpt = excerpt.substr(newline + 1);
+  }
+  while (!excerpt.empty() && (excerpt.back() == '\n' || excerpt.back() == ' ')) excerpt.pop_back();
+  if (excerpt.empty()) return "";
+  return absl::StrCat("--- ", worker.id, "'s stderr ---\n", excerpt);
 }
 
 RunResult RunLoop::TakeResult() {
@@ -454,8 +595,9 @@ RunResult RunLoop::TakeResult() {
   result.errors = errors_;
   switch (stop_) {
     case StopKind::kFatal:
-      result.exit_code = kExitInternalError;
+      result.exit_code = fatal_exit_code_;
       break;
+    case StopKind::kSessionTimeout:
     case StopKind::kInterrupt:
       result.exit_code = kExitInterrupted;
       break;

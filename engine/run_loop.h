@@ -29,6 +29,11 @@ struct RunPlan {
   std::string run_uid;
   // Replacement workers started after crashes, in total; past it, unrun tests end as not run.
   int max_worker_restarts = 4;
+  double timeout = 0;          // seconds per test, 0: none (a test's own timeout mark wins)
+  double session_timeout = 0;  // seconds for the whole run, 0: none
+  int retry_crashed = 0;       // extra attempts for a test that crashed its worker
+  std::chrono::milliseconds worker_start_timeout{0};
+  std::string collection_report;  // the engine's CollectionReport, for workers to diff against
 };
 
 class RunLoop final : public WorkerEvents {
@@ -64,12 +69,15 @@ class RunLoop final : public WorkerEvents {
     ExitStatus exit_status;
     std::string stderr_path;
     std::string status_path;
-    std::unique_ptr<asio::steady_timer> timer;  // connect deadline, then exit/close grace
+    std::unique_ptr<asio::steady_timer> timer;     // connect deadline, then exit/close grace
+    std::optional<TestIndex> timed_out;            // the test the watchdog killed this worker for
+    std::optional<std::size_t> stack_dump_offset;  // where in its stderr the timeout's stack dump starts
+    std::unique_ptr<asio::steady_timer> kill_timer;
   };
 
   // Why dispatch stopped, by severity: a later, more severe reason overrides an earlier one. Only kFatal
   // kills running workers; the others let running tests finish.
-  enum class StopKind { kNone, kMaxfail, kExhausted, kInterrupt, kFatal };
+  enum class StopKind { kNone, kMaxfail, kExhausted, kInterrupt, kSessionTimeout, kFatal };
 
   void SpawnWorker(scheduler::WorkerId slot);
   Worker* FindByLink(const std::shared_ptr<WorkerLink>& link);
@@ -84,7 +92,11 @@ class RunLoop final : public WorkerEvents {
   void Record(TestIndex index, TestRecord record);
   void MarkNotRun(const std::vector<TestIndex>& tests, const std::string& reason);
   void Stop(StopKind kind, const std::string& reason);
-  void Fatal(const std::string& message, const std::string& details = "");
+  void Fatal(const std::string& message, const std::string& details = "", int exit_code = 3);
+  void ArmWatchdog();
+  void CheckTimeouts();
+  void TimedOut(Worker& worker, TestIndex index, double limit);
+  double TimeoutOf(TestIndex index) const;
   void KillAll();
   void MaybeEnd();
   std::string StderrTail(const Worker& worker) const;
@@ -109,6 +121,10 @@ class RunLoop final : public WorkerEvents {
   std::vector<std::string> notes_;
   std::vector<RunResult::Error> errors_;
   std::vector<std::string> worker_env_;
+  std::vector<int> crashes_;  // by TestIndex: how often the test crashed its worker
+  std::unique_ptr<asio::steady_timer> watchdog_;
+  std::unique_ptr<asio::steady_timer> session_timer_;
+  int fatal_exit_code_ = 3;
   bool ended_ = false;
 };
 

@@ -58,6 +58,7 @@ struct CollectSkip {
 
 struct Collection {
   scheduler::Inventory items;
+  std::vector<double> timeouts;  // by TestIndex: @pytest.mark.timeout seconds, 0 for none
   std::vector<CollectError> errors;
   std::vector<CollectSkip> skips;
   std::uint32_t deselected = 0;

@@ -29,7 +29,25 @@ def to_test_item(item: pytest.Item, rootpath: Path) -> jackd_pb2.TestItem:
         line=_line(item),
         fixtures=[str(name) for name in getattr(item, "fixturenames", [])],
         limit=concurrency_limit(item),
+        timeout_seconds=timeout_seconds(item),
     )
+
+
+# pytest-timeout's mark; jackd enforces it from the engine, outside the test process.
+TIMEOUT_MARK = "timeout"
+
+
+def timeout_seconds(item: pytest.Item) -> float:
+    """Seconds from the closest `timeout` mark (`timeout(5)` or `timeout(timeout=5)`); 0 without one."""
+    mark = item.get_closest_marker(TIMEOUT_MARK)
+    if mark is None:
+        return 0.0
+    value = mark.args[0] if mark.args else mark.kwargs.get("timeout", 0)
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.timeout needs a number of seconds, not {value!r}")
+    return max(seconds, 0.0)
 
 
 # `@pytest.mark.jackd_limit("db", 2)`: at most 2 tests of pool "db" run at once.

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import faulthandler
 import os
+import signal
 import sys
 from dataclasses import dataclass
 from typing import Optional
@@ -83,6 +84,13 @@ def pytest_configure(config: pytest.Config) -> None:
     # points into a capture file that dies with the process, and crash tracebacks must survive.
     stderr_fd = os.dup(_stderr_fileno())
     faulthandler.enable(file=stderr_fd, all_threads=True)
+    # The engine sends SIGUSR1 before it kills a worker whose test timed out: every thread's stack goes
+    # to stderr, which the engine shows as the timeout's report.
+    faulthandler.register(signal.SIGUSR1, file=stderr_fd, all_threads=True)
+    # pytest-timeout would enforce the same marks from inside the test process; the engine does it.
+    timeout_plugin = config.pluginmanager.get_plugin("timeout")
+    if timeout_plugin is not None:
+        config.pluginmanager.unregister(timeout_plugin)
     config.pluginmanager.register(compat_fixtures_from_env(), "jackd-compat-fixtures")
     config.pluginmanager.register(WorkerSession(config, environment, stderr_fd, maxfail), "jackd-worker")
 
@@ -116,6 +124,13 @@ class WorkerSession:
         slot = open_status_slot(environment.status_file)
         link = EngineLink(environment.address, stderr_fd=self._stderr_fd)
         digest, failure = self._check_collection(session)
+        mismatch = self._mismatch(session, digest) if failure is None else None
+        if mismatch is not None:
+            link.close(last=jackd_pb2.WorkerMessage(failed=jackd_pb2.WorkerFailed(
+                worker_id=environment.worker_id, token=environment.token, mismatch=mismatch,
+                message="this worker collected different tests than the engine")))
+            slot.close()
+            return True
         if failure is not None:
             link.close(last=jackd_pb2.WorkerMessage(failed=jackd_pb2.WorkerFailed(
                 worker_id=environment.worker_id, token=environment.token, message=utf8_text(failure))))
@@ -148,6 +163,22 @@ class WorkerSession:
             return collection_digest(utf8_text(item.nodeid) for item in session.items), None
         except Exception as error:  # a plugin made node IDs that are not strings, or worse
             return "", f"jackd worker {self._environment.worker_id}: cannot build the collection digest: {error!r}"
+
+    def _mismatch(self, session: pytest.Session, digest: str) -> "jackd_pb2.CollectionMismatch | None":
+        """How this worker's collection differs from the engine's, when the engine's report is at hand."""
+        expected = os.environ.get("JACKD_COLLECTION_DIGEST")
+        path = os.environ.get("JACKD_COLLECTION_REPORT")
+        if not expected or digest == expected or not path:
+            return None
+        report = jackd_pb2.CollectionReport()
+        with open(path, "rb") as stream:
+            report.ParseFromString(stream.read())
+        engine = [item.node_id for item in report.items]
+        engine_ids = set(engine)
+        ours = [utf8_text(item.nodeid) for item in session.items]
+        our_ids = set(ours)
+        return jackd_pb2.CollectionMismatch(missing=[i for i in engine if i not in our_ids],
+                                            unexpected=[i for i in ours if i not in engine_ids])
 
     def _collection_failure(self, count: int) -> str:
         lines = [f"jackd worker {self._environment.worker_id}: {count} error(s) during collection"]

@@ -43,6 +43,8 @@ def neutralise_xdist(config: pytest.Config) -> None:
 def register_marks(config: pytest.Config) -> None:
     for line in _MARKS:
         config.addinivalue_line("markers", line)
+    if not config.pluginmanager.has_plugin("timeout"):
+        config.addinivalue_line("markers", "timeout(seconds): jackd fails the test as timeout after this long.")
     # The engine's --serial-mark; empty disables it.
     serial = os.environ.get("JACKD_SERIAL_MARK", "serial")
     if serial:
