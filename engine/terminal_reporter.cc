@@ -254,12 +254,17 @@ void TerminalReporter::ShortSummaryLine(std::string_view word, const std::string
                                         const std::string& message, const char* color) {
   std::string line = absl::StrCat(" ", DisplayId(node_id));
   if (!message.empty()) {
-    std::string text = " - " + FirstLine(message);
-    const int available = style_.width - static_cast<int>(word.size() + line.size());
-    if (style_.truncate_summary && verbosity_ < 2 && static_cast<int>(text.size()) > available) {
-      text = available > 6 ? text.substr(0, static_cast<std::size_t>(available - 3)) + "..." : "";
+    if (!style_.truncate_summary || verbosity_ >= 2) {
+      line += " - " + message;  // pytest shows the whole message, lines and all, on CI and with -vv
+    } else {
+      // pytest's _format_trimmed: the first line, cut to what is left of the terminal's width.
+      std::string text = " - " + FirstLine(message);
+      const int available = style_.width - static_cast<int>(word.size() + line.size());
+      if (static_cast<int>(text.size()) > available) {
+        text = available > 6 ? text.substr(0, static_cast<std::size_t>(available - 3)) + "..." : "";
+      }
+      line += text;
     }
-    line += text;
   }
   Write(word, color);
   Line(line);

@@ -440,3 +440,27 @@ def check_report_shape(result) -> None:
     # Only outcome keys are compared: the spec leaves room for others (a total, deselected, ...).
     summary = {key: value for key, value in report["summary"].items() if key in OUTCOMES and value}
     assert summary == counted, f"summary {report['summary']} disagrees with the tests list {counted}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Events that fixture projects record (one JSON object per line, appended by the tests themselves)
+
+
+def read_events(path: Path, kind: str | None = None) -> list:
+    """The JSON-lines events a fixture project wrote to `path` (none when it does not exist), optionally
+    only those whose "kind" is `kind`."""
+    if not Path(path).exists():
+        return []
+    events = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [e for e in events if kind is None or e.get("kind") == kind]
+
+
+def max_overlap(intervals) -> int:
+    """The largest number of (start, end) intervals that hold one instant (touching ends do not overlap)."""
+    points = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals],
+                    key=lambda point: (point[0], point[1]))
+    running = most = 0
+    for _, step in points:
+        running += step
+        most = max(most, running)
+    return most
