@@ -45,6 +45,7 @@ void JsonReporter::RunFinished(const RunContext& context, const RunResult& resul
         {"teardown", r.teardown_seconds},
     };
     if (!r.reason.empty()) test["reason"] = r.reason;
+    if (!r.warnings.empty()) test["warnings"] = r.warnings;
     if (!r.reports.empty()) {
       json reports = json::array();
       for (const PhaseReport& p : r.reports) {
@@ -60,6 +61,9 @@ void JsonReporter::RunFinished(const RunContext& context, const RunResult& resul
     }
     tests.push_back(std::move(test));
   }
+  json warnings = json::array();
+  for (const auto& w : collection.warnings)
+    warnings.push_back({{"message", w.message}, {"location", w.location}});
   json errors = json::array();
   for (const CollectError& e : collection.errors)
     errors.push_back({{"node_id", e.node_id}, {"longrepr", e.longrepr}});
@@ -79,6 +83,7 @@ void JsonReporter::RunFinished(const RunContext& context, const RunResult& resul
       {"notes", result.notes},
       {"deselected", collection.deselected},
       {"collection_errors", errors},
+      {"collection_warnings", warnings},
       {"summary", summary},
       {"tests", tests},
   };

@@ -87,6 +87,8 @@ Collection FromProto(const pb::CollectionReport& report) {
   for (const auto& skip : report.skips())
     out.skips.push_back({skip.node_id(), skip.reason(), skip.location()});
   out.deselected = report.deselected();
+  for (const auto& warning : report.warnings())
+    out.warnings.push_back({warning.message(), warning.location()});
   out.settings = FromProto(report.settings());
   out.digest = report.digest();
   out.pytest_exit = report.pytest_exit();
@@ -107,6 +109,7 @@ std::optional<TestRecord> FromProto(const pb::TestResult& result, const std::str
   record.reason = result.reason();
   record.skip_location = result.skip_location();
   record.head_line = result.head_line();
+  record.warnings = Strings(result.warnings());
   for (const auto& report : result.reports()) {
     PhaseReport phase{FromProto(report.when()), report.longrepr(), report.summary(), {}, report.crash_line()};
     for (const auto& section : report.sections())

@@ -65,8 +65,14 @@ struct Collection {
   PytestSettings settings;
   std::string digest;
   int pytest_exit = 0;
-  double seconds = 0;               // wall time of the collection process
-  std::string collect_only_output;  // with --collect-only: pytest's own listing, shown verbatim
+  double seconds = 0;  // wall time of the collection process
+  std::string collect_only_output;
+  struct Warning {
+    std::string message;
+    std::string location;  // node ID, "path:line" or empty
+  };
+  std::vector<Warning> warnings;  // raised while pytest configured itself and collected  // with
+                                  // --collect-only: pytest's own listing, shown verbatim
 };
 
 enum class Phase { kSetup, kCall, kTeardown };
@@ -92,6 +98,7 @@ struct TestRecord {
   std::string reason;         // skip/xfail reason, or why jackd decided the outcome (crash, not run)
   std::string skip_location;  // "path:line"
   std::string head_line;
+  std::vector<std::string> warnings;  // raised while it ran
 
   double Duration() const { return setup_seconds + call_seconds + teardown_seconds; }
 };

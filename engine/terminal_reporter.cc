@@ -343,6 +343,7 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
   if (show_tracebacks) {
     sections(true);
     sections(false);
+    WarningsSummary(collection, result, items);
     passes(Outcome::kPassed, 'P', "PASSES");
     passes(Outcome::kXpassed, 'X', "XPASSES");
   }
@@ -451,17 +452,66 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
   counts["skipped"] += collection.skips.size();
   counts["deselected"] += collection.deselected;
   counts["error"] += collection.errors.size();
+  counts["warnings"] += collection.warnings.size();
+  for (const TestRecord& r : result.records) counts["warnings"] += r.warnings.size();
   FinalLine(std::move(counts), result.seconds, verbosity_ >= 0);
   std::fflush(out_);
+}
+
+// pytest's "warnings summary": each distinct message once, under the places that raised it (or a count
+// per file when there are ten or more).
+void TerminalReporter::WarningsSummary(const Collection& collection, const RunResult& result,
+                                       const scheduler::Inventory& items) {
+  if (collection.settings.report_chars.find('w') == std::string::npos) return;
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<std::string>> locations;
+  auto add = [&](const std::string& message, const std::string& location) {
+    auto [it, inserted] = locations.try_emplace(message);
+    if (inserted) order.push_back(message);
+    if (!location.empty()) it->second.push_back(location);
+  };
+  for (const auto& warning : collection.warnings) add(warning.message, warning.location);
+  for (TestIndex i = 0; i < result.records.size(); ++i) {
+    for (const std::string& message : result.records[i].warnings) add(message, items[i].node_id);
+  }
+  if (order.empty()) return;
+  Sep('=', "warnings summary", kYellow);
+  for (const std::string& message : order) {
+    const auto& where = locations[message];
+    std::string text = message;
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    if (!where.empty()) {
+      if (where.size() < 10) {
+        for (const std::string& location : where) Line(location);
+      } else {
+        std::vector<std::string> files;
+        std::map<std::string, int> per_file;
+        for (const std::string& location : where) {
+          std::string file = location.substr(0, location.find("::"));
+          if (per_file[file]++ == 0) files.push_back(file);
+        }
+        for (const std::string& file : files) {
+          Line(absl::StrCat(file, ": ", per_file[file], per_file[file] == 1 ? " warning" : " warnings"));
+        }
+      }
+      std::string indented;
+      for (absl::string_view line : absl::StrSplit(text, '\n')) absl::StrAppend(&indented, "  ", line, "\n");
+      text = indented;
+      while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    }
+    Line(text);
+    Line();
+  }
+  Line("-- Docs: https://docs.pytest.org/en/stable/how-to/capture-warnings.html");
 }
 
 void TerminalReporter::FinalLine(std::map<std::string, std::size_t, std::less<>> counts, double seconds,
                                  bool with_separators) {
   // pytest's order, then jackd's own outcomes.
   static constexpr std::pair<std::string_view, std::string_view> kOrder[] = {
-      {"failed", "failed"},   {"passed", "passed"},   {"skipped", "skipped"}, {"deselected", "deselected"},
-      {"xfailed", "xfailed"}, {"xpassed", "xpassed"}, {"error", "error"},     {"crashed", "crashed"},
-      {"timeout", "timeout"}, {"not_run", "not run"},
+      {"failed", "failed"},   {"passed", "passed"},   {"skipped", "skipped"},   {"deselected", "deselected"},
+      {"xfailed", "xfailed"}, {"xpassed", "xpassed"}, {"warnings", "warnings"}, {"error", "error"},
+      {"crashed", "crashed"}, {"timeout", "timeout"}, {"not_run", "not run"},
   };
   std::vector<std::string> parts;
   for (const auto& [key, label] : kOrder) {
@@ -469,6 +519,7 @@ void TerminalReporter::FinalLine(std::map<std::string, std::size_t, std::less<>>
     if (it == counts.end() || it->second == 0) continue;
     std::string text = absl::StrCat(it->second, " ", std::string(label));
     if (key == "error" && it->second != 1) text += "s";
+    if (key == "warnings" && it->second == 1) text.pop_back();  // "1 warning", as pytest says
     parts.push_back(std::move(text));
   }
   auto count = [&](std::string_view key) {
@@ -478,7 +529,7 @@ void TerminalReporter::FinalLine(std::map<std::string, std::size_t, std::less<>>
   const char* color = kBoldGreen;
   if (count("failed") || count("error") || count("crashed") || count("timeout") || count("not_run")) {
     color = kBoldRed;
-  } else if (count("xpassed") || !count("passed")) {
+  } else if (count("xpassed") || count("warnings") || !count("passed")) {
     color = kBoldYellow;
   }
   std::string text = parts.empty() ? "no tests ran" : absl::StrJoin(parts, ", ");

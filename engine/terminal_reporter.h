@@ -44,6 +44,8 @@ class TerminalReporter final : public Reporter {
   void FinishProgressLine(std::size_t total);
   void ShortSummaryLine(std::string_view word, const std::string& node_id, const std::string& message,
                         const char* color);
+  void WarningsSummary(const Collection& collection, const RunResult& result,
+                       const scheduler::Inventory& items);
   void FinalLine(std::map<std::string, std::size_t, std::less<>> counts, double seconds, bool verbose_sep);
 
   std::FILE* out_;

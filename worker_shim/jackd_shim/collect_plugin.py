@@ -77,6 +77,16 @@ class CollectionRecorder:
                 location=utf8_text(location_of_skip(report.longrepr, self._config.invocation_params.dir)),
             )
 
+    def pytest_warning_recorded(self, warning_message, when: str, nodeid: str, location) -> None:
+        from _pytest.warnings import warning_record_to_str
+
+        # As pytest's WarningReport.get_location: the node ID, else where the warning points.
+        where = nodeid
+        if not where and getattr(warning_message, "filename", None):
+            where = f"{_relative(self._config, warning_message.filename)}:{warning_message.lineno}"
+        self._report.warnings.add(message=utf8_text(warning_record_to_str(warning_message)),
+                                  location=utf8_text(where or ""))
+
     def pytest_deselected(self, items) -> None:
         self._report.deselected += len(items)
 
@@ -159,6 +169,13 @@ def _absolute_junitxml(config: pytest.Config, junitxml: Optional[str]) -> str:
         return ""
     path = os.path.expanduser(os.path.expandvars(junitxml))
     return os.path.normpath(os.path.join(str(config.invocation_params.dir), path))
+
+
+def _relative(config: pytest.Config, filename: str) -> str:
+    # As pytest's WarningReport.get_location shows a file: relative to where pytest was started.
+    from _pytest.pathlib import absolutepath, bestrelpath
+
+    return bestrelpath(config.invocation_params.dir, absolutepath(filename))
 
 
 def _write_atomically(path: str, data: bytes) -> None:

@@ -148,7 +148,7 @@ class TestRecord:
     __test__ = False  # not a pytest test class, whatever its name suggests
     __slots__ = (
         "index", "nodeid", "started", "_mark", "setup", "call", "teardown", "call_failed",
-        "failures", "setup_seconds", "call_seconds", "teardown_seconds",
+        "failures", "setup_seconds", "call_seconds", "teardown_seconds", "warnings",
     )
 
     def __init__(self, index: int, nodeid: str) -> None:
@@ -156,6 +156,7 @@ class TestRecord:
         self.nodeid = nodeid
         self.started = _clock()
         self._mark = self.started
+        self.warnings: list[str] = []
         self._reset()
 
     def _reset(self) -> None:
@@ -220,6 +221,8 @@ class TestRecord:
         result.teardown_seconds = self.teardown_seconds
         result.started = self.started
         result.finished = self._mark
+        if self.warnings:
+            result.warnings.extend(utf8_text(w) for w in self.warnings)
         first = self.setup or self.call or self.teardown
         if first is None:
             _add_phase(result, jackd_pb2.PHASE_SETUP, "pytest produced no report for this test",

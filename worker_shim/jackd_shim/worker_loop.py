@@ -96,6 +96,14 @@ class WorkerLoop:
         if record is not None and report.nodeid == record.nodeid:
             record.add(report)
 
+    def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str, location: Any) -> None:
+        # Only warnings of running tests: the engine's collection already reported those of collection.
+        record = self._record
+        if when == "runtest" and record is not None:
+            from _pytest.warnings import warning_record_to_str
+
+            record.warnings.append(warning_record_to_str(warning_message))
+
     # -- the loop -----------------------------------------------------------------------------------
 
     def run(self) -> None:
