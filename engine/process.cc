@@ -94,7 +94,10 @@ std::vector<std::string> EnvironmentWith(const std::vector<std::string>& overrid
   return env;
 }
 
-ChildReaper::ChildReaper(asio::io_context& io) : sigchld_(io, SIGCHLD) { Arm(); }
+ChildReaper::ChildReaper(asio::io_context& io) : sigchld_(io, SIGCHLD), poll_(io) {
+  Arm();
+  ArmPoll();
+}
 
 void ChildReaper::Watch(pid_t pid, OnExit on_exit) {
   watched_[pid] = std::move(on_exit);
@@ -107,6 +110,17 @@ void ChildReaper::Arm() {
     if (error) return;
     ReapAll();
     Arm();
+  });
+}
+
+// A backstop for SIGCHLD: should a signal ever go astray, a dead worker is still noticed within a
+// second, so a run cannot hang waiting for an exit it missed.
+void ChildReaper::ArmPoll() {
+  poll_.expires_after(std::chrono::seconds(1));
+  poll_.async_wait([this](const std::error_code& error) {
+    if (error) return;
+    ReapAll();
+    ArmPoll();
   });
 }
 

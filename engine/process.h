@@ -6,6 +6,7 @@
 
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
 #include <functional>
 #include <map>
 #include <string>
@@ -55,9 +56,11 @@ class ChildReaper {
 
  private:
   void Arm();
+  void ArmPoll();
   void ReapAll();
 
   asio::signal_set sigchld_;
+  asio::steady_timer poll_;
   std::map<pid_t, OnExit> watched_;
 };
 
