@@ -8,21 +8,7 @@
 #include "engine/version.h"
 
 namespace jackd {
-namespace {
-
-std::string_view PhaseName(Phase phase) {
-  switch (phase) {
-    case Phase::kSetup:
-      return "setup";
-    case Phase::kCall:
-      return "call";
-    case Phase::kTeardown:
-      return "teardown";
-  }
-  return "call";
-}
-
-}  // namespace
+namespace {}  // namespace
 
 void JsonReporter::RunFinished(const RunContext& context, const RunResult& result) {
   const Collection& collection = *context.collection;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -76,6 +77,19 @@ struct Collection {
 };
 
 enum class Phase { kSetup, kCall, kTeardown };
+
+// pytest's name for a phase ("setup", "call", "teardown").
+constexpr std::string_view PhaseName(Phase phase) {
+  switch (phase) {
+    case Phase::kSetup:
+      return "setup";
+    case Phase::kCall:
+      return "call";
+    case Phase::kTeardown:
+      return "teardown";
+  }
+  return "call";
+}
 
 struct PhaseReport {
   Phase when = Phase::kCall;

@@ -89,18 +89,6 @@ std::string_view Word(Outcome outcome) {
   return "?";
 }
 
-std::string_view PhaseName(Phase phase) {
-  switch (phase) {
-    case Phase::kSetup:
-      return "setup";
-    case Phase::kCall:
-      return "call";
-    case Phase::kTeardown:
-      return "teardown";
-  }
-  return "call";
-}
-
 std::string FormatSeconds(double seconds) {
   std::string text = absl::StrFormat("%.2fs", seconds);
   if (seconds >= 60) {
