@@ -8,7 +8,6 @@
 #include "engine/version.h"
 
 namespace jackd {
-namespace {}  // namespace
 
 void JsonReporter::RunFinished(const RunContext& context, const RunResult& result) {
   const Collection& collection = *context.collection;
