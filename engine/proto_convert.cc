@@ -32,6 +32,7 @@ PytestSettings FromProto(const pb::PytestSettings& s) {
   out.benchmark_only = s.benchmark_only();
   out.cache_dir = s.cache_dir();
   out.invocation_dir = s.invocation_dir();
+  out.basetemp = s.basetemp();
   return out;
 }
 

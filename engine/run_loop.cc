@@ -171,6 +171,9 @@ void RunLoop::SpawnWorker(scheduler::WorkerId slot) {
   overrides.push_back("JACKD_WORKER_ID=" + worker.id);
   overrides.push_back("PYTEST_XDIST_WORKER=" + worker.id);
   overrides.push_back("JACKD_STATUS_FILE=" + worker.status_path);
+  if (!collection_.settings.basetemp.empty()) {
+    overrides.push_back(absl::StrCat("JACKD_BASETEMP=", collection_.settings.basetemp, "/popen-", worker.id));
+  }
   SpawnRequest request{ShimCommand(plan_.python, "worker", plan_.pytest_args), EnvironmentWith(overrides),
                        absl::StrCat(plan_.run_directory, "/", worker.id, ".stdout"), worker.stderr_path};
   worker.pid = Spawn(request);

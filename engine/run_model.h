@@ -43,6 +43,7 @@ struct PytestSettings {
   bool benchmark_only = false;
   std::string cache_dir;
   std::string invocation_dir;
+  std::string basetemp;
 };
 
 struct CollectError {

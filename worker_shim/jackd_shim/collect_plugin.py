@@ -140,7 +140,16 @@ def read_settings(config: pytest.Config, junitxml: Optional[str]) -> jackd_pb2.P
         benchmark_only=bool(getattr(option, "benchmark_only", False)),
         cache_dir=_cache_dir(config),
         invocation_dir=str(config.invocation_params.dir),
+        basetemp=_basetemp(config),
     )
+
+
+def _basetemp(config: pytest.Config) -> str:
+    # Made here, once per run, with pytest's own numbering and clean-up of old directories.
+    factory = getattr(config, "_tmp_path_factory", None)
+    if factory is None or _user_collect_only:
+        return ""
+    return str(factory.getbasetemp())
 
 
 def _cache_dir(config: pytest.Config) -> str:

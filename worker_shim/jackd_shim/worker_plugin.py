@@ -31,7 +31,8 @@ from jackd_shim.link import EngineLink
 from jackd_shim.outcome import RenderOptions, collect_error_summary
 from jackd_shim.protocol import PROTOCOL_VERSION, collection_digest, open_status_slot, utf8_text
 from jackd_shim.worker_loop import WorkerLoop
-from jackd_shim.xdist_compat import compat_fixtures_from_env, neutralise_xdist, register_marks
+from jackd_shim import compat_fixtures
+from jackd_shim.xdist_compat import let_pytest_benchmark_measure, neutralise_xdist, register_marks
 
 # How much of the collection errors a WorkerFailed message carries: enough to name the problem, small
 # enough for a log line.
@@ -74,6 +75,13 @@ def pytest_cmdline_main(config: pytest.Config):
 def pytest_configure(config: pytest.Config) -> None:
     environment = WorkerEnvironment.from_environ()
     register_marks(config)
+    # As pytest-xdist does: each worker's temporary directory lies inside one directory per run, so the
+    # "session fixture once per run" recipe (getbasetemp().parent + a file lock) works unchanged.
+    basetemp = os.environ.get("JACKD_BASETEMP")
+    if basetemp:
+        config.option.basetemp = basetemp
+    if config.pluginmanager.has_plugin("benchmark"):
+        let_pytest_benchmark_measure()
     config.option.xmlpath = None  # the engine writes the run's JUnit XML; tryfirst beats junitxml's hook
     # The engine counts failures across workers and sends Stop. With pytest's own count, the session
     # would mark itself failing and tear every fixture down after each later test (and pytest >= 8
@@ -91,7 +99,7 @@ def pytest_configure(config: pytest.Config) -> None:
     timeout_plugin = config.pluginmanager.get_plugin("timeout")
     if timeout_plugin is not None:
         config.pluginmanager.unregister(timeout_plugin)
-    config.pluginmanager.register(compat_fixtures_from_env(), "jackd-compat-fixtures")
+    config.pluginmanager.register(compat_fixtures, "jackd-compat-fixtures")
     config.pluginmanager.register(WorkerSession(config, environment, stderr_fd, maxfail), "jackd-worker")
 
 

@@ -4,13 +4,13 @@
   its own; jackd is the distributor.
 - `register_marks`: `xdist_group` and `serial` are known marks even without xdist, so `--strict-markers`
   passes.
-- `CompatFixtures`: the `worker_id` and `testrun_uid` fixtures with jackd's values.
+- `let_pytest_benchmark_measure`: benchmarks measure in jackd's workers (xdist's workers switch them off).
+- `jackd_shim.compat_fixtures`: the `worker_id` and `testrun_uid` fixtures with jackd's values.
 """
 
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 
@@ -51,32 +51,29 @@ def register_marks(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{serial}: run this test while no other test runs (jackd).")
 
 
-class CompatFixtures:
-    """pytest-xdist's session fixtures with the values of the jackd worker.
+def let_pytest_benchmark_measure() -> None:
+    """Keep pytest-benchmark measuring inside jackd's workers.
 
-    Registered as a plugin in pytest_configure, i.e. after every entry-point plugin, so when pytest-xdist
-    is installed these definitions win over its own: outside an xdist-managed worker xdist's `worker_id`
-    returns "master" and `testrun_uid` a fresh uuid per process, which would break conftest code that
-    keys databases or temp dirs by worker. Fixtures in conftest.py files still override these, as they
-    override xdist's.
+    pytest-benchmark switches itself off when it sees PYTEST_XDIST_WORKER, because under xdist its timings
+    would be skewed by neighbouring tests (and with --benchmark-only it then refuses to start). jackd runs
+    benchmarks alone, so that reason does not hold; but conftests rely on the variable. So the variable is
+    hidden from pytest-benchmark's session object alone, while it is being made.
     """
+    try:
+        from pytest_benchmark import session
+    except ImportError:
+        return
+    original = session.BenchmarkSession.__init__
+    if getattr(original, "_jackd", False):
+        return
 
-    def __init__(self, worker_id: str, testrun_uid: str) -> None:
-        self._worker_id = worker_id
-        self._testrun_uid = testrun_uid
+    def init(self, config):
+        saved = os.environ.pop("PYTEST_XDIST_WORKER", None)
+        try:
+            original(self, config)
+        finally:
+            if saved is not None:
+                os.environ["PYTEST_XDIST_WORKER"] = saved
 
-    @pytest.fixture(scope="session")
-    def worker_id(self) -> str:
-        """The jackd worker's id ("gw0", "gw1", ...), as pytest-xdist's fixture gives it on a worker."""
-        return self._worker_id
-
-    @pytest.fixture(scope="session")
-    def testrun_uid(self) -> str:
-        """An id shared by every worker of one run (PYTEST_XDIST_TESTRUNUID)."""
-        return self._testrun_uid
-
-
-def compat_fixtures_from_env() -> CompatFixtures:
-    worker_id = os.environ.get("JACKD_WORKER_ID") or os.environ.get("PYTEST_XDIST_WORKER") or "master"
-    testrun_uid = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
-    return CompatFixtures(worker_id, testrun_uid)
+    init._jackd = True
+    session.BenchmarkSession.__init__ = init
