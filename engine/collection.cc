@@ -86,8 +86,14 @@ CollectionOutcome Collect(asio::io_context& io, ChildReaper& reaper, const std::
   if (!in || !report.ParseFromIstream(&in)) {
     if (status.exit_code == kExitUsageError) return UsageFailure(stderr_text);
     std::string details = stderr_text.empty() ? ReadFile(stdout_path) : stderr_text;
-    return CollectionFailure{kExitInternalError, details,
-                             absl::StrCat("collection ended with ", status.Describe(), " and no report")};
+    // pytest's own exit code where it has one (3: an internal error, such as a plugin raising at import).
+    const int exit_code = status.exit_code > 0 && status.exit_code <= kExitNoTestsCollected
+                              ? status.exit_code
+                              : kExitInternalError;
+    return CollectionFailure{
+        exit_code, details,
+        absl::StrCat("pytest stopped before collecting (", status.Describe(),
+                     "; a plugin or conftest that fails at import does this; pytest's output is above)")};
   }
   if (report.protocol_version() != kProtocolVersion) {
     return CollectionFailure{

@@ -506,8 +506,10 @@ void RunLoop::Stop(StopKind kind, const std::string& reason) {
 }
 
 void RunLoop::Fatal(const std::string& message, const std::string& details, int exit_code) {
+  // The first reason is the one to read; the others are its echoes (every worker timing out, say).
+  if (stop_ == StopKind::kFatal) return;
   errors_.push_back({message, details});
-  if (stop_ != StopKind::kFatal) fatal_exit_code_ = exit_code;
+  fatal_exit_code_ = exit_code;
   Stop(StopKind::kFatal, "jackd could not go on (see the error below)");
 }
 
