@@ -1,0 +1,78 @@
+// The run loop's timeouts: per test (--timeout, @pytest.mark.timeout), enforced from outside the test
+// process by watching the workers' status slots.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <time.h>
+
+#include <filesystem>
+
+#include "engine/run_loop.h"
+#include "engine/status_slot.h"
+
+namespace jackd {
+namespace {
+
+using namespace std::chrono_literals;
+
+// How often the watchdog reads the status slots when timeouts are set: a tenth of a second is far below
+// any sensible timeout and costs a few file reads.
+constexpr auto kWatchdogPeriod = 100ms;
+// Between asking a timed-out worker for its stacks (SIGUSR1) and killing it: faulthandler writes them in
+// milliseconds, but a loaded machine may need longer.
+constexpr auto kStackDumpGrace = 1s;
+
+std::int64_t MonotonicNanos() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);  // the clock the shim's status slot uses
+  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
+
+}  // namespace
+
+double RunLoop::TimeoutOf(TestIndex index) const {
+  const double own = index < collection_.timeouts.size() ? collection_.timeouts[index] : 0;
+  return own > 0 ? own : plan_.timeout;
+}
+
+void RunLoop::ArmWatchdog() {
+  watchdog_ = std::make_unique<asio::steady_timer>(io_, kWatchdogPeriod);
+  watchdog_->async_wait([this](const std::error_code& error) {
+    if (error || ended_) return;
+    CheckTimeouts();
+    ArmWatchdog();
+  });
+}
+
+// Timeouts are enforced from outside the test process: the status slot says what runs since when.
+void RunLoop::CheckTimeouts() {
+  const std::int64_t now = MonotonicNanos();
+  for (auto& [slot, worker] : workers_) {
+    if (!worker.ready || worker.exited || worker.timed_out) continue;
+    std::optional<RunningTest> running = ReadStatusSlot(worker.status_path);
+    if (!running || running->index >= records_.size()) continue;
+    const double limit = TimeoutOf(running->index);
+    if (limit > 0 && static_cast<double>(now - running->started_ns) > limit * 1e9) {
+      TimedOut(worker, running->index, limit);
+    }
+  }
+}
+
+void RunLoop::TimedOut(Worker& worker, TestIndex index, double limit) {
+  spdlog::debug("{} ran {} for more than {}s; killing it", worker.id, collection_.items[index].node_id,
+                limit);
+  worker.timed_out = index;
+  std::error_code ignored;
+  worker.stack_dump_offset =
+      static_cast<std::size_t>(std::filesystem::file_size(worker.stderr_path, ignored));
+  // First every thread's stack (the shim's faulthandler listens on SIGUSR1), then the whole group.
+  kill(worker.pid, SIGUSR1);
+  worker.kill_timer = std::make_unique<asio::steady_timer>(io_, kStackDumpGrace);
+  worker.kill_timer->async_wait([this, slot = worker.slot, pid = worker.pid](const std::error_code& error) {
+    auto it = workers_.find(slot);
+    if (error || it == workers_.end() || it->second.pid != pid || it->second.exited) return;
+    it->second.killed_by_us = true;
+    SignalGroup(pid, SIGKILL);
+  });
+}
+
+}  // namespace jackd
