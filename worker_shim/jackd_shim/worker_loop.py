@@ -116,6 +116,13 @@ class WorkerLoop:
         try:
             self._serve()
             self._teardown_leftovers()
+        except BaseException as escaped:
+            # The engine shows this worker's stderr as the report of the test it was running.
+            record = self._record
+            sys.stderr.write(f"jackd worker {self._worker_id}: {type(escaped).__name__}: {escaped} escaped "
+                             f"{record.nodeid if record else 'the run loop'}; the worker stops\n")
+            sys.stderr.flush()
+            raise
         finally:
             self._flush(final=True)
             self._link.close()
