@@ -104,7 +104,7 @@ Command ParseCommandLine(int argc, char** argv) {
                   "End the whole run after this many seconds; unfinished tests end as timeout or not run")
       ->check(CLI::NonNegativeNumber);
   run->add_option("--retry-crashed", options.retry_crashed,
-                  "Run a test whose worker crashed again, on a fresh worker, up to N times")
+                  "Run a test whose worker crashed again, on another worker, up to N times")
       ->check(CLI::NonNegativeNumber);
   run->add_option("--worker-start-timeout", options.worker_start_timeout,
                   "Give up when a worker has not connected after this many seconds (default: 120 plus 5 "
