@@ -19,7 +19,13 @@ class Reporter {
 // Fans every event out to several reporters, in order.
 class ReporterList final : public Reporter {
  public:
-  void Add(std::unique_ptr<Reporter> reporter) { reporters_.push_back(std::move(reporter)); }
+  void Add(std::unique_ptr<Reporter> reporter) {
+    reporters_.push_back(reporter.get());
+    owned_.push_back(std::move(reporter));
+  }
+  // A reporter owned elsewhere, which must outlive this list.
+  void Add(Reporter& reporter) { reporters_.push_back(&reporter); }
+  bool empty() const { return reporters_.empty(); }
   void RunStarted(const RunContext& context) override {
     for (auto& r : reporters_) r->RunStarted(context);
   }
@@ -31,7 +37,8 @@ class ReporterList final : public Reporter {
   }
 
  private:
-  std::vector<std::unique_ptr<Reporter>> reporters_;
+  std::vector<Reporter*> reporters_;
+  std::vector<std::unique_ptr<Reporter>> owned_;
 };
 
 }  // namespace jackd

@@ -102,15 +102,15 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   }
   const Collection& collection = std::get<Collection>(outcome);
 
-  ReporterList reporters;
-  auto terminal_owner =
-      std::make_unique<TerminalReporter>(stdout, DetectTerminalStyle(stdout, collection.settings.color));
-  TerminalReporter& terminal = *terminal_owner;
-  reporters.Add(std::move(terminal_owner));
+  TerminalReporter terminal(stdout, DetectTerminalStyle(stdout, collection.settings.color));
+  ReporterList files;  // written also when the run ends at collection: CI reads a broken run's JUnit too
   if (!collection.settings.junitxml_path.empty()) {
-    reporters.Add(std::make_unique<JunitReporter>(collection.settings.junitxml_path));
+    files.Add(std::make_unique<JunitReporter>(collection.settings.junitxml_path));
   }
-  if (!options.json_report.empty()) reporters.Add(std::make_unique<JsonReporter>(options.json_report));
+  if (!options.json_report.empty()) files.Add(std::make_unique<JsonReporter>(options.json_report));
+  ReporterList reporters;
+  reporters.Add(terminal);
+  reporters.Add(files);
 
   scheduler::Policy policy;
   policy.mode = *mode;
@@ -130,22 +130,14 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   RunContext context{&collection, command_line, workers, std::string(scheduler::DistModeName(*mode)),
                      started};
 
-  // Runs that end at collection still write their reports (CI reads the JUnit file of a broken run too).
+  // Runs that end at collection: the terminal has its say already; the file reports list every test.
   auto finish_early = [&](int exit_code) {
     RunResult result;
     result.exit_code = exit_code;
     result.seconds = SecondsSince(started);
-    for (const auto& item : collection.items) {
-      (void)item;
-      TestRecord record;
-      record.reason = "collection failed";
-      result.records.push_back(record);
-    }
-    // Terminal output was already printed; only file reporters need RunFinished.
-    ReporterList files;
-    if (!collection.settings.junitxml_path.empty())
-      files.Add(std::make_unique<JunitReporter>(collection.settings.junitxml_path));
-    if (!options.json_report.empty()) files.Add(std::make_unique<JsonReporter>(options.json_report));
+    TestRecord not_run;
+    not_run.reason = "collection failed";
+    result.records.assign(collection.items.size(), not_run);
     files.RunFinished(context, result);
     return exit_code;
   };
