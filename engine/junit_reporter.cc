@@ -45,13 +45,6 @@ std::string XmlSafe(const std::string& text) {
 
 namespace {
 
-std::string Message(const TestRecord& record) {
-  for (const PhaseReport& report : record.reports) {
-    if (!report.summary.empty()) return report.summary;
-  }
-  return record.reason;
-}
-
 std::string Longrepr(const TestRecord& record) {
   std::vector<std::string> parts;
   for (const PhaseReport& report : record.reports) parts.push_back(report.longrepr);
@@ -99,7 +92,7 @@ void JunitReporter::RunFinished(const RunContext& context, const RunResult& resu
     testcase.append_attribute("classname") = classname.c_str();
     testcase.append_attribute("name") = name.c_str();
     testcase.append_attribute("time") = absl::StrFormat("%.3f", record.Duration()).c_str();
-    std::string message = XmlSafe(Message(record));
+    std::string message = XmlSafe(record.Message());
     if (record.outcome == Outcome::kError) {
       // pytest's wording for setup and teardown errors.
       const bool teardown = !record.reports.empty() && record.reports.front().when == Phase::kTeardown;

@@ -116,6 +116,14 @@ struct TestRecord {
   std::vector<std::string> warnings;  // raised while it ran
 
   double Duration() const { return setup_seconds + call_seconds + teardown_seconds; }
+
+  // The one line reports show after the node ID: the first failure's message, else the reason.
+  const std::string& Message() const {
+    for (const PhaseReport& report : reports) {
+      if (!report.summary.empty()) return report.summary;
+    }
+    return reason;
+  }
 };
 
 // Everything reporters may read while a run goes on.

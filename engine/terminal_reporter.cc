@@ -382,19 +382,13 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
     for (TestIndex i = 0; i < result.records.size(); ++i) {
       const TestRecord& r = result.records[i];
       const std::string& id = items[i].node_id;
-      auto message = [&]() -> std::string {
-        for (const PhaseReport& p : r.reports) {
-          if (!p.summary.empty()) return p.summary;
-        }
-        return r.reason;
-      };
       if (c == 'f' && (r.outcome == Outcome::kFailed || r.outcome == Outcome::kCrashed ||
                        r.outcome == Outcome::kTimeout)) {
         start_summary();
-        ShortSummaryLine(Word(r.outcome), id, message(), kRed);
+        ShortSummaryLine(Word(r.outcome), id, r.Message(), kRed);
       } else if (c == 'E' && r.outcome == Outcome::kError) {
         start_summary();
-        ShortSummaryLine("ERROR", id, message(), kRed);
+        ShortSummaryLine("ERROR", id, r.Message(), kRed);
       } else if (c == 'x' && r.outcome == Outcome::kXfailed) {
         start_summary();
         ShortSummaryLine("XFAIL", id, r.reason, kYellow);
