@@ -1,0 +1,348 @@
+// The end of the terminal report: FAILURES and friends, the short summary and the final line.
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "engine/terminal_reporter.h"
+#include "engine/terminal_words.h"
+
+namespace jackd {
+
+using terminal::FirstLine;
+using terminal::FormatSeconds;
+using terminal::kBold;
+using terminal::kBoldGreen;
+using terminal::kBoldRed;
+using terminal::kBoldYellow;
+using terminal::kGreen;
+using terminal::kRed;
+using terminal::kYellow;
+using terminal::Word;
+
+void TerminalReporter::ShortSummaryLine(std::string_view word, const std::string& node_id,
+                                        const std::string& message, const char* color) {
+  std::string line = absl::StrCat(" ", DisplayId(node_id));
+  if (!message.empty()) {
+    if (!style_.truncate_summary || verbosity_ >= 2) {
+      line += " - " + message;  // pytest shows the whole message, lines and all, on CI and with -vv
+    } else {
+      // pytest's _format_trimmed: the first line, cut to what is left of the terminal's width.
+      std::string text = " - " + FirstLine(message);
+      const int available = style_.width - static_cast<int>(word.size() + line.size());
+      if (static_cast<int>(text.size()) > available) {
+        text = available > 6 ? text.substr(0, static_cast<std::size_t>(available - 3)) + "..." : "";
+      }
+      line += text;
+    }
+  }
+  Write(word, color);
+  Line(line);
+}
+
+void TerminalReporter::RunFinished(const RunContext& context, const RunResult& result) {
+  const Collection& collection = *context.collection;
+  const PytestSettings& settings = collection.settings;
+  const auto& items = collection.items;
+  FinishProgressLine(items.size());
+  const bool show_tracebacks = settings.tb_style != "no";
+
+  // ERRORS (setup and teardown failures), then FAILURES, as pytest orders them.
+  auto sections = [&](bool errors) {
+    bool first = true;
+    if (errors) {
+      // --continue-on-collection-errors: the collection errors lead the ERRORS section, as in pytest.
+      for (const CollectError& error : collection.errors) {
+        if (first) Sep('=', "ERRORS");
+        first = false;
+        Sep('_', absl::StrCat("ERROR collecting ", error.node_id), kBoldRed);
+        Line(error.longrepr);
+      }
+    }
+    for (TestIndex i = 0; i < result.records.size(); ++i) {
+      const TestRecord& record = result.records[i];
+      for (const PhaseReport& report : record.reports) {
+        const bool is_error = report.when != Phase::kCall;
+        const bool failed = record.outcome == Outcome::kFailed || record.outcome == Outcome::kError ||
+                            record.outcome == Outcome::kCrashed || record.outcome == Outcome::kTimeout;
+        if (!failed || is_error != errors) continue;
+        if (first) {
+          Sep('=', errors ? "ERRORS" : "FAILURES");
+          first = false;
+        }
+        const std::string head = record.head_line.empty() ? items[i].node_id : record.head_line;
+        const bool line_style = settings.tb_style == "line" && !errors;
+        if (!line_style) {
+          const std::string title =
+              errors ? absl::StrCat("ERROR at ", std::string(PhaseName(report.when)), " of ", head)
+                     : (record.outcome == Outcome::kFailed
+                            ? head
+                            : absl::StrCat(head, " [", std::string(Word(record.outcome)), "]"));
+          Sep('_', title, errors || record.outcome != Outcome::kFailed ? kBoldRed : kBoldRed);
+        }
+        Line(report.longrepr);
+        for (const auto& [title, content] : report.sections) {
+          Sep('-', title);
+          Write(content);
+          if (!content.empty() && content.back() != '\n') Line();
+        }
+        if (line_style && !report.crash_line.empty()) Line(report.crash_line);
+      }
+    }
+  };
+  // -rP / -rX: passed (xpassed) tests with captured output, as pytest's PASSES (XPASSES) sections.
+  auto passes = [&](Outcome outcome, char option, std::string_view title) {
+    if (settings.report_chars.find(option) == std::string::npos) return;
+    bool first = true;
+    for (TestIndex i = 0; i < result.records.size(); ++i) {
+      const TestRecord& record = result.records[i];
+      if (record.outcome != outcome) continue;
+      for (const PhaseReport& report : record.reports) {
+        if (report.sections.empty()) continue;
+        if (first) Sep('=', title);
+        first = false;
+        Sep('_', record.head_line.empty() ? items[i].node_id : record.head_line, kBoldGreen);
+        for (const auto& [section, content] : report.sections) {
+          Sep('-', section);
+          Write(content);
+          if (!content.empty() && content.back() != '\n') Line();
+        }
+      }
+    }
+  };
+  if (show_tracebacks) {
+    sections(true);
+    sections(false);
+    WarningsSummary(collection, result, items);
+    passes(Outcome::kPassed, 'P', "PASSES");
+    passes(Outcome::kXpassed, 'X', "XPASSES");
+  }
+
+  if (settings.durations >= 0) {
+    struct Row {
+      double seconds;
+      Phase when;
+      TestIndex index;
+    };
+    std::vector<Row> rows;
+    for (TestIndex i = 0; i < result.records.size(); ++i) {
+      const TestRecord& r = result.records[i];
+      if (r.worker.empty()) continue;
+      rows.push_back({r.setup_seconds, Phase::kSetup, i});
+      rows.push_back({r.call_seconds, Phase::kCall, i});
+      rows.push_back({r.teardown_seconds, Phase::kTeardown, i});
+    }
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const Row& a, const Row& b) { return a.seconds > b.seconds; });
+    if (settings.durations > 0 && rows.size() > static_cast<std::size_t>(settings.durations)) {
+      rows.resize(static_cast<std::size_t>(settings.durations));
+    }
+    Sep('=', settings.durations > 0 ? absl::StrCat("slowest ", settings.durations, " durations")
+                                    : "slowest durations");
+    std::size_t hidden = 0;
+    for (const Row& row : rows) {
+      if (verbosity_ < 2 && row.seconds < settings.durations_min) {
+        ++hidden;
+        continue;
+      }
+      Line(absl::StrFormat("%.2fs %-8s %s", row.seconds, PhaseName(row.when), items[row.index].node_id));
+    }
+    if (hidden > 0) {
+      Line(absl::StrFormat("\n(%d durations < %gs hidden.  Use -vv to show these durations.)", hidden,
+                           settings.durations_min));
+    }
+  }
+
+  // Short test summary, in the order of pytest's -r characters.
+  std::vector<std::string> summary;
+  bool summary_started = false;
+  auto start_summary = [&] {
+    if (!summary_started) Sep('=', "short test summary info", kBold);
+    summary_started = true;
+  };
+  for (char c : settings.report_chars) {
+    for (TestIndex i = 0; i < result.records.size(); ++i) {
+      const TestRecord& r = result.records[i];
+      const std::string& id = items[i].node_id;
+      if (c == 'f' && (r.outcome == Outcome::kFailed || r.outcome == Outcome::kCrashed ||
+                       r.outcome == Outcome::kTimeout)) {
+        start_summary();
+        ShortSummaryLine(Word(r.outcome), id, r.Message(), kRed);
+      } else if (c == 'E' && r.outcome == Outcome::kError) {
+        start_summary();
+        ShortSummaryLine("ERROR", id, r.Message(), kRed);
+      } else if (c == 'x' && r.outcome == Outcome::kXfailed) {
+        start_summary();
+        ShortSummaryLine("XFAIL", id, r.reason, kYellow);
+      } else if (c == 'X' && r.outcome == Outcome::kXpassed) {
+        start_summary();
+        ShortSummaryLine("XPASS", id, r.reason, kYellow);
+      } else if (c == 'p' && r.outcome == Outcome::kPassed) {
+        start_summary();
+        ShortSummaryLine("PASSED", id, "", kGreen);
+      }
+    }
+    if (c == 'E') {
+      for (const CollectError& e : collection.errors) {
+        start_summary();
+        ShortSummaryLine("ERROR", e.node_id, e.summary, kRed);
+      }
+    }
+    if (c == 's') {
+      // pytest folds skips with the same location and reason into one line.
+      std::vector<std::pair<std::string, std::string>> order;
+      std::map<std::pair<std::string, std::string>, int> folded;
+      auto add = [&](const std::string& location, const std::string& reason) {
+        auto key = std::make_pair(location, reason);
+        if (folded[key]++ == 0) order.push_back(key);
+      };
+      for (const CollectSkip& s : collection.skips) add(s.location, s.reason);
+      for (const TestRecord& r : result.records) {
+        if (r.outcome == Outcome::kSkipped) add(r.skip_location, r.reason);
+      }
+      for (const auto& key : order) {
+        start_summary();
+        Write("SKIPPED", kYellow);
+        Line(absl::StrCat(" [", folded[key], "] ", key.first, ": ", key.second));
+      }
+    }
+  }
+
+  for (const std::string& note : result.notes) Line(absl::StrCat("jackd: ", note), kYellow);
+  if (!result.stop_reason.empty()) Sep('!', result.stop_reason, kRed);
+
+  std::map<std::string, std::size_t, std::less<>> counts;
+  for (const TestRecord& r : result.records) ++counts[std::string(scheduler::OutcomeName(r.outcome))];
+  counts["skipped"] += collection.skips.size();
+  counts["deselected"] += collection.deselected;
+  counts["error"] += collection.errors.size();
+  counts["warnings"] += collection.warnings.size();
+  for (const TestRecord& r : result.records) counts["warnings"] += r.warnings.size();
+  FinalLine(std::move(counts), result.seconds, verbosity_ >= 0);
+  std::fflush(out_);
+}
+
+// pytest's "warnings summary": each distinct message once, under the places that raised it (or a count
+// per file when there are ten or more).
+void TerminalReporter::WarningsSummary(const Collection& collection, const RunResult& result,
+                                       const scheduler::Inventory& items) {
+  if (collection.settings.report_chars.find('w') == std::string::npos) return;
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<std::string>> locations;
+  auto add = [&](const std::string& message, const std::string& location) {
+    auto [it, inserted] = locations.try_emplace(message);
+    if (inserted) order.push_back(message);
+    if (!location.empty()) it->second.push_back(location);
+  };
+  for (const auto& warning : collection.warnings) add(warning.message, warning.location);
+  for (TestIndex i = 0; i < result.records.size(); ++i) {
+    for (const std::string& message : result.records[i].warnings) add(message, items[i].node_id);
+  }
+  if (order.empty()) return;
+  Sep('=', "warnings summary", kYellow);
+  for (const std::string& message : order) {
+    const auto& where = locations[message];
+    std::string text = message;
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    if (!where.empty()) {
+      if (where.size() < 10) {
+        for (const std::string& location : where) Line(location);
+      } else {
+        std::vector<std::string> files;
+        std::map<std::string, int> per_file;
+        for (const std::string& location : where) {
+          std::string file = location.substr(0, location.find("::"));
+          if (per_file[file]++ == 0) files.push_back(file);
+        }
+        for (const std::string& file : files) {
+          Line(absl::StrCat(file, ": ", per_file[file], per_file[file] == 1 ? " warning" : " warnings"));
+        }
+      }
+      std::string indented;
+      for (absl::string_view line : absl::StrSplit(text, '\n')) absl::StrAppend(&indented, "  ", line, "\n");
+      text = indented;
+      while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    }
+    Line(text);
+    Line();
+  }
+  Line("-- Docs: https://docs.pytest.org/en/stable/how-to/capture-warnings.html");
+}
+
+void TerminalReporter::FinalLine(std::map<std::string, std::size_t, std::less<>> counts, double seconds,
+                                 bool with_separators) {
+  // pytest's order, then jackd's own outcomes.
+  static constexpr std::pair<std::string_view, std::string_view> kOrder[] = {
+      {"failed", "failed"},   {"passed", "passed"},   {"skipped", "skipped"},   {"deselected", "deselected"},
+      {"xfailed", "xfailed"}, {"xpassed", "xpassed"}, {"warnings", "warnings"}, {"error", "error"},
+      {"crashed", "crashed"}, {"timeout", "timeout"}, {"not_run", "not run"},
+  };
+  std::vector<std::string> parts;
+  for (const auto& [key, label] : kOrder) {
+    auto it = counts.find(key);
+    if (it == counts.end() || it->second == 0) continue;
+    std::string text = absl::StrCat(it->second, " ", std::string(label));
+    if (key == "error" && it->second != 1) text += "s";
+    if (key == "warnings" && it->second == 1) text.pop_back();  // "1 warning", as pytest says
+    parts.push_back(std::move(text));
+  }
+  auto count = [&](std::string_view key) {
+    auto it = counts.find(key);
+    return it == counts.end() ? 0 : it->second;
+  };
+  const char* color = kBoldGreen;
+  if (count("failed") || count("error") || count("crashed") || count("timeout") || count("not_run")) {
+    color = kBoldRed;
+  } else if (count("xpassed") || count("warnings") || !count("passed")) {
+    color = kBoldYellow;
+  }
+  std::string text = parts.empty() ? "no tests ran" : absl::StrJoin(parts, ", ");
+  absl::StrAppend(&text, " in ", FormatSeconds(seconds));
+  if (with_separators) {
+    Sep('=', text, color);
+  } else {
+    Line(text, color);
+  }
+}
+
+void TerminalReporter::CollectionFailed(const Collection& collection, double seconds) {
+  Header(collection, "");
+  if (verbosity_ >= 0) Line();
+  if (collection.settings.tb_style != "no") {
+    Sep('=', "ERRORS");
+    for (const CollectError& error : collection.errors) {
+      Sep('_', absl::StrCat("ERROR collecting ", error.node_id), kBoldRed);
+      Line(error.longrepr);
+    }
+  }
+  Sep('=', "short test summary info", kBold);
+  for (const CollectError& error : collection.errors)
+    ShortSummaryLine("ERROR", error.node_id, error.summary, kRed);
+  const std::size_t n = collection.errors.size();
+  Sep('!', absl::StrCat("Interrupted: ", n, n == 1 ? " error" : " errors", " during collection"), kRed);
+  std::map<std::string, std::size_t, std::less<>> counts{{"error", n}};
+  counts["skipped"] = collection.skips.size();
+  counts["deselected"] = collection.deselected;
+  FinalLine(std::move(counts), seconds, verbosity_ >= 0);
+  std::fflush(out_);
+}
+
+void TerminalReporter::NothingToRun(const Collection& collection, double seconds) {
+  Header(collection, "");
+  if (verbosity_ >= 0) Line();
+  std::map<std::string, std::size_t, std::less<>> counts{{"deselected", collection.deselected},
+                                                         {"skipped", collection.skips.size()}};
+  FinalLine(std::move(counts), seconds, verbosity_ >= 0);
+  std::fflush(out_);
+}
+
+void TerminalReporter::CollectOnly(const Collection& collection) {
+  // pytest's own listing (tree, -q or -qq form), exactly as it printed it.
+  Write(collection.collect_only_output);
+  std::fflush(out_);
+}
+
+}  // namespace jackd
