@@ -159,7 +159,7 @@ def run_pytest(test_python, tmp_path):
     def run(project: Path, *args, env=None, timeout=PYTEST_TIMEOUT) -> PytestResult:
         map_path = tmp_path / f"pytest-outcomes-{next(counter)}.json"
         full_env = clean_env(env)
-        full_env["PYTHONPATH"] = str(E2E_DIR)
+        full_env["PYTHONPATH"] = os.pathsep.join([str(E2E_DIR), full_env["PYTHONPATH"]])
         full_env["E2E_OUTCOME_MAP"] = str(map_path)
         bootstrap = (
             "import sys\n"

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 E2E_DIR = Path(__file__).resolve().parent
+SUPPORT_DIR = E2E_DIR / "support"
 REPO = E2E_DIR.parents[1]
 PROJECTS = E2E_DIR / "projects"
 
@@ -43,6 +44,8 @@ def clean_env(extra: dict | None = None) -> dict:
     }
     env["COLUMNS"] = TERMINAL_COLUMNS
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # The fixture projects' shared recorder (support/e2e_events.py), for jackd's runs and plain pytest's.
+    env["PYTHONPATH"] = str(SUPPORT_DIR)
     env.pop("LINES", None)
     for key, value in (extra or {}).items():
         if value is None:

@@ -13,44 +13,17 @@ E2E_BARRIER=N: before its first test, each worker announces itself and waits (at
 BARRIER_SECONDS) until N workers have, so a slow-starting worker cannot leave the others to run
 everything. A worker that gave up waiting says so in its test events.
 """
-import json
 import os
 import time
 
 import pytest
+from e2e_events import barrier_timed_out, emit, wait_for_all_workers
 
 TEST_SLEEP = 0.02  # seconds: long enough for both workers to take part, short enough to keep runs fast
-BARRIER_SECONDS = 30
 
 
-def emit(event):
-    path = os.environ.get("E2E_EVENTS")
-    if not path:
-        return
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, (json.dumps(event) + "\n").encode())
-    finally:
-        os.close(fd)
 
 
-_barrier = {"passed": False, "timed_out": False}
-
-
-def wait_for_all_workers():
-    path = os.environ.get("E2E_EVENTS")
-    if _barrier["passed"] or not os.environ.get("E2E_BARRIER") or not path:
-        return
-    _barrier["passed"] = True
-    directory = path + ".barrier"
-    os.makedirs(directory, exist_ok=True)
-    open(os.path.join(directory, os.environ.get("PYTEST_XDIST_WORKER") or str(os.getpid())), "w").close()
-    deadline = time.monotonic() + BARRIER_SECONDS
-    while len(os.listdir(directory)) < int(os.environ["E2E_BARRIER"]):
-        if time.monotonic() > deadline:
-            _barrier["timed_out"] = True
-            return
-        time.sleep(0.01)
 
 
 def rel_file(request):
@@ -93,5 +66,5 @@ def record_test(request):
         file=rel_file(request),
         cls=request.cls.__qualname__ if request.cls is not None else None,
         groups=sorted(groups),
-        barrier_timed_out=_barrier["timed_out"],
+        barrier_timed_out=barrier_timed_out(),
     ))

@@ -12,41 +12,17 @@ E2E_BARRIER=N: before its first test, each worker announces itself and waits (at
 until N workers have. The pool tests come first in collection order, so workers starting together would
 run more of them at once than the limit allows, unless it holds.
 """
-import json
 import os
 import time
 
 import pytest
+from e2e_events import emit, wait_for_all_workers
 
 TEST_SLEEP = 0.15  # seconds: long enough that tests running at once overlap by a wide margin
-BARRIER_SECONDS = 30
 
 
-def emit(event):
-    path = os.environ.get("E2E_EVENTS")
-    if not path:
-        return
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, (json.dumps(event) + "\n").encode())
-    finally:
-        os.close(fd)
 
 
-_barrier = {"passed": False}
-
-
-def wait_for_all_workers():
-    path = os.environ.get("E2E_EVENTS")
-    if _barrier["passed"] or not os.environ.get("E2E_BARRIER") or not path:
-        return
-    _barrier["passed"] = True
-    directory = path + ".barrier"
-    os.makedirs(directory, exist_ok=True)
-    open(os.path.join(directory, os.environ.get("PYTEST_XDIST_WORKER") or str(os.getpid())), "w").close()
-    deadline = time.monotonic() + BARRIER_SECONDS
-    while len(os.listdir(directory)) < int(os.environ["E2E_BARRIER"]) and time.monotonic() < deadline:
-        time.sleep(0.01)
 
 
 @pytest.fixture(autouse=True)

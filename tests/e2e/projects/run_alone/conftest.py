@@ -15,41 +15,17 @@ until N workers have, so every worker is running tests in the parallel phase and
 runs then would overlap with another. Only for runs with parallel tests: a worker whose first test runs
 alone would wait in vain.
 """
-import json
 import os
 import time
 
 import pytest
+from e2e_events import emit, wait_for_all_workers
 
 TEST_SLEEP = 0.1  # seconds: long enough that a test run in the wrong phase overlaps another one
-BARRIER_SECONDS = 30
 
 
-def emit(event):
-    path = os.environ.get("E2E_EVENTS")
-    if not path:
-        return
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, (json.dumps(event) + "\n").encode())
-    finally:
-        os.close(fd)
 
 
-_barrier = {"passed": False}
-
-
-def wait_for_all_workers():
-    path = os.environ.get("E2E_EVENTS")
-    if _barrier["passed"] or not os.environ.get("E2E_BARRIER") or not path:
-        return
-    _barrier["passed"] = True
-    directory = path + ".barrier"
-    os.makedirs(directory, exist_ok=True)
-    open(os.path.join(directory, os.environ.get("PYTEST_XDIST_WORKER") or str(os.getpid())), "w").close()
-    deadline = time.monotonic() + BARRIER_SECONDS
-    while len(os.listdir(directory)) < int(os.environ["E2E_BARRIER"]) and time.monotonic() < deadline:
-        time.sleep(0.01)
 
 
 @pytest.fixture(autouse=True)

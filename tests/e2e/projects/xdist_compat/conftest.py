@@ -20,21 +20,12 @@ import time
 import uuid
 
 import pytest
+from e2e_events import emit, wait_for_all_workers
 from filelock import FileLock
 
 EXPENSIVE_SECONDS = 0.3  # long enough that workers asking at the same time would both compute it
-BARRIER_SECONDS = 30
 
 
-def emit(event):
-    path = os.environ.get("E2E_EVENTS")
-    if not path:
-        return
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, (json.dumps(event) + "\n").encode())
-    finally:
-        os.close(fd)
 
 
 def produce_expensive_data():
@@ -66,20 +57,6 @@ def session_data(tmp_path_factory, worker_id):
 # ------------------------------------------------------------------------------------------------------
 
 
-_barrier = {"passed": False}
-
-
-def wait_for_all_workers():
-    path = os.environ.get("E2E_EVENTS")
-    if _barrier["passed"] or not os.environ.get("E2E_BARRIER") or not path:
-        return
-    _barrier["passed"] = True
-    directory = path + ".barrier"
-    os.makedirs(directory, exist_ok=True)
-    open(os.path.join(directory, os.environ.get("PYTEST_XDIST_WORKER") or str(os.getpid())), "w").close()
-    deadline = time.monotonic() + BARRIER_SECONDS
-    while len(os.listdir(directory)) < int(os.environ["E2E_BARRIER"]) and time.monotonic() < deadline:
-        time.sleep(0.01)
 
 
 @pytest.fixture(autouse=True)
