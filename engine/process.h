@@ -52,7 +52,6 @@ class ChildReaper {
   explicit ChildReaper(asio::io_context& io);
 
   void Watch(pid_t pid, OnExit on_exit);
-  bool Empty() const { return watched_.empty(); }
 
  private:
   void Arm();

@@ -127,8 +127,7 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   const int workers = static_cast<int>(std::min<std::size_t>(requested, useful));
   if (static_cast<std::uint32_t>(workers) != requested)
     work = scheduler::PlanWork(collection.items, policy, workers);
-  RunContext context{&collection, command_line, workers, std::string(scheduler::DistModeName(*mode)),
-                     started};
+  RunContext context{&collection, command_line, workers, std::string(scheduler::DistModeName(*mode))};
 
   // Runs that end at collection: the terminal has its say already; the file reports list every test.
   auto finish_early = [&](int exit_code) {

@@ -2,7 +2,6 @@
 // to each test. Reporters read only these types (never protobuf).
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -132,7 +131,6 @@ struct RunContext {
   std::vector<std::string> command_line;
   int workers = 0;
   std::string dist;
-  std::chrono::steady_clock::time_point started;
 };
 
 struct RunResult {
