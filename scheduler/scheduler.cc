@@ -24,7 +24,10 @@ const std::optional<ConcurrencyLimit> kNoLimit;
 Scheduler::Scheduler(WorkPlan plan, SchedulerOptions options)
     : options_(options), runs_alone_(plan.test_count, false), limits_(std::move(plan.limits)) {
   queues_.resize(std::max<std::uint32_t>(1, plan.home_queues));
-  for (const Unit& unit : plan.units) parallel_tests_ += unit.tests.size();
+  for (const Unit& unit : plan.units) {
+    parallel_tests_ += unit.tests.size();
+    repeats_ = repeats_ || unit.spread;
+  }
   // Worksteal's even initial split: contiguous runs of units with about the same number of tests.
   const std::size_t per_queue = (parallel_tests_ + queues_.size() - 1) / queues_.size();
   std::size_t queue = 0, filled = 0;
@@ -97,6 +100,19 @@ bool Scheduler::Admits(const WorkerState& state, const Unit& unit) const {
   return true;
 }
 
+bool Scheduler::Avoids(WorkerId worker, const Unit& unit) const {
+  std::optional<WorkerId> avoid = unit.avoid;
+  if (unit.spread && !unit.tests.empty()) {
+    auto last = last_ran_on_.find(unit.tests.front());
+    if (last != last_ran_on_.end()) avoid = last->second;
+  }
+  if (avoid != worker) return false;
+  for (const auto& [other, state] : workers_) {
+    if (other != worker && !state.finished) return true;
+  }
+  return false;  // nobody else will take it
+}
+
 void Scheduler::Hand(WorkerId worker, WorkerState& state, const std::vector<TestIndex>& tests,
                      Assignment& out) {
   out.tests.insert(out.tests.end(), tests.begin(), tests.end());
@@ -120,6 +136,8 @@ Assignment Scheduler::Next(WorkerId worker) {
     // Said as soon as it is true: a worker holding its last test cannot run it until it knows that
     // nothing follows.
     out.finish = Exhausted();
+  } else if (!parked_.empty()) {
+    // A retry waits out its delay; the run-alone phase (which finishes every other worker) comes after.
   } else if (!alone_.empty()) {
     out = NextAlone(worker, state);
   } else {
@@ -149,11 +167,12 @@ Assignment Scheduler::NextParallel(WorkerId worker, WorkerState& state) {
   };
   for (std::size_t i = 0; i < home.size() && i < kLimitLookahead;) {
     if (!wants_more(home[i])) break;
-    if (!Admits(state, home[i])) {
+    if (!Admits(state, home[i]) || Avoids(worker, home[i])) {
       ++i;
       continue;
     }
     Hand(worker, state, home[i].tests, out);
+    if (repeats_) last_ran_on_[home[i].tests.front()] = worker;
     parallel_tests_ -= home[i].tests.size();
     home.erase(home.begin() + static_cast<std::ptrdiff_t>(i));
     if (home.empty()) StealInto(home);
@@ -177,7 +196,7 @@ Assignment Scheduler::NextAlone(WorkerId worker, WorkerState& state) {
   }
   Hand(worker, state, {alone_.begin(), alone_.end()}, out);
   alone_.clear();
-  out.finish = parallel_tests_ == 0;
+  out.finish = parallel_tests_ == 0 && parked_.empty();
   return out;
 }
 
@@ -222,6 +241,17 @@ void Scheduler::Requeue(const std::vector<TestIndex>& tests) {
   // Workers told to finish stay finished; requeued work goes to live or replacement workers.
 }
 
+void Scheduler::Retry(TestIndex test, WorkerId worker) {
+  if (auto parked = parked_.find(test); parked != parked_.end()) parked_.erase(parked);
+  if (test < runs_alone_.size() && runs_alone_[test]) {
+    alone_.push_front(test);
+    return;
+  }
+  Unit unit{.tests = {test}, .avoid = worker};
+  ++parallel_tests_;
+  queues_.front().push_front(std::move(unit));
+}
+
 std::vector<TestIndex> Scheduler::Cancel() {
   std::vector<TestIndex> dropped;
   dropped.reserve(QueuedTests());
@@ -231,6 +261,8 @@ std::vector<TestIndex> Scheduler::Cancel() {
   }
   dropped.insert(dropped.end(), alone_.begin(), alone_.end());
   alone_.clear();
+  dropped.insert(dropped.end(), parked_.begin(), parked_.end());
+  parked_.clear();
   parallel_tests_ = 0;
   return dropped;
 }

@@ -66,11 +66,20 @@ class Scheduler {
   // the front of the shared (or first) queue.
   void Requeue(const std::vector<TestIndex>& tests);
 
-  // Empties every queue and returns the tests that were never handed out, in plan order.
+  // Another attempt at `test`, which just finished on `worker`: it runs next, on another worker if one is
+  // still taking work (retries spread over workers), else on `worker` itself.
+  void Retry(TestIndex test, WorkerId worker);
+
+  // `test` will be retried (Retry) later, after a delay: until then the run is not exhausted, so no
+  // worker is told to finish while it waits.
+  void Park(TestIndex test) { parked_.insert(test); }
+
+  // Empties every queue and returns the tests that were never handed out (parked ones included), in
+  // plan order.
   std::vector<TestIndex> Cancel();
 
-  // Nothing is queued anywhere (tests may still be in flight).
-  bool Exhausted() const { return parallel_tests_ == 0 && alone_.empty(); }
+  // Nothing is queued or parked anywhere (tests may still be in flight).
+  bool Exhausted() const { return parallel_tests_ == 0 && alone_.empty() && parked_.empty(); }
   std::size_t QueuedTests() const { return parallel_tests_ + alone_.size(); }
   std::size_t InFlight(WorkerId worker) const;
 
@@ -86,6 +95,7 @@ class Scheduler {
   std::deque<Unit>& HomeQueue(WorkerId worker);
   void StealInto(std::deque<Unit>& home);
   bool Admits(const WorkerState& state, const Unit& unit) const;
+  bool Avoids(WorkerId worker, const Unit& unit) const;
   void Hand(WorkerId worker, WorkerState& state, const std::vector<TestIndex>& tests, Assignment& out);
   Assignment NextParallel(WorkerId worker, WorkerState& state);
   Assignment NextAlone(WorkerId worker, WorkerState& state);
@@ -95,6 +105,9 @@ class Scheduler {
   std::vector<std::deque<Unit>> queues_;  // one shared queue, or one per worker under worksteal
   std::size_t parallel_tests_ = 0;
   std::deque<TestIndex> alone_;
+  std::multiset<TestIndex> parked_;
+  bool repeats_ = false;                        // the plan has spread units
+  std::map<TestIndex, WorkerId> last_ran_on_;  // by a unit's first test, when the plan repeats
   std::vector<bool> runs_alone_;
   std::vector<std::optional<ConcurrencyLimit>> limits_;
   std::map<std::string, std::uint32_t> pool_max_;

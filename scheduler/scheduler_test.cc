@@ -290,3 +290,93 @@ TEST(SchedulerTest, AConcurrencyLimitIsNeverExceeded) {
 
 }  // namespace
 }  // namespace jackd::scheduler
+
+namespace jackd::scheduler {
+namespace {
+
+TEST(SchedulerRetryTest, ARetryGoesToAnotherWorkerWhileOneTakesWork) {
+  Scheduler scheduler(Plan(Trivial(20)), SchedulerOptions{.max_batch = 4});
+  scheduler.AddWorker(0);
+  scheduler.AddWorker(1);
+  Assignment a = scheduler.Next(0);
+  ASSERT_FALSE(a.tests.empty());
+  const TestIndex failed = a.tests.front();
+  scheduler.TestFinished(0, failed);
+  scheduler.Retry(failed, 0);
+  // Worker 0 skips its own retry; worker 1 takes it first.
+  for (TestIndex t : scheduler.Next(0).tests) EXPECT_NE(t, failed);
+  Assignment b = scheduler.Next(1);
+  ASSERT_FALSE(b.tests.empty());
+  EXPECT_EQ(b.tests.front(), failed);
+}
+
+TEST(SchedulerRetryTest, ARetryStaysOnItsWorkerWhenNoOtherTakesWork) {
+  Scheduler scheduler(Plan(Trivial(3)));
+  scheduler.AddWorker(0);
+  Assignment a = scheduler.Next(0);
+  ASSERT_EQ(a.tests, (std::vector<TestIndex>{0, 1}));
+  scheduler.TestFinished(0, 0);
+  scheduler.Retry(0, 0);
+  // Worker 0 is the only one: it runs the retry next, then the rest.
+  Assignment b = scheduler.Next(0);
+  EXPECT_EQ(b.tests, (std::vector<TestIndex>{0}));
+  scheduler.TestFinished(0, 1);
+  Assignment c = scheduler.Next(0);
+  EXPECT_EQ(c.tests, (std::vector<TestIndex>{2}));
+  EXPECT_TRUE(c.finish);
+}
+
+TEST(SchedulerRetryTest, AParkedRetryKeepsWorkersFromFinishing) {
+  Scheduler scheduler(Plan(Trivial(2)));
+  scheduler.AddWorker(0);
+  Assignment a = scheduler.Next(0);
+  ASSERT_EQ(a.tests, (std::vector<TestIndex>{0, 1}));
+  EXPECT_TRUE(a.finish);  // everything handed out: the worker may run its last test
+  Scheduler delayed(Plan(Trivial(3)));
+  delayed.AddWorker(0);
+  ASSERT_EQ(delayed.Next(0).tests, (std::vector<TestIndex>{0, 1}));
+  delayed.TestFinished(0, 0);
+  delayed.Park(0);  // test 0 failed; it runs again after a delay
+  Assignment b = delayed.Next(0);
+  EXPECT_EQ(b.tests, (std::vector<TestIndex>{2}));
+  EXPECT_FALSE(b.finish) << "a parked retry is still to come";
+  EXPECT_FALSE(delayed.Exhausted());
+  delayed.TestFinished(0, 1);
+  EXPECT_TRUE(delayed.Next(0).tests.empty());
+  EXPECT_EQ(delayed.Starving(), (std::vector<WorkerId>{0}));
+  delayed.Retry(0, 0);
+  Assignment c = delayed.Next(0);
+  EXPECT_EQ(c.tests, (std::vector<TestIndex>{0}));
+  EXPECT_TRUE(c.finish);
+}
+
+TEST(SchedulerRetryTest, CancelReturnsParkedTests) {
+  Scheduler scheduler(Plan(Trivial(4)));
+  scheduler.AddWorker(0);
+  ASSERT_EQ(scheduler.Next(0).tests, (std::vector<TestIndex>{0, 1}));
+  scheduler.TestFinished(0, 0);
+  scheduler.Park(0);
+  std::vector<TestIndex> dropped = scheduler.Cancel();
+  std::sort(dropped.begin(), dropped.end());
+  EXPECT_EQ(dropped, (std::vector<TestIndex>{0, 2, 3}));
+  EXPECT_TRUE(scheduler.Exhausted());
+}
+
+TEST(SchedulerRetryTest, RepeatedPlanRunsEveryTestOncePerRound) {
+  for (DistMode mode : {DistMode::kLoad, DistMode::kLoadFile, DistMode::kWorkSteal}) {
+    Scheduler scheduler(RepeatPlan(Plan(Trivial(60), mode, 2), 3));
+    Simulation sim = Simulate(scheduler, {0, 1});
+    std::map<TestIndex, int> runs;
+    std::map<TestIndex, std::set<WorkerId>> where;
+    for (const auto& [w, tests] : sim.ran) {
+      for (TestIndex t : tests) ++runs[t], where[t].insert(w);
+    }
+    ASSERT_EQ(runs.size(), 60u) << DistModeName(mode);
+    for (const auto& [t, n] : runs) EXPECT_EQ(n, 3) << DistModeName(mode) << " test " << t;
+    const auto spread = std::count_if(where.begin(), where.end(), [](const auto& e) { return e.second.size() > 1; });
+    EXPECT_EQ(spread, 60) << DistModeName(mode) << ": tests whose every round ran on one worker";
+  }
+}
+
+}  // namespace
+}  // namespace jackd::scheduler

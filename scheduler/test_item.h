@@ -40,6 +40,10 @@ using Inventory = std::vector<TestItem>;
 // unit is always sent whole so its module and class fixtures are set up and torn down once.
 struct Unit {
   std::vector<TestIndex> tests;
+  // Another attempt at a test that just ran on this worker: any other live worker takes it first.
+  std::optional<WorkerId> avoid;
+  // A repeat (`--detect-flaky`): any worker other than the one that last ran its first test takes it first.
+  bool spread = false;
 };
 
 }  // namespace jackd::scheduler

@@ -26,4 +26,16 @@ WorkPlan PlanWork(const Inventory& inventory, const Policy& policy, std::uint32_
   return plan;
 }
 
+WorkPlan RepeatPlan(WorkPlan plan, std::uint32_t rounds) {
+  if (rounds <= 1) return plan;
+  std::vector<Unit> units = plan.units;
+  for (Unit& unit : units) unit.spread = true;
+  const std::vector<TestIndex> alone = plan.run_alone;
+  for (std::uint32_t round = 1; round < rounds; ++round) {
+    plan.units.insert(plan.units.end(), units.begin(), units.end());
+    plan.run_alone.insert(plan.run_alone.end(), alone.begin(), alone.end());
+  }
+  return plan;
+}
+
 }  // namespace jackd::scheduler

@@ -27,4 +27,9 @@ struct Policy {
 
 WorkPlan PlanWork(const Inventory& inventory, const Policy& policy, std::uint32_t workers);
 
+// The plan run `rounds` times over, round after round (`--detect-flaky`): a test's attempts are a whole
+// round apart, so they tend to land on different workers. In flight, a test may then appear more than
+// once, on one worker or on several.
+WorkPlan RepeatPlan(WorkPlan plan, std::uint32_t rounds);
+
 }  // namespace jackd::scheduler
