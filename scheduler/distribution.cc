@@ -69,7 +69,7 @@ std::vector<Unit> MakeUnits(const Inventory& inventory, const std::vector<TestIn
   for (TestIndex index : selection) {
     Key key = KeyFor(inventory[index], mode, fallback);
     if (!key) {
-      units.push_back(Unit{.tests = {index}});
+      units.emplace_back().tests.push_back(index);
       continue;
     }
     auto [it, inserted] = unit_of_key.emplace(std::move(*key), units.size());

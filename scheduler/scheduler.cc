@@ -247,7 +247,9 @@ void Scheduler::Retry(TestIndex test, WorkerId worker) {
     alone_.push_front(test);
     return;
   }
-  Unit unit{.tests = {test}, .avoid = worker};
+  Unit unit;
+  unit.tests.push_back(test);
+  unit.avoid = worker;
   ++parallel_tests_;
   queues_.front().push_front(std::move(unit));
 }
