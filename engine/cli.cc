@@ -11,16 +11,36 @@
 namespace jackd {
 namespace {
 
-// CLI11 reads "-2" as an unknown short option, so `-n -2` would lose its value. Glue such values to
-// their option before parsing.
-std::vector<std::string> GlueNegativeWorkerCounts(int argc, char** argv) {
+// --detect-flaky runs each test this often unless told otherwise.
+constexpr int kDetectFlakyDefaultRuns = 5;
+
+bool IsNumber(const std::string& text, bool allow_sign) {
+  std::size_t i = allow_sign && !text.empty() && text[0] == '-' ? 1 : 0;
+  if (i >= text.size()) return false;
+  for (; i < text.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return false;
+  }
+  return true;
+}
+
+// Glues values CLI11 would misread to their option before parsing: CLI11 reads "-2" as an unknown short
+// option, so `-n -2` would lose its value; and `--detect-flaky`'s count is optional, so a bare
+// `--detect-flaky tests/` must not take the path as its value.
+std::vector<std::string> GlueOptionValues(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   std::vector<std::string> out;
   for (std::size_t i = 0; i < args.size(); ++i) {
-    if ((args[i] == "-n" || args[i] == "--numprocesses") && i + 1 < args.size() && args[i + 1].size() > 1 &&
-        args[i + 1][0] == '-' && std::isdigit(static_cast<unsigned char>(args[i + 1][1]))) {
+    const bool has_next = i + 1 < args.size();
+    if ((args[i] == "-n" || args[i] == "--numprocesses") && has_next && args[i + 1].size() > 1 &&
+        args[i + 1][0] == '-' && IsNumber(args[i + 1], true)) {
       out.push_back("--numprocesses=" + args[i + 1]);
       ++i;
+    } else if (args[i] == "--detect-flaky") {
+      if (has_next && IsNumber(args[i + 1], false)) {
+        out.push_back("--detect-flaky=" + args[++i]);
+      } else {
+        out.push_back("--detect-flaky=" + std::to_string(kDetectFlakyDefaultRuns));
+      }
     } else {
       out.push_back(args[i]);
     }
@@ -106,6 +126,22 @@ Command ParseCommandLine(int argc, char** argv) {
   run->add_option("--retry-crashed", options.retry_crashed,
                   "Run a test whose worker crashed again, on another worker, up to N times")
       ->check(CLI::NonNegativeNumber);
+  run->add_option("--reruns", options.reruns,
+                  "Run a failed test again, on any worker, up to N times; one that then passes is 'flaky' "
+                  "(@pytest.mark.flaky(reruns=N, reruns_delay=S) sets it per test)")
+      ->check(CLI::NonNegativeNumber);
+  run->add_option("--reruns-delay", options.reruns_delay, "Seconds to wait before a rerun")
+      ->check(CLI::NonNegativeNumber);
+  run->add_flag("--fail-on-flaky", options.fail_on_flaky,
+                "A flaky test (passed only on a rerun) fails the run");
+  run->add_option("--count", options.count,
+                  "Run every test N times, as N distinct tests (node IDs end in [1-N] ... [N-N], as "
+                  "pytest-repeat's), spread over the workers")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--detect-flaky", options.detect_flaky,
+                  "Run every test N times (default 5) across different workers and report each test whose "
+                  "outcomes differ, with its tally; flaky tests fail the run")
+      ->check(CLI::Range(2, 1000));
   run->add_option("--worker-start-timeout", options.worker_start_timeout,
                   "Give up when a worker has not connected after this many seconds (default: 120 plus 5 "
                   "times the collection time)")
@@ -114,7 +150,7 @@ Command ParseCommandLine(int argc, char** argv) {
       "Exit codes follow pytest's: 0 passed, 1 tests failed, 2 interrupted or collection errors,\n"
       "3 internal error, 4 usage error, 5 no tests collected.");
 
-  std::vector<std::string> args = GlueNegativeWorkerCounts(argc, argv);
+  std::vector<std::string> args = GlueOptionValues(argc, argv);
   std::reverse(args.begin(), args.end());  // CLI11 takes its vector form in reverse
   try {
     app.parse(args);

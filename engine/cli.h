@@ -21,6 +21,11 @@ struct RunOptions {
   double timeout = 0;               // per test; 0: none
   double session_timeout = 0;       // whole run; 0: none
   int retry_crashed = 0;            // extra attempts for a test whose worker died under it
+  int reruns = 0;                   // extra attempts for a failed test
+  double reruns_delay = 0;          // seconds before a rerun
+  bool fail_on_flaky = false;       // a test that passed only on a rerun fails the run
+  int count = 1;                    // run every test this many times, as distinct tests
+  int detect_flaky = 0;             // run every test this many times and report disagreeing outcomes
   double worker_start_timeout = 0;  // 0: 120 s plus 5 times the engine's collection time
   std::string json_report;
   std::string log_level = "warn";

@@ -8,10 +8,42 @@
 #include "engine/version.h"
 
 namespace jackd {
+namespace {
+
+using nlohmann::json;
+
+// What one run of a test produced: the test's own entry, and each of its earlier attempts.
+json AttemptJson(const TestRecord& r) {
+  json out = {
+      {"outcome", std::string(scheduler::OutcomeName(r.outcome))},
+      {"worker", r.worker.empty() ? json(nullptr) : json(r.worker)},
+      {"duration", r.Duration()},
+      {"setup", r.setup_seconds},
+      {"call", r.call_seconds},
+      {"teardown", r.teardown_seconds},
+  };
+  if (!r.reason.empty()) out["reason"] = r.reason;
+  if (!r.warnings.empty()) out["warnings"] = r.warnings;
+  if (!r.reports.empty()) {
+    json reports = json::array();
+    for (const PhaseReport& p : r.reports) {
+      json sections = json::array();
+      for (const auto& [title, content] : p.sections)
+        sections.push_back({{"title", title}, {"content", content}});
+      reports.push_back({{"when", PhaseName(p.when)},
+                         {"longrepr", p.longrepr},
+                         {"message", p.summary},
+                         {"sections", sections}});
+    }
+    out["reports"] = reports;
+  }
+  return out;
+}
+
+}  // namespace
 
 void JsonReporter::RunFinished(const RunContext& context, const RunResult& result) {
   const Collection& collection = *context.collection;
-  using nlohmann::json;
   json summary = json::object();
   for (scheduler::Outcome outcome : scheduler::kAllOutcomes)
     summary[std::string(scheduler::OutcomeName(outcome))] = 0;
@@ -20,29 +52,12 @@ void JsonReporter::RunFinished(const RunContext& context, const RunResult& resul
     const TestRecord& r = result.records[i];
     const std::string outcome(scheduler::OutcomeName(r.outcome));
     summary[outcome] = summary[outcome].get<int>() + 1;
-    json test = {
-        {"node_id", collection.items[i].node_id},
-        {"outcome", outcome},
-        {"worker", r.worker.empty() ? json(nullptr) : json(r.worker)},
-        {"duration", r.Duration()},
-        {"setup", r.setup_seconds},
-        {"call", r.call_seconds},
-        {"teardown", r.teardown_seconds},
-    };
-    if (!r.reason.empty()) test["reason"] = r.reason;
-    if (!r.warnings.empty()) test["warnings"] = r.warnings;
-    if (!r.reports.empty()) {
-      json reports = json::array();
-      for (const PhaseReport& p : r.reports) {
-        json sections = json::array();
-        for (const auto& [title, content] : p.sections)
-          sections.push_back({{"title", title}, {"content", content}});
-        reports.push_back({{"when", PhaseName(p.when)},
-                           {"longrepr", p.longrepr},
-                           {"message", p.summary},
-                           {"sections", sections}});
-      }
-      test["reports"] = reports;
+    json test = {{"node_id", collection.items[i].node_id}};
+    test.update(AttemptJson(r));
+    if (!r.attempts.empty()) {
+      json attempts = json::array();
+      for (const TestRecord& attempt : r.attempts) attempts.push_back(AttemptJson(attempt));
+      test["attempts"] = attempts;
     }
     tests.push_back(std::move(test));
   }

@@ -51,6 +51,24 @@ std::string Longrepr(const TestRecord& record) {
   return absl::StrJoin(parts, "\n");
 }
 
+// Earlier attempts the way Maven Surefire writes them (and Jenkins, GitLab and others read them):
+// flakyFailure/flakyError under a test that passed in the end, rerunFailure/rerunError under one that
+// did not.
+void AddAttempts(pugi::xml_node testcase, const TestRecord& record) {
+  const bool flaky = record.outcome == Outcome::kFlaky;
+  for (const TestRecord& attempt : record.attempts) {
+    if (!scheduler::IsFailure(attempt.outcome)) continue;
+    const bool failure = attempt.outcome == Outcome::kFailed;
+    const char* element =
+        flaky ? (failure ? "flakyFailure" : "flakyError") : (failure ? "rerunFailure" : "rerunError");
+    pugi::xml_node node = testcase.append_child(element);
+    node.append_attribute("message") = XmlSafe(attempt.Message()).c_str();
+    node.append_attribute("type") =
+        absl::StrCat("jackd.", std::string(scheduler::OutcomeName(attempt.outcome))).c_str();
+    node.append_child("stackTrace").text().set(XmlSafe(Longrepr(attempt)).c_str());
+  }
+}
+
 void AddCapturedOutput(pugi::xml_node testcase, const TestRecord& record) {
   std::string out, err;
   for (const PhaseReport& report : record.reports) {
@@ -108,6 +126,7 @@ void JunitReporter::RunFinished(const RunContext& context, const RunResult& resu
     switch (record.outcome) {
       case Outcome::kPassed:
       case Outcome::kXpassed:
+      case Outcome::kFlaky:
         break;
       case Outcome::kFailed:
         add("failure"), ++failures;
@@ -131,6 +150,7 @@ void JunitReporter::RunFinished(const RunContext& context, const RunResult& resu
         add("skipped", "jackd.not_run"), ++skipped;
         break;
     }
+    AddAttempts(testcase, record);
     AddCapturedOutput(testcase, record);
   }
 

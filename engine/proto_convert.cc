@@ -80,6 +80,9 @@ Collection FromProto(const pb::CollectionReport& report) {
     test.marks = Strings(item.marks());
     test.fixtures = Strings(item.fixtures());
     out.timeouts.push_back(item.timeout_seconds());
+    out.flaky.push_back(item.has_reruns()
+                            ? std::optional<FlakyMark>(FlakyMark{item.reruns(), item.reruns_delay()})
+                            : std::nullopt);
     if (item.has_limit())
       test.limit = scheduler::ConcurrencyLimit{item.limit().pool(), item.limit().max_running()};
   }

@@ -13,6 +13,9 @@ class Reporter {
   virtual ~Reporter() = default;
   virtual void RunStarted(const RunContext&) {}
   virtual void TestFinished(const RunContext&, TestIndex, const TestRecord&) {}
+  // One attempt of a test that runs again (a rerun, or a --detect-flaky repeat); TestFinished follows
+  // once, with the attempt that decides.
+  virtual void AttemptFinished(const RunContext&, TestIndex, const TestRecord&) {}
   virtual void RunFinished(const RunContext&, const RunResult&) {}
 };
 
@@ -31,6 +34,9 @@ class ReporterList final : public Reporter {
   }
   void TestFinished(const RunContext& context, TestIndex index, const TestRecord& record) override {
     for (auto& r : reporters_) r->TestFinished(context, index, record);
+  }
+  void AttemptFinished(const RunContext& context, TestIndex index, const TestRecord& attempt) override {
+    for (auto& r : reporters_) r->AttemptFinished(context, index, attempt);
   }
   void RunFinished(const RunContext& context, const RunResult& result) override {
     for (auto& r : reporters_) r->RunFinished(context, result);

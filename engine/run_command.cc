@@ -90,6 +90,8 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
 
   // The shim registers the serial mark under the name the engine groups by.
   setenv("JACKD_SERIAL_MARK", options.serial_mark.c_str(), 1);
+  // --count: the shim parametrizes every test, in collection and in every worker alike.
+  setenv("JACKD_COUNT", std::to_string(options.count).c_str(), 1);
   CollectionOutcome outcome =
       Collect(io, reaper, *python, options.pytest_args, directory->path(), interrupted);
   if (std::holds_alternative<CollectionInterrupted>(outcome)) {
@@ -127,7 +129,9 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   const int workers = static_cast<int>(std::min<std::size_t>(requested, useful));
   if (static_cast<std::uint32_t>(workers) != requested)
     work = scheduler::PlanWork(collection.items, policy, workers);
-  RunContext context{&collection, command_line, workers, std::string(scheduler::DistModeName(*mode))};
+  if (options.detect_flaky > 1) work = scheduler::RepeatPlan(std::move(work), options.detect_flaky);
+  RunContext context{&collection, command_line, workers, std::string(scheduler::DistModeName(*mode)),
+                     options.detect_flaky};
 
   // Runs that end at collection: the terminal has its say already; the file reports list every test.
   auto finish_early = [&](int exit_code) {
@@ -169,6 +173,10 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
                options.timeout,
                options.session_timeout,
                options.retry_crashed,
+               options.reruns,
+               options.reruns_delay,
+               options.detect_flaky,
+               options.fail_on_flaky,
                std::chrono::milliseconds(static_cast<long>(options.worker_start_timeout * 1000)),
                directory->File("collection.pb")};
   RunLoop run(io, reaper, std::move(plan), collection, std::move(work), reporters, context);

@@ -63,7 +63,8 @@ RunLoop::RunLoop(asio::io_context& io, ChildReaper& reaper, RunPlan plan, const 
       reporter_(reporter),
       context_(context),
       scheduler_(std::move(work)),
-      holder_(collection.items.size()),
+      holders_(collection.items.size()),
+      attempts_(collection.items.size()),
       records_(collection.items.size()),
       crashes_(collection.items.size(), 0) {
   if (plan_.worker_start_timeout.count() == 0) {
@@ -223,7 +224,7 @@ void RunLoop::OnResults(Worker& worker, const pb::TestResults& results) {
   spdlog::trace("{} -> {} results, {} queued", worker.id, results.results_size(), results.queued());
   for (const pb::TestResult& result : results.results()) {
     const TestIndex index = result.index();
-    if (index >= holder_.size() || holder_[index] != worker.slot) {
+    if (!Release(index, worker.slot)) {
       spdlog::warn("{} reported test #{} which it was not running; ignored", worker.id, index);
       continue;
     }
@@ -235,18 +236,127 @@ void RunLoop::OnResults(Worker& worker, const pb::TestResults& results) {
       record->reason = "the worker reported an outcome jackd does not know";
     }
     scheduler_.TestFinished(worker.slot, index);
-    Record(index, std::move(*record));
+    Attempted(index, worker.slot, std::move(*record));
   }
   Dispatch(worker);
   DispatchStarving();
 }
 
-void RunLoop::Record(TestIndex index, TestRecord record) {
-  if (records_[index]) {
-    spdlog::error("test {} got a second outcome; kept the first", collection_.items[index].node_id);
+bool RunLoop::Release(TestIndex index, scheduler::WorkerId slot) {
+  if (index >= holders_.size()) return false;
+  auto& holders = holders_[index];
+  auto it = std::find(holders.begin(), holders.end(), slot);
+  if (it == holders.end()) return false;
+  holders.erase(it);
+  return true;
+}
+
+void RunLoop::Attempted(TestIndex index, scheduler::WorkerId slot, TestRecord record) {
+  if (records_[index]) return;  // settled already: a --detect-flaky copy that ran after a stop
+  if (plan_.detect_flaky > 1) {
+    if (attempts_[index].size() + 1 < static_cast<std::size_t>(plan_.detect_flaky)) {
+      reporter_.AttemptFinished(context_, index, record);
+      attempts_[index].push_back(std::move(record));
+      return;
+    }
+    Record(index, std::move(record));
     return;
   }
-  holder_[index].reset();
+  const bool rerunnable = record.outcome == Outcome::kFailed || record.outcome == Outcome::kError;
+  const std::optional<FlakyMark>& mark = collection_.flaky[index];
+  const std::uint32_t reruns = mark ? mark->reruns : static_cast<std::uint32_t>(plan_.reruns);
+  if (rerunnable && attempts_[index].size() < reruns && stop_ == StopKind::kNone) {
+    reporter_.AttemptFinished(context_, index, record);
+    attempts_[index].push_back(std::move(record));
+    ScheduleRetry(index, slot, mark ? mark->delay : plan_.reruns_delay);
+    return;
+  }
+  Record(index, std::move(record));
+}
+
+void RunLoop::ScheduleRetry(TestIndex index, scheduler::WorkerId slot, double delay) {
+  if (delay <= 0) {
+    scheduler_.Retry(index, slot);
+    EnsureWorkerForRetry();
+    return;
+  }
+  scheduler_.Park(index);
+  ++parked_retries_;
+  auto timer =
+      std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(static_cast<long>(delay * 1000)));
+  timer->async_wait([this, timer, index, slot](const std::error_code& error) {
+    if (error) return;
+    --parked_retries_;
+    // A stop in the meantime cancelled the retry and settled the test.
+    if (!records_[index] && stop_ == StopKind::kNone) {
+      scheduler_.Retry(index, slot);
+      EnsureWorkerForRetry();
+      DispatchStarving();
+    }
+    MaybeEnd();
+  });
+}
+
+void RunLoop::EnsureWorkerForRetry() {
+  for (const auto& [slot, worker] : workers_) {
+    if (!worker.finish_sent && !worker.retired && !worker.exited) return;  // it will take the retry
+  }
+  // Every worker was told to finish before this test failed: one more runs the retries.
+  const auto slot = static_cast<scheduler::WorkerId>(workers_.empty() ? 0 : workers_.rbegin()->first + 1);
+  spdlog::debug("starting gw{} for a rerun", slot);
+  SpawnWorker(slot);
+}
+
+TestRecord RunLoop::Settled(TestIndex index, TestRecord last) {
+  std::vector<TestRecord>& earlier = attempts_[index];
+  if (earlier.empty()) return last;
+  if (last.outcome == Outcome::kNotRun) {
+    // Stopped before its next attempt: the last attempt that ran decides.
+    last = std::move(earlier.back());
+    earlier.pop_back();
+  }
+  if (plan_.detect_flaky > 1) {
+    // Flaky when its runs disagree; the record then shows a failing run and the tally.
+    std::map<Outcome, int> tally{{last.outcome, 1}};
+    for (const TestRecord& attempt : earlier) ++tally[attempt.outcome];
+    if (tally.size() > 1) {
+      // Flaky when its runs disagree. As after a rerun, the record is a run that did not fail and the
+      // failing runs are its earlier attempts.
+      if (scheduler::IsFailure(last.outcome)) {
+        auto good = std::find_if(earlier.begin(), earlier.end(),
+                                 [](const TestRecord& r) { return !scheduler::IsFailure(r.outcome); });
+        if (good != earlier.end()) std::swap(*good, last);
+      }
+      std::vector<std::string> parts;
+      for (Outcome outcome : scheduler::kAllOutcomes) {
+        if (auto it = tally.find(outcome); it != tally.end())
+          parts.push_back(absl::StrCat(it->second, " ", std::string(scheduler::OutcomeName(outcome))));
+      }
+      last.reason =
+          absl::StrCat("outcomes differ over ", earlier.size() + 1, " runs: ", absl::StrJoin(parts, ", "));
+      last.outcome = Outcome::kFlaky;
+    }
+  } else if (last.outcome == Outcome::kPassed) {
+    last.outcome = Outcome::kFlaky;
+    last.reason = absl::StrCat("passed on attempt ", earlier.size() + 1, " after ", earlier.size(),
+                               earlier.size() == 1 ? " failure" : " failures");
+  }
+  last.attempts = std::move(earlier);
+  earlier.clear();
+  return last;
+}
+
+void RunLoop::Record(TestIndex index, TestRecord record) {
+  if (records_[index]) {
+    // --detect-flaky: the other copies of a settled test end quietly when a stop drops them.
+    if (record.outcome != Outcome::kNotRun) {
+      spdlog::error("test {} got a second outcome; kept the first", collection_.items[index].node_id);
+    }
+    return;
+  }
+  // --detect-flaky: a copy dropped by a stop while another copy runs; that one settles the test.
+  if (record.outcome == Outcome::kNotRun && !holders_[index].empty()) return;
+  record = Settled(index, std::move(record));
   if (scheduler::IsFailure(record.outcome) && record.outcome != Outcome::kNotRun) ++failures_;
   records_[index] = std::move(record);
   ++recorded_;
@@ -271,7 +381,7 @@ void RunLoop::Dispatch(Worker& worker) {
   if (!worker.ready || worker.finish_sent || worker.retired || stop_ != StopKind::kNone) return;
   scheduler::Assignment assignment = scheduler_.Next(worker.slot);
   if (!assignment.tests.empty()) {
-    for (TestIndex index : assignment.tests) holder_[index] = worker.slot;
+    for (TestIndex index : assignment.tests) holders_[index].push_back(worker.slot);
     spdlog::trace("{} <- {} tests (report at {})", worker.id, assignment.tests.size(), assignment.report_at);
     worker.link->Send(RunBatchMessage(assignment, collection_.items));
   }
@@ -342,6 +452,7 @@ void RunLoop::Retire(Worker& worker) {
   if (worker.timer) worker.timer->cancel();
   if (worker.link) worker.link->Close();
   std::vector<TestIndex> unfinished = scheduler_.WorkerLost(worker.slot);
+  for (TestIndex index : unfinished) Release(index, worker.slot);
   const bool clean = worker.finish_sent && unfinished.empty();
   if (!clean && stop_ == StopKind::kSessionTimeout) {
     // Killed by the session timeout: the test it was running timed out; the rest never ran.
@@ -352,8 +463,7 @@ void RunLoop::Retire(Worker& worker) {
       record.outcome = Outcome::kTimeout;
       record.worker = worker.id;
       record.reason = stop_reason_;
-      holder_[*it].reset();
-      Record(*it, std::move(record));
+      Attempted(*it, worker.slot, std::move(record));
       unfinished.erase(it);
     }
   } else if (!clean && stop_ == StopKind::kNone) {
@@ -388,13 +498,11 @@ void RunLoop::Retire(Worker& worker) {
           PhaseReport& report = record.reports.emplace_back();
           report.longrepr = record.reason + "\n" + StderrTail(worker);
           report.summary = record.reason;
-          holder_[index].reset();
-          Record(index, std::move(record));
+          Attempted(index, worker.slot, std::move(record));
         }
       }
       notes_.push_back(timed_out ? absl::StrCat("worker ", worker.id, " was killed after a timeout ", blamed)
                                  : absl::StrCat("worker ", worker.id, " crashed (", how, ") ", blamed));
-      for (TestIndex index : unfinished) holder_[index].reset();
       scheduler_.Requeue(unfinished);
       unfinished.clear();
       DispatchStarving();
@@ -410,8 +518,6 @@ void RunLoop::Retire(Worker& worker) {
                                                 ", --max-worker-restart) is spent"));
       }
     }
-  } else if (!clean) {
-    for (TestIndex index : unfinished) holder_[index].reset();
   }
   // Stopped runs (or a worker that vanished after its budget ran out) leave these unrun.
   if (!unfinished.empty()) {
@@ -477,6 +583,7 @@ void RunLoop::MaybeEnd() {
   for (auto& [slot, worker] : workers_) {
     if (!worker.retired) return;
   }
+  if (parked_retries_ > 0 && stop_ == StopKind::kNone) return;  // a worker starts when the delay is over
   // Every worker is gone. Tests still without an outcome were never started.
   std::vector<TestIndex> missing;
   for (TestIndex i = 0; i < records_.size(); ++i) {
@@ -534,6 +641,10 @@ RunResult RunLoop::TakeResult() {
   }
   // --continue-on-collection-errors: the errors still fail the run, as in pytest.
   failed = failed || !collection_.errors.empty();
+  if (plan_.fail_on_flaky || plan_.detect_flaky > 1) {
+    failed = failed || std::any_of(result.records.begin(), result.records.end(),
+                                   [](const TestRecord& r) { return r.outcome == Outcome::kFlaky; });
+  }
   result.stop_reason = stop_reason_;
   result.notes = notes_;
   result.errors = errors_;

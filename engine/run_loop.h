@@ -32,6 +32,10 @@ struct RunPlan {
   double timeout = 0;          // seconds per test, 0: none (a test's own timeout mark wins)
   double session_timeout = 0;  // seconds for the whole run, 0: none
   int retry_crashed = 0;       // extra attempts for a test that crashed its worker
+  int reruns = 0;              // --reruns: extra attempts for a failed test (its flaky mark wins)
+  double reruns_delay = 0;     // seconds between a failure and its rerun
+  int detect_flaky = 0;        // --detect-flaky N: every test runs N times; 0: off
+  bool fail_on_flaky = false;  // a flaky test fails the run (always so with --detect-flaky)
   std::chrono::milliseconds worker_start_timeout{0};
   std::string collection_report;  // the engine's CollectionReport, for workers to diff against
 };
@@ -89,7 +93,16 @@ class RunLoop final : public WorkerEvents {
   void DispatchStarving();
   // Both the process and its stream are gone: settle its unfinished tests, maybe replace it.
   void Retire(Worker& worker);
+  // One attempt of a test ended: decides whether it runs again (reruns, --detect-flaky) or is final.
+  void Attempted(TestIndex index, scheduler::WorkerId slot, TestRecord record);
+  void ScheduleRetry(TestIndex index, scheduler::WorkerId slot, double delay);
+  // Starts one more worker when a retry is queued and no live worker will take work any more.
+  void EnsureWorkerForRetry();
+  // The final outcome of a test. A not-run record for a test with earlier attempts settles it from them.
   void Record(TestIndex index, TestRecord record);
+  TestRecord Settled(TestIndex index, TestRecord last);
+  // Takes one copy of `index` off `slot`'s holdings; false if it held none.
+  bool Release(TestIndex index, scheduler::WorkerId slot);
   void MarkNotRun(const std::vector<TestIndex>& tests, const std::string& reason);
   void Stop(StopKind kind, const std::string& reason);
   void Fatal(const std::string& message, const std::string& details = "", int exit_code = 3);
@@ -109,8 +122,11 @@ class RunLoop final : public WorkerEvents {
   const RunContext& context_;
   scheduler::Scheduler scheduler_;
   std::map<scheduler::WorkerId, Worker> workers_;
-  // Which worker holds each in-flight test; guards against results a worker had no business sending.
-  std::vector<std::optional<scheduler::WorkerId>> holder_;
+  // Which workers hold each in-flight test (a test is held more than once under --detect-flaky); guards
+  // against results a worker had no business sending.
+  std::vector<std::vector<scheduler::WorkerId>> holders_;
+  std::vector<std::vector<TestRecord>> attempts_;  // by TestIndex: attempts before the current one
+  int parked_retries_ = 0;                         // retries waiting out --reruns-delay
   std::vector<std::optional<TestRecord>> records_;
   std::size_t recorded_ = 0;
   std::uint32_t failures_ = 0;

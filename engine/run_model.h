@@ -57,9 +57,16 @@ struct CollectSkip {
   std::string location;
 };
 
+// `@pytest.mark.flaky(reruns=N, reruns_delay=S)` on a test.
+struct FlakyMark {
+  std::uint32_t reruns = 0;
+  double delay = 0;
+};
+
 struct Collection {
   scheduler::Inventory items;
-  std::vector<double> timeouts;  // by TestIndex: @pytest.mark.timeout seconds, 0 for none
+  std::vector<double> timeouts;                 // by TestIndex: @pytest.mark.timeout seconds, 0 for none
+  std::vector<std::optional<FlakyMark>> flaky;  // by TestIndex
   std::vector<CollectError> errors;
   std::vector<CollectSkip> skips;
   std::uint32_t deselected = 0;
@@ -113,6 +120,9 @@ struct TestRecord {
   std::string skip_location;  // "path:line"
   std::string head_line;
   std::vector<std::string> warnings;  // raised while it ran
+  // Earlier attempts, oldest first: failed runs before a rerun (--reruns), or the other runs of
+  // --detect-flaky. This record is the attempt that decided the outcome.
+  std::vector<TestRecord> attempts;
 
   double Duration() const { return setup_seconds + call_seconds + teardown_seconds; }
 
@@ -131,6 +141,7 @@ struct RunContext {
   std::vector<std::string> command_line;
   int workers = 0;
   std::string dist;
+  int detect_flaky = 0;  // --detect-flaky N: every test runs N times (its other runs are `attempts`)
 };
 
 struct RunResult {

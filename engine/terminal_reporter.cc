@@ -139,10 +139,32 @@ void TerminalReporter::TestFinished(const RunContext& context, TestIndex index, 
     return;
   }
   if (record.outcome == Outcome::kNotRun) return;  // counted in the final line, not as progress
-  Write(std::string(1, Letter(record.outcome)), LetterColor(record.outcome));
+  ProgressLetter(Letter(record.outcome), LetterColor(record.outcome), total);
+}
+
+// An attempt that is not the last: 'R' (pytest-rerunfailures' letter) in the progress, no percentage.
+void TerminalReporter::AttemptFinished(const RunContext& context, TestIndex index,
+                                       const TestRecord& attempt) {
+  const bool repeat = context.detect_flaky > 1;
+  if (verbosity_ > 0) {
+    Write(absl::StrFormat("[%s] ", attempt.worker.empty() ? "--" : attempt.worker));
+    Write(repeat ? "RUN " : "RERUN ", terminal::kYellow);
+    Write(Word(attempt.outcome), LetterColor(attempt.outcome));
+    Line(absl::StrCat(" ", DisplayId(context.collection->items[index].node_id)));
+    std::fflush(out_);
+    return;
+  }
+  // --detect-flaky's repeats are the run itself, not news; only their failures show.
+  if (repeat && !scheduler::IsFailure(attempt.outcome)) return;
+  ProgressLetter('R', terminal::kYellow, context.collection->items.size());
+}
+
+void TerminalReporter::ProgressLetter(char letter, const char* color, std::size_t total) {
+  Write(std::string(1, letter), color);
   ++column_;
   // pytest ends each progress line with the percentage, right-aligned.
   if (static_cast<int>(column_) >= style_.width - 8) {
+    const int percent = static_cast<int>(finished_ * 100 / std::max<std::size_t>(total, 1));
     Line(absl::StrFormat(" [%3d%%]", percent));
     column_ = 0;
   }

@@ -27,6 +27,7 @@ class TerminalReporter final : public Reporter {
 
   void RunStarted(const RunContext& context) override;
   void TestFinished(const RunContext& context, TestIndex index, const TestRecord& record) override;
+  void AttemptFinished(const RunContext& context, TestIndex index, const TestRecord& attempt) override;
   void RunFinished(const RunContext& context, const RunResult& result) override;
 
   // Runs that end at collection: errors (exit 2), nothing selected (exit 5), --collect-only.
@@ -41,9 +42,11 @@ class TerminalReporter final : public Reporter {
   void Sep(char fill, std::string_view title = "", const char* color = nullptr);
   void Line(std::string_view text = "", const char* color = nullptr);
   void Write(std::string_view text, const char* color = nullptr);
+  void ProgressLetter(char letter, const char* color, std::size_t total);
   void FinishProgressLine(std::size_t total);
   void ShortSummaryLine(std::string_view word, const std::string& node_id, const std::string& message,
                         const char* color);
+  void FlakySummary(const RunResult& result, const scheduler::Inventory& items);
   void WarningsSummary(const Collection& collection, const RunResult& result,
                        const scheduler::Inventory& items);
   void FinalLine(std::map<std::string, std::size_t, std::less<>> counts, double seconds, bool verbose_sep);

@@ -116,6 +116,7 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
   if (show_tracebacks) {
     sections(true);
     sections(false);
+    FlakySummary(result, items);
     WarningsSummary(collection, result, items);
     passes(Outcome::kPassed, 'P', "PASSES");
     passes(Outcome::kXpassed, 'X', "XPASSES");
@@ -171,6 +172,9 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
                        r.outcome == Outcome::kTimeout)) {
         start_summary();
         ShortSummaryLine(Word(r.outcome), id, r.Message(), kRed);
+      } else if (c == 'f' && r.outcome == Outcome::kFlaky) {
+        start_summary();
+        ShortSummaryLine("FLAKY", id, r.reason, kYellow);
       } else if (c == 'E' && r.outcome == Outcome::kError) {
         start_summary();
         ShortSummaryLine("ERROR", id, r.Message(), kRed);
@@ -221,8 +225,32 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
   counts["error"] += collection.errors.size();
   counts["warnings"] += collection.warnings.size();
   for (const TestRecord& r : result.records) counts["warnings"] += r.warnings.size();
+  if (context.detect_flaky <= 1) {
+    for (const TestRecord& r : result.records) counts["rerun"] += r.attempts.size();
+  }
   FinalLine(std::move(counts), result.seconds, verbosity_ >= 0);
   std::fflush(out_);
+}
+
+// Tests that passed only on a rerun, or whose --detect-flaky runs disagree: each with how its attempts
+// went, where, and the first line of each failure. (The failures' tracebacks are in --json-report.)
+void TerminalReporter::FlakySummary(const RunResult& result, const scheduler::Inventory& items) {
+  bool first = true;
+  for (TestIndex i = 0; i < result.records.size(); ++i) {
+    const TestRecord& record = result.records[i];
+    if (record.outcome != Outcome::kFlaky) continue;
+    if (first) Sep('=', "flaky tests", kYellow);
+    first = false;
+    Write("FLAKY", kYellow);
+    Line(absl::StrCat(" ", DisplayId(items[i].node_id), " - ", record.reason));
+    int number = 0;
+    for (const TestRecord& attempt : record.attempts) {
+      ++number;
+      if (!scheduler::IsFailure(attempt.outcome)) continue;
+      Line(absl::StrCat("  attempt ", number, " on ", attempt.worker.empty() ? "--" : attempt.worker, ": ",
+                        std::string(Word(attempt.outcome)), " - ", FirstLine(attempt.Message())));
+    }
+  }
 }
 
 // pytest's "warnings summary": each distinct message once, under the places that raised it (or a count
@@ -276,9 +304,10 @@ void TerminalReporter::FinalLine(std::map<std::string, std::size_t, std::less<>>
                                  bool with_separators) {
   // pytest's order, then jackd's own outcomes.
   static constexpr std::pair<std::string_view, std::string_view> kOrder[] = {
-      {"failed", "failed"},   {"passed", "passed"},   {"skipped", "skipped"},   {"deselected", "deselected"},
-      {"xfailed", "xfailed"}, {"xpassed", "xpassed"}, {"warnings", "warnings"}, {"error", "error"},
-      {"crashed", "crashed"}, {"timeout", "timeout"}, {"not_run", "not run"},
+      {"failed", "failed"},         {"passed", "passed"},   {"flaky", "flaky"},     {"skipped", "skipped"},
+      {"deselected", "deselected"}, {"xfailed", "xfailed"}, {"xpassed", "xpassed"}, {"warnings", "warnings"},
+      {"error", "error"},           {"crashed", "crashed"}, {"timeout", "timeout"}, {"not_run", "not run"},
+      {"rerun", "rerun"},
   };
   std::vector<std::string> parts;
   for (const auto& [key, label] : kOrder) {
@@ -296,7 +325,7 @@ void TerminalReporter::FinalLine(std::map<std::string, std::size_t, std::less<>>
   const char* color = kBoldGreen;
   if (count("failed") || count("error") || count("crashed") || count("timeout") || count("not_run")) {
     color = kBoldRed;
-  } else if (count("xpassed") || count("warnings") || !count("passed")) {
+  } else if (count("xpassed") || count("warnings") || count("flaky") || !count("passed")) {
     color = kBoldYellow;
   }
   std::string text = parts.empty() ? "no tests ran" : absl::StrJoin(parts, ", ");

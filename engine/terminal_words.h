@@ -22,6 +22,8 @@ inline char Letter(Outcome outcome) {
   switch (outcome) {
     case Outcome::kPassed:
       return '.';
+    case Outcome::kFlaky:
+      return 'f';
     case Outcome::kFailed:
       return 'F';
     case Outcome::kError:
@@ -50,6 +52,7 @@ inline const char* LetterColor(Outcome outcome) {
     case Outcome::kXfailed:
     case Outcome::kXpassed:
     case Outcome::kNotRun:
+    case Outcome::kFlaky:
       return kYellow;
     default:
       return kRed;
@@ -61,6 +64,8 @@ inline std::string_view Word(Outcome outcome) {
   switch (outcome) {
     case Outcome::kPassed:
       return "PASSED";
+    case Outcome::kFlaky:
+      return "FLAKY";
     case Outcome::kFailed:
       return "FAILED";
     case Outcome::kError:

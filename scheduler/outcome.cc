@@ -6,6 +6,8 @@ std::string_view OutcomeName(Outcome outcome) {
   switch (outcome) {
     case Outcome::kPassed:
       return "passed";
+    case Outcome::kFlaky:
+      return "flaky";
     case Outcome::kFailed:
       return "failed";
     case Outcome::kError:

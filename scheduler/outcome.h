@@ -8,6 +8,7 @@ namespace jackd::scheduler {
 
 enum class Outcome {
   kPassed,
+  kFlaky,   // passed after failing: on a rerun (--reruns), or in some of its --detect-flaky runs
   kFailed,  // the call phase failed (or a strict xpass)
   kError,   // setup or teardown failed
   kSkipped,
@@ -19,8 +20,8 @@ enum class Outcome {
 };
 
 inline constexpr std::array kAllOutcomes = {
-    Outcome::kFailed, Outcome::kPassed,  Outcome::kSkipped, Outcome::kXfailed, Outcome::kXpassed,
-    Outcome::kError,  Outcome::kCrashed, Outcome::kTimeout, Outcome::kNotRun,
+    Outcome::kFailed,  Outcome::kPassed, Outcome::kFlaky,   Outcome::kSkipped, Outcome::kXfailed,
+    Outcome::kXpassed, Outcome::kError,  Outcome::kCrashed, Outcome::kTimeout, Outcome::kNotRun,
 };
 
 // The lower-case name used in reports ("passed", "not_run").

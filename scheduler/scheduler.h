@@ -106,7 +106,7 @@ class Scheduler {
   std::size_t parallel_tests_ = 0;
   std::deque<TestIndex> alone_;
   std::multiset<TestIndex> parked_;
-  bool repeats_ = false;                        // the plan has spread units
+  bool repeats_ = false;                       // the plan has spread units
   std::map<TestIndex, WorkerId> last_ran_on_;  // by a unit's first test, when the plan repeats
   std::vector<bool> runs_alone_;
   std::vector<std::optional<ConcurrencyLimit>> limits_;

@@ -373,7 +373,8 @@ TEST(SchedulerRetryTest, RepeatedPlanRunsEveryTestOncePerRound) {
     }
     ASSERT_EQ(runs.size(), 60u) << DistModeName(mode);
     for (const auto& [t, n] : runs) EXPECT_EQ(n, 3) << DistModeName(mode) << " test " << t;
-    const auto spread = std::count_if(where.begin(), where.end(), [](const auto& e) { return e.second.size() > 1; });
+    const auto spread =
+        std::count_if(where.begin(), where.end(), [](const auto& e) { return e.second.size() > 1; });
     EXPECT_EQ(spread, 60) << DistModeName(mode) << ": tests whose every round ran on one worker";
   }
 }

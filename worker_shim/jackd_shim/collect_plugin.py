@@ -23,6 +23,7 @@ from jackd_shim import __version__, jackd_pb2
 from jackd_shim.items import to_test_item
 from jackd_shim.outcome import collect_error_summary, location_of_skip, render_longrepr, strip_skipped_prefix
 from jackd_shim.protocol import PROTOCOL_VERSION, collection_digest, utf8_text
+from jackd_shim import repeats
 from jackd_shim.xdist_compat import neutralise_xdist, register_marks
 
 # Set by jackd_shim.__main__ before pytest.main(); the file the CollectionReport goes to.
@@ -50,6 +51,7 @@ def pytest_cmdline_main(config: pytest.Config):
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     register_marks(config)
+    repeats.register(config)
     if report_path is not None:
         config.pluginmanager.register(CollectionRecorder(config, report_path), "jackd-collection")
 

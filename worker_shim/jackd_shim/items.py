@@ -12,6 +12,7 @@ import pytest
 
 from jackd_shim import jackd_pb2
 from jackd_shim.protocol import utf8_text
+from jackd_shim.repeats import flaky_reruns
 
 # The mark pytest-xdist's `loadgroup` mode groups by, and the name it falls back to without arguments.
 XDIST_GROUP_MARK = "xdist_group"
@@ -20,7 +21,8 @@ _XDIST_DEFAULT_GROUP = "default"
 
 def to_test_item(item: pytest.Item, rootpath: Path) -> jackd_pb2.TestItem:
     """Describe one collected item for the CollectionReport."""
-    return jackd_pb2.TestItem(
+    reruns, reruns_delay = flaky_reruns(item)
+    test = jackd_pb2.TestItem(
         node_id=utf8_text(item.nodeid),  # as the worker keys it; see protocol.utf8_text
         file=relative_file(Path(item.path), rootpath),
         class_chain=[node.name for node in item.listchain() if isinstance(node, pytest.Class)],
@@ -30,7 +32,11 @@ def to_test_item(item: pytest.Item, rootpath: Path) -> jackd_pb2.TestItem:
         fixtures=[str(name) for name in getattr(item, "fixturenames", [])],
         limit=concurrency_limit(item),
         timeout_seconds=timeout_seconds(item),
+        reruns_delay=reruns_delay,
     )
+    if reruns is not None:
+        test.reruns = reruns
+    return test
 
 
 # pytest-timeout's mark; jackd enforces it from the engine, outside the test process.

@@ -32,6 +32,7 @@ from jackd_shim import jackd_pb2
 from jackd_shim.link import EXIT_ENGINE_GONE, EngineLink
 from jackd_shim.outcome import RenderOptions, TestRecord, now
 from jackd_shim.protocol import NoStatusSlot, StatusSlot, utf8_text
+from jackd_shim.repeats import prepare_rerun
 
 # Results per TestResults message before a flush: large enough to amortise the per-message cost over
 # trivial tests, small enough that the engine sees progress every few milliseconds.
@@ -83,6 +84,7 @@ class WorkerLoop:
         self._buffered = 0
         self._buffered_bytes = 0  # counted for results with phase reports only; the rest are tiny
         self._last_flush = now()
+        self._ran: set[int] = set()  # id() of items that ran in this process: a rerun must reset them
 
     # -- pytest hooks -------------------------------------------------------------------------------
 
@@ -172,6 +174,9 @@ class WorkerLoop:
         """Run the queue's first test; True when it failed or errored."""
         index, item = self._queue.popleft()
         nextitem = self._queue[0][1] if self._queue else None
+        if id(item) in self._ran:
+            prepare_rerun(item)
+        self._ran.add(id(item))
         record = self._record = TestRecord(index, item.nodeid)
         self._slot.started(index)
         item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)

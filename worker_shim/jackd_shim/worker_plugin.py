@@ -32,6 +32,7 @@ from jackd_shim.outcome import RenderOptions, collect_error_summary
 from jackd_shim.protocol import PROTOCOL_VERSION, collection_digest, open_status_slot, utf8_text
 from jackd_shim.worker_loop import WorkerLoop
 from jackd_shim import compat_fixtures
+from jackd_shim import repeats
 from jackd_shim.xdist_compat import let_pytest_benchmark_measure, neutralise_xdist, register_marks
 
 # How much of the collection errors a WorkerFailed message carries: enough to name the problem, small
@@ -75,6 +76,8 @@ def pytest_cmdline_main(config: pytest.Config):
 def pytest_configure(config: pytest.Config) -> None:
     environment = WorkerEnvironment.from_environ()
     register_marks(config)
+    repeats.register(config)
+    repeats.switch_off_rerunfailures(config)  # the engine reruns failed tests, on any worker
     # As pytest-xdist does: each worker's temporary directory lies inside one directory per run, so the
     # "session fixture once per run" recipe (getbasetemp().parent + a file lock) works unchanged.
     basetemp = os.environ.get("JACKD_BASETEMP")
