@@ -41,6 +41,34 @@ TEST(CliTest, JackdOptionsAnywhereOnTheLine) {
   EXPECT_EQ(options->pytest_args, (std::vector<std::string>{"tests", "-v"}));
 }
 
+TEST(CliTest, DetectFlakyTakesAnOptionalCount) {
+  Command bare_command = Parse({"run", "--detect-flaky", "tests/"});
+  auto* bare = std::get_if<RunOptions>(&bare_command);
+  ASSERT_NE(bare, nullptr);
+  EXPECT_EQ(bare->detect_flaky, 5);
+  EXPECT_EQ(bare->pytest_args, std::vector<std::string>{"tests/"});
+  Command counted = Parse({"run", "--detect-flaky", "3", "tests/"});
+  ASSERT_NE(std::get_if<RunOptions>(&counted), nullptr);
+  EXPECT_EQ(std::get<RunOptions>(counted).detect_flaky, 3);
+  EXPECT_EQ(std::get<RunOptions>(counted).pytest_args, std::vector<std::string>{"tests/"});
+  Command too_few = Parse({"run", "--detect-flaky", "1"});
+  ASSERT_NE(std::get_if<EarlyExit>(&too_few), nullptr);
+  EXPECT_EQ(std::get<EarlyExit>(too_few).exit_code, 4);
+}
+
+TEST(CliTest, RerunOptions) {
+  Command command =
+      Parse({"run", "--reruns", "2", "--reruns-delay", "0.5", "--fail-on-flaky", "--count", "3"});
+  auto* options = std::get_if<RunOptions>(&command);
+  ASSERT_NE(options, nullptr);
+  EXPECT_EQ(options->reruns, 2);
+  EXPECT_DOUBLE_EQ(options->reruns_delay, 0.5);
+  EXPECT_TRUE(options->fail_on_flaky);
+  EXPECT_EQ(options->count, 3);
+  Command zero = Parse({"run", "--count", "0"});
+  ASSERT_NE(std::get_if<EarlyExit>(&zero), nullptr);
+}
+
 TEST(CliTest, BadDistIsAUsageError) {
   Command command = Parse({"run", "--dist", "bogus"});
   auto* early = std::get_if<EarlyExit>(&command);

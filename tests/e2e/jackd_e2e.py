@@ -27,7 +27,7 @@ SURVIVOR_GRACE = 15  # seconds the harness waits for a run's processes to disapp
 # pytest honours COLUMNS; fixing it makes jackd's and pytest's line truncation comparable.
 TERMINAL_COLUMNS = "200"
 
-OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "crashed", "timeout", "not_run")
+OUTCOMES = ("passed", "flaky", "failed", "error", "skipped", "xfailed", "xpassed", "crashed", "timeout", "not_run")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -282,7 +282,7 @@ class JackdProcess:
 
 _SEPARATOR = re.compile(r"^=+ (.*?) =+$")
 _TIMING = re.compile(r" in \d+(\.\d+)?s( \(\d+:\d\d:\d\d(\.\d+)?\))?")
-_COUNT = re.compile(r"(\d+) (failed|passed|skipped|deselected|xfailed|xpassed|warnings?|errors?|rerun)\b")
+_COUNT = re.compile(r"(\d+) (failed|passed|skipped|deselected|xfailed|xpassed|warnings?|errors?|rerun|flaky|crashed|timeout)\b")
 
 
 def final_line(stdout: str) -> str | None:

@@ -7,8 +7,8 @@
 - `@pytest.mark.flaky(reruns=N, reruns_delay=S)` (pytest-rerunfailures' spelling) or
   `@pytest.mark.flaky(max_runs=N)` (the `flaky` package's): how often the engine reruns a failed test.
   The engine decides and dispatches reruns; a worker only runs an item again when told to.
-- pytest-rerunfailures, if installed, is switched off in workers: it would rerun inside the worker,
-  and the engine could not see the attempts.
+- pytest-rerunfailures and the `flaky` package, if installed, are switched off in workers: they would
+  rerun inside the worker, and the engine could not see the attempts.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ COUNT_ENV = "JACKD_COUNT"
 FLAKY_MARK = "flaky"
 # The parameter that carries the repeat number; a name no test uses.
 _REPEAT_PARAM = "_jackd_repeat"
-# pytest-rerunfailures' registered plugin name.
+# The registered plugin names of pytest-rerunfailures and of the `flaky` package.
 _RERUNFAILURES = "rerunfailures"
+_RERUN_PLUGINS = (_RERUNFAILURES, "flaky")
 
 
 def count_from_environ() -> int:
@@ -55,10 +56,11 @@ def register(config: pytest.Config) -> None:
         config.pluginmanager.register(RepeatParametrization(count), "jackd-repeat")
 
 
-def switch_off_rerunfailures(config: pytest.Config) -> None:
-    plugin = config.pluginmanager.get_plugin(_RERUNFAILURES)
-    if plugin is not None:
-        config.pluginmanager.unregister(plugin)
+def switch_off_rerun_plugins(config: pytest.Config) -> None:
+    for name in _RERUN_PLUGINS:
+        plugin = config.pluginmanager.get_plugin(name)
+        if plugin is not None:
+            config.pluginmanager.unregister(plugin)
 
 
 def flaky_reruns(item: pytest.Item) -> Tuple[Optional[int], float]:

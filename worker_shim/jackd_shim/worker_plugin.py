@@ -77,7 +77,7 @@ def pytest_configure(config: pytest.Config) -> None:
     environment = WorkerEnvironment.from_environ()
     register_marks(config)
     repeats.register(config)
-    repeats.switch_off_rerunfailures(config)  # the engine reruns failed tests, on any worker
+    repeats.switch_off_rerun_plugins(config)  # the engine reruns failed tests, on any worker
     # As pytest-xdist does: each worker's temporary directory lies inside one directory per run, so the
     # "session fixture once per run" recipe (getbasetemp().parent + a file lock) works unchanged.
     basetemp = os.environ.get("JACKD_BASETEMP")
