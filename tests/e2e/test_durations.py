@@ -7,6 +7,7 @@ the files is observable. The store is read with Python's own sqlite3 module: wha
 ordinary, readable SQLite database.
 """
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -244,3 +245,20 @@ def test_collect_only_makes_no_store(project, run_jackd):
     result = run_jackd(proj, "--collect-only", json_report=False)
     assert result.rc == 0, result.describe()
     assert not (proj / ".jackd").exists()
+
+
+def test_pytest_durations_lists_the_phases_pytest_lists(project, run_jackd, run_pytest):
+    """`--durations=0 -vv`: one row per phase that ran, as pytest's: a test skipped or failed in setup has
+    no call row. (Only which rows, not their seconds: jackd's come from the shim's clock.)"""
+    mixed = project("mixed")
+    row = re.compile(r"^\d+\.\d\ds (setup|call|teardown)\s+(\S.*)$")
+
+    def rows(stdout):
+        text = stdout.split("slowest durations", 1)[1].split("short test summary", 1)[0]
+        return sorted(m.groups() for m in map(row.match, text.splitlines()) if m)
+
+    plain = run_pytest(mixed, "--durations=0", "-vv", "-p", "no:cacheprovider")
+    jackd = run_jackd(mixed, "-n", "2", "--durations=0", "-vv", "-p", "no:cacheprovider")
+    assert "slowest durations" in jackd.stdout, jackd.describe()
+    assert rows(jackd.stdout) == rows(plain.stdout), jackd.describe()
+    assert ("call", "test_mixed.py::test_skip_in_setup") not in rows(jackd.stdout)
