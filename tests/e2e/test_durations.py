@@ -262,3 +262,14 @@ def test_pytest_durations_lists_the_phases_pytest_lists(project, run_jackd, run_
     assert "slowest durations" in jackd.stdout, jackd.describe()
     assert rows(jackd.stdout) == rows(plain.stdout), jackd.describe()
     assert ("call", "test_mixed.py::test_skip_in_setup") not in rows(jackd.stdout)
+
+
+def test_a_timed_out_test_is_recorded_with_its_time_until_the_kill(project, run_jackd):
+    hang = project("hang")
+    result = run_jackd(hang, "-n", "1", "--timeout", "1", "test_hang.py", env={"E2E_HANG_SECONDS": 60})
+    assert result.outcome_map()["test_hang.py::test_sleeps_forever"] == "timeout", result.describe()
+    samples = stored_samples(hang)
+    assert sorted(samples) == sorted(result.outcome_map()), samples
+    [(seconds, outcome)] = samples["test_hang.py::test_sleeps_forever"]
+    # A lower bound: at least the timeout, and not the rest of its 60 s sleep.
+    assert outcome == "timeout" and 1.0 <= seconds < 1.0 + SLACK, samples
