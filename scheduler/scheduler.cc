@@ -28,7 +28,9 @@ Scheduler::Scheduler(WorkPlan plan, SchedulerOptions options)
   for (const Unit& unit : plan.units) parallel_tests_ += unit.tests.size();
   // Worksteal's even initial split: contiguous runs of units with about the same expected seconds, or
   // the same number of tests when nothing was measured.
-  const bool timed = plan.unit_seconds.size() == plan.units.size();
+  double expected_total = 0;
+  for (double seconds : plan.unit_seconds) expected_total += seconds;
+  const bool timed = plan.unit_seconds.size() == plan.units.size() && expected_total > 0;
   auto weight = [&](std::size_t u) {
     return timed ? plan.unit_seconds[u] : static_cast<double>(plan.units[u].tests.size());
   };
