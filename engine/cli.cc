@@ -136,7 +136,8 @@ Command ParseCommandLine(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return EarlyExit{app.exit(e)};
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "jackd: error: %s (see 'jackd run --help')\n", e.what());
+    std::fprintf(stderr, "jackd: error: %s (see 'jackd %s --help')\n", e.what(),
+                 durations->parsed() ? "durations" : "run");
     return EarlyExit{kExitUsageError};
   }
   if (version) return VersionRequest{};
