@@ -146,6 +146,19 @@ Command ParseCommandLine(int argc, char** argv) {
                   "Give up when a worker has not connected after this many seconds (default: 120 plus 5 "
                   "times the collection time)")
       ->check(CLI::NonNegativeNumber);
+  DurationsOptions durations_options;
+  CLI::App* durations = app.add_subcommand(
+      "durations", "List the slowest tests and files that earlier runs recorded, and the expected wall time");
+  durations->add_option("--top", durations_options.top, "How many tests and files to list")
+      ->capture_default_str();
+  durations
+      ->add_option("-n,--numprocesses", durations_options.workers,
+                   "The workers to expect the wall time for: auto, logical, N or -N, as for 'jackd run'")
+      ->capture_default_str();
+  durations->add_option(
+      "--rootdir", durations_options.rootdir,
+      "The project whose store to read (default: the nearest directory with a .jackd store, "
+      "from here upwards)");
   app.footer(
       "Exit codes follow pytest's: 0 passed, 1 tests failed, 2 interrupted or collection errors,\n"
       "3 internal error, 4 usage error, 5 no tests collected.");
@@ -159,10 +172,12 @@ Command ParseCommandLine(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return EarlyExit{app.exit(e)};
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "jackd: error: %s (see 'jackd run --help')\n", e.what());
+    std::fprintf(stderr, "jackd: error: %s (see 'jackd %s --help')\n", e.what(),
+                 durations->parsed() ? "durations" : "run");
     return EarlyExit{kExitUsageError};
   }
   if (version) return VersionRequest{};
+  if (durations->parsed()) return durations_options;
   if (!run->parsed()) {
     std::fputs(app.help().c_str(), stdout);
     return EarlyExit{app.get_subcommands().empty() ? kExitUsageError : 0};

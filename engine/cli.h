@@ -1,8 +1,10 @@
-// The command line: `jackd run [jackd options] [pytest args]`, `jackd --version`, `jackd --help`.
+// The command line: `jackd run [jackd options] [pytest args]`, `jackd durations [options]`,
+// `jackd --version`, `jackd --help`.
 // jackd's own options are parsed here; every other argument is pytest's and passes through unchanged,
 // in order, to collection and to every worker.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <variant>
@@ -32,6 +34,13 @@ struct RunOptions {
   std::vector<std::string> pytest_args;
 };
 
+// `jackd durations`: the slowest tests and files from the durations store (engine/durations_store.h).
+struct DurationsOptions {
+  std::size_t top = 10;          // --top: how many tests and files to list
+  std::string workers = "auto";  // -n: the worker count the expected wall time is for
+  std::string rootdir;           // empty: the nearest directory with a store, from here upwards
+};
+
 struct VersionRequest {};
 
 // Parsing ended the command (help printed, or a usage error reported); exit with this code.
@@ -39,7 +48,7 @@ struct EarlyExit {
   int exit_code = 0;
 };
 
-using Command = std::variant<RunOptions, VersionRequest, EarlyExit>;
+using Command = std::variant<RunOptions, VersionRequest, EarlyExit, DurationsOptions>;
 
 // Parses argv. Prints help and usage errors itself (errors as one `jackd: error: ...` line).
 Command ParseCommandLine(int argc, char** argv);

@@ -85,5 +85,19 @@ TEST(CliTest, NoSubcommandIsAUsageError) {
   EXPECT_EQ(early->exit_code, 4);
 }
 
+TEST(CliTest, DurationsSubcommandTakesTopWorkersAndRootdir) {
+  Command command = Parse({"durations", "--top", "3", "-n", "4", "--rootdir", "some/dir"});
+  auto* options = std::get_if<DurationsOptions>(&command);
+  ASSERT_NE(options, nullptr);
+  EXPECT_EQ(options->top, 3u);
+  EXPECT_EQ(options->workers, "4");
+  EXPECT_EQ(options->rootdir, "some/dir");
+  auto* defaults = std::get_if<DurationsOptions>(&(command = Parse({"durations"})));
+  ASSERT_NE(defaults, nullptr);
+  EXPECT_EQ(defaults->top, 10u);
+  EXPECT_EQ(defaults->workers, "auto");
+  EXPECT_TRUE(defaults->rootdir.empty());
+}
+
 }  // namespace
 }  // namespace jackd

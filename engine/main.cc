@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "engine/cli.h"
+#include "engine/durations_command.h"
 #include "engine/exit_code.h"
 #include "engine/run_command.h"
 #include "engine/version.h"
@@ -15,6 +16,9 @@ int main(int argc, char** argv) {
     if (std::holds_alternative<jackd::VersionRequest>(command)) {
       std::printf("jackd %s\n", jackd::kVersion);
       return jackd::kExitOk;
+    }
+    if (auto* durations = std::get_if<jackd::DurationsOptions>(&command)) {
+      return jackd::DurationsCommand(*durations);
     }
     return jackd::RunCommand(std::get<jackd::RunOptions>(command), {argv, argv + argc});
   } catch (const std::exception& e) {

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/collection.h"
+#include "engine/durations_store.h"
 #include "engine/exit_code.h"
 #include "engine/json_reporter.h"
 #include "engine/junit_reporter.h"
@@ -24,6 +25,7 @@
 #include "engine/terminal_reporter.h"
 #include "engine/worker_count.h"
 #include "engine/worker_service.h"
+#include "scheduler/expected_durations.h"
 #include "scheduler/work_plan.h"
 
 namespace jackd {
@@ -124,11 +126,18 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   std::uint32_t requested = static_cast<std::uint32_t>(*requested_workers);
   if (options.max_processes > 0) requested = std::min(requested, options.max_processes);
   if (*mode == scheduler::DistMode::kNo) requested = 1;
-  scheduler::WorkPlan work = scheduler::PlanWork(collection.items, policy, requested);
+  // Earlier runs' durations, so the longest work goes out first; only for runs that will run tests (no
+  // .jackd/ appears for --collect-only or a broken collection).
+  const bool runs_tests = !collection.settings.collect_only && !collection.items.empty() &&
+                          (collection.errors.empty() || collection.settings.continue_on_collection_errors);
+  RunDurations durations(runs_tests ? collection.settings.rootdir : std::string());
+  const std::vector<double> expected =
+      scheduler::ExpectDurations(collection.items, durations.Measured(collection));
+  scheduler::WorkPlan work = scheduler::PlanWork(collection.items, policy, requested, expected);
   const std::size_t useful = std::max<std::size_t>(1, work.units.size());
   const int workers = static_cast<int>(std::min<std::size_t>(requested, useful));
   if (static_cast<std::uint32_t>(workers) != requested)
-    work = scheduler::PlanWork(collection.items, policy, workers);
+    work = scheduler::PlanWork(collection.items, policy, workers, expected);
   if (options.detect_flaky > 1) work = scheduler::RepeatPlan(std::move(work), options.detect_flaky);
   RunContext context{&collection, command_line, workers, std::string(scheduler::DistModeName(*mode)),
                      options.detect_flaky};
@@ -197,6 +206,7 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   if (!UpdateLastFailed(collection.settings.cache_dir, collection, result)) {
     spdlog::warn("could not update pytest's last-failed cache in {}", collection.settings.cache_dir);
   }
+  durations.Record(collection, result);  // also after an interrupt: the tests that finished count
   // Last, so they are the last thing a user reads.
   for (const RunResult::Error& error : result.errors) {
     std::fflush(stdout);

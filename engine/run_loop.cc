@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <time.h>
 
 #include <algorithm>
 #include <fstream>
@@ -35,6 +36,15 @@ constexpr auto kSessionFinishGrace = 30s;
 constexpr std::size_t kStderrTailBytes = 8192;
 // A crash or hang report from faulthandler: every thread's stack, a few kilobytes each.
 constexpr std::size_t kStderrExcerptBytes = 32768;
+
+// A test that ended without a result (crash, timeout) ran from the time its status slot names until
+// now; the durations store counts that span (CLOCK_MONOTONIC, the slot's clock).
+void SpanUntilNow(const RunningTest& running, TestRecord& record) {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  record.started = static_cast<double>(running.started_ns) * 1e-9;
+  record.finished = static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
 
 // The first few differing node IDs each way, so the user sees what depends on where it is collected.
 std::string MismatchDetails(const pb::CollectionMismatch& mismatch) {
@@ -463,6 +473,7 @@ void RunLoop::Retire(Worker& worker) {
       record.outcome = Outcome::kTimeout;
       record.worker = worker.id;
       record.reason = stop_reason_;
+      SpanUntilNow(*running, record);
       Attempted(*it, worker.slot, std::move(record));
       unfinished.erase(it);
     }
@@ -491,6 +502,7 @@ void RunLoop::Retire(Worker& worker) {
           TestRecord record;
           record.outcome = timed_out ? Outcome::kTimeout : Outcome::kCrashed;
           record.worker = worker.id;
+          SpanUntilNow(*running, record);
           record.reason =
               timed_out ? absl::StrCat("Timeout (>", TimeoutOf(index), "s) from jackd: worker ", worker.id,
                                        " was killed; the stacks of its threads follow")

@@ -133,7 +133,9 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
       const TestRecord& r = result.records[i];
       if (r.worker.empty()) continue;
       rows.push_back({r.setup_seconds, Phase::kSetup, i});
-      rows.push_back({r.call_seconds, Phase::kCall, i});
+      // pytest lists the phases that reported; a test skipped or failed in setup has no call phase,
+      // and only then is its call time exactly zero (the shim's clock always advances across a call).
+      if (r.call_seconds > 0) rows.push_back({r.call_seconds, Phase::kCall, i});
       rows.push_back({r.teardown_seconds, Phase::kTeardown, i});
     }
     std::stable_sort(rows.begin(), rows.end(),

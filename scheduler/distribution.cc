@@ -4,6 +4,9 @@
 #include <map>
 #include <numeric>
 #include <string>
+#include <utility>
+
+#include "scheduler/expected_durations.h"
 
 namespace jackd::scheduler {
 namespace {
@@ -63,7 +66,7 @@ std::string_view DistModeName(DistMode mode) {
 }
 
 std::vector<Unit> MakeUnits(const Inventory& inventory, const std::vector<TestIndex>& selection,
-                            DistMode mode, DistMode fallback) {
+                            DistMode mode, DistMode fallback, const std::vector<double>& expected) {
   std::vector<Unit> units;
   std::map<std::vector<std::string>, std::size_t> unit_of_key;
   for (TestIndex index : selection) {
@@ -76,9 +79,17 @@ std::vector<Unit> MakeUnits(const Inventory& inventory, const std::vector<TestIn
     if (inserted) units.push_back(Unit{});
     units[it->second].tests.push_back(index);
   }
-  if (!unit_of_key.empty()) {
-    // Largest first, so the longest unit does not start last and stretch the run; stable, so equal
-    // units keep collection order and the result is deterministic.
+  if (!unit_of_key.empty() && !expected.empty()) {
+    // Longest expected first (LPT), so the longest unit does not start last and stretch the run;
+    // stable, so equal units keep collection order and the result is deterministic.
+    std::vector<std::pair<double, Unit>> timed;
+    timed.reserve(units.size());
+    for (Unit& unit : units) timed.emplace_back(ExpectedSeconds(unit, expected), std::move(unit));
+    std::stable_sort(timed.begin(), timed.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (std::size_t i = 0; i < units.size(); ++i) units[i] = std::move(timed[i].second);
+  } else if (!unit_of_key.empty()) {
+    // Nothing measured yet: the test count stands in for the duration.
     std::stable_sort(units.begin(), units.end(),
                      [](const Unit& a, const Unit& b) { return a.tests.size() > b.tests.size(); });
   }

@@ -25,10 +25,12 @@ std::string_view DistModeName(DistMode mode);
 
 // Cuts the tests `selection` (indices into `inventory`, in collection order) into units for `mode`.
 // Every selected test appears in exactly one unit, units keep collection order inside, and grouping
-// modes hand out larger units first (ties keep collection order). `fallback` is how loadgroup treats
-// tests without a group: kLoad, kLoadFile or kLoadScope.
+// modes hand out the longest units first (ties keep collection order): longest by expected seconds when
+// `expected` (by TestIndex, see expected_durations.h) is given, else by test count. `fallback` is how
+// loadgroup treats tests without a group: kLoad, kLoadFile or kLoadScope.
 std::vector<Unit> MakeUnits(const Inventory& inventory, const std::vector<TestIndex>& selection,
-                            DistMode mode, DistMode fallback = DistMode::kLoad);
+                            DistMode mode, DistMode fallback = DistMode::kLoad,
+                            const std::vector<double>& expected = {});
 
 // MakeUnits over the whole inventory.
 std::vector<Unit> MakeUnits(const Inventory& inventory, DistMode mode, DistMode fallback = DistMode::kLoad);

@@ -1,6 +1,7 @@
 #include "scheduler/scheduler.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -28,13 +29,27 @@ Scheduler::Scheduler(WorkPlan plan, SchedulerOptions options)
     parallel_tests_ += unit.tests.size();
     repeats_ = repeats_ || unit.spread;
   }
-  // Worksteal's even initial split: contiguous runs of units with about the same number of tests.
-  const std::size_t per_queue = (parallel_tests_ + queues_.size() - 1) / queues_.size();
-  std::size_t queue = 0, filled = 0;
-  for (Unit& unit : plan.units) {
+  // Worksteal's even initial split: contiguous runs of units with about the same expected seconds, or
+  // the same number of tests when nothing was measured.
+  double expected_total = 0;
+  for (double seconds : plan.unit_seconds) expected_total += seconds;
+  const bool timed = plan.unit_seconds.size() == plan.units.size() && expected_total > 0;
+  auto weight = [&](std::size_t u) {
+    return timed ? plan.unit_seconds[u] : static_cast<double>(plan.units[u].tests.size());
+  };
+  double total = 0;
+  for (std::size_t u = 0; u < plan.units.size(); ++u) total += weight(u);
+  const double per_queue = total / static_cast<double>(queues_.size());
+  std::size_t queue = 0;
+  double filled = 0;
+  for (std::size_t u = 0; u < plan.units.size(); ++u) {
+    Unit& unit = plan.units[u];
     if (unit.tests.empty()) continue;
-    if (filled >= per_queue && queue + 1 < queues_.size()) ++queue, filled = 0;
-    filled += unit.tests.size();
+    // A queue is full once it holds its share; what is left over goes to the next. Counts compare as
+    // `filled >= ceil(share)`, which keeps the count-based split exactly as it was.
+    const double share = timed ? per_queue : std::ceil(per_queue);
+    if (filled > 0 && filled >= share && queue + 1 < queues_.size()) ++queue, filled = 0;
+    filled += weight(u);
     queues_[queue].push_back(std::move(unit));
   }
   for (TestIndex test : plan.run_alone) {

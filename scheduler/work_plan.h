@@ -12,7 +12,10 @@
 namespace jackd::scheduler {
 
 struct WorkPlan {
-  std::vector<Unit> units;           // run in parallel, handed out in this order
+  std::vector<Unit> units;  // run in parallel, handed out in this order
+  // By unit: expected seconds (from earlier runs' durations); empty when nothing was measured, and then
+  // test counts stand in for durations.
+  std::vector<double> unit_seconds;
   std::vector<TestIndex> run_alone;  // run one at a time after the units, nothing else running, in order
   std::uint32_t home_queues = 1;     // worksteal: units are split evenly into one queue per worker
   std::vector<std::optional<ConcurrencyLimit>> limits;  // by TestIndex; empty when no test has one
@@ -25,7 +28,11 @@ struct Policy {
   ExclusionRules exclusion;
 };
 
-WorkPlan PlanWork(const Inventory& inventory, const Policy& policy, std::uint32_t workers);
+// `expected` is every test's expected seconds by TestIndex (ExpectDurations), or empty when unknown.
+// With it, grouping modes hand out the longest expected unit first and worksteal's up-front split gives
+// every worker about the same expected seconds; without it, test counts stand in for both.
+WorkPlan PlanWork(const Inventory& inventory, const Policy& policy, std::uint32_t workers,
+                  const std::vector<double>& expected = {});
 
 // The plan run `rounds` times over, round after round (`--detect-flaky`): a test's attempts are a whole
 // round apart, so they tend to land on different workers. In flight, a test may then appear more than

@@ -94,7 +94,7 @@ def project(tmp_path):
         shutil.copytree(
             source,
             target,
-            ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc", ".venv", "build"),
+            ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", ".jackd", "*.pyc", ".venv", "build"),
         )
         return target
 
