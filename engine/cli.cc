@@ -110,11 +110,18 @@ Command ParseCommandLine(int argc, char** argv) {
                   "Give up when a worker has not connected after this many seconds (default: 120 plus 5 "
                   "times the collection time)")
       ->check(CLI::NonNegativeNumber);
+  DocumentCoverageOptions(*run);
   app.footer(
       "Exit codes follow pytest's: 0 passed, 1 tests failed, 2 interrupted or collection errors,\n"
       "3 internal error, 4 usage error, 5 no tests collected.");
 
   std::vector<std::string> args = GlueNegativeWorkerCounts(argc, argv);
+  auto coverage = TakeCoverageOptions(args);
+  if (!coverage.ok()) {
+    std::fprintf(stderr, "jackd: error: %s\n", std::string(coverage.status().message()).c_str());
+    return EarlyExit{kExitUsageError};
+  }
+  options.coverage = *std::move(coverage);
   std::reverse(args.begin(), args.end());  // CLI11 takes its vector form in reverse
   try {
     app.parse(args);

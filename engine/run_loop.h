@@ -33,7 +33,8 @@ struct RunPlan {
   double session_timeout = 0;  // seconds for the whole run, 0: none
   int retry_crashed = 0;       // extra attempts for a test that crashed its worker
   std::chrono::milliseconds worker_start_timeout{0};
-  std::string collection_report;  // the engine's CollectionReport, for workers to diff against
+  std::string collection_report;        // the engine's CollectionReport, for workers to diff against
+  std::vector<std::string> worker_env;  // more "NAME=value" for every worker (JACKD_COVERAGE)
 };
 
 class RunLoop final : public WorkerEvents {
