@@ -66,11 +66,13 @@ absl::StatusOr<CoverageOptions> TakeCoverageOptions(std::vector<std::string>& ar
     // The value of an option that needs one: glued with '=' or the next argument.
     auto value = [&]() -> absl::StatusOr<std::string> {
       if (glued) return arg.substr(equals + 1);
-      if (i + 1 >= args.size()) return absl::InvalidArgumentError(absl::StrCat(name, " needs a value"));
+      if (i + 1 >= args.size())
+        return absl::InvalidArgumentError(absl::StrCat(name, " needs a value (see 'jackd run --help')"));
       return args[++i];
     };
     auto flag = [&](bool& target) -> absl::Status {
-      if (glued) return absl::InvalidArgumentError(absl::StrCat(name, " takes no value"));
+      if (glued)
+        return absl::InvalidArgumentError(absl::StrCat(name, " takes no value (see 'jackd run --help')"));
       target = true;
       return absl::OkStatus();
     };
