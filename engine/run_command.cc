@@ -198,7 +198,9 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   loop = nullptr;
   RunResult result = run.TakeResult();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
-  if (coverage) CombineCoverage(io, reaper, *python, coverage_json, directory->path(), *coverage, result);
+  // A run that could not go on (a worker that cannot start, say) has its error; no report on top of it.
+  if (coverage && result.errors.empty())
+    CombineCoverage(io, reaper, *python, coverage_json, directory->path(), *coverage, result);
   result.seconds = SecondsSince(started);
   reporters.RunFinished(context, result);
   if (!UpdateLastFailed(collection.settings.cache_dir, collection, result)) {

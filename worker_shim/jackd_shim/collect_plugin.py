@@ -20,7 +20,7 @@ import pluggy
 import pytest
 
 from jackd_shim import __version__, jackd_pb2
-from jackd_shim.coverage_compat import pytest_cov_options, silence_pytest_cov
+from jackd_shim.coverage_compat import read_pytest_cov_options, silence_pytest_cov
 from jackd_shim.items import to_test_item
 from jackd_shim.outcome import collect_error_summary, location_of_skip, render_longrepr, strip_skipped_prefix
 from jackd_shim.protocol import PROTOCOL_VERSION, collection_digest, utf8_text
@@ -149,7 +149,7 @@ def read_settings(config: pytest.Config, junitxml: Optional[str]) -> jackd_pb2.P
         invocation_dir=str(config.invocation_params.dir),
         basetemp=_basetemp(config),
     )
-    cov_options = pytest_cov_options(config)
+    cov_options = read_pytest_cov_options(config)
     if cov_options is not None:
         settings.pytest_cov.CopyFrom(cov_options)
     return settings

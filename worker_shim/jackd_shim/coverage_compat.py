@@ -29,7 +29,7 @@ def silence_pytest_cov(early_config: pytest.Config) -> None:
         namespace.cov_source = []
 
 
-def pytest_cov_options(config: pytest.Config) -> Optional[jackd_pb2.PytestCovOptions]:
+def read_pytest_cov_options(config: pytest.Config) -> Optional[jackd_pb2.PytestCovOptions]:
     """pytest-cov's parsed options, or None when pytest-cov is not installed (its options do not exist)."""
     option = config.option
     if not hasattr(option, "cov_source"):
