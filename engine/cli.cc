@@ -159,11 +159,18 @@ Command ParseCommandLine(int argc, char** argv) {
       "--rootdir", durations_options.rootdir,
       "The project whose store to read (default: the nearest directory with a .jackd store, "
       "from here upwards)");
+  DocumentCoverageOptions(*run);
   app.footer(
       "Exit codes follow pytest's: 0 passed, 1 tests failed, 2 interrupted or collection errors,\n"
       "3 internal error, 4 usage error, 5 no tests collected.");
 
   std::vector<std::string> args = GlueOptionValues(argc, argv);
+  auto coverage = TakeCoverageOptions(args);
+  if (!coverage.ok()) {
+    std::fprintf(stderr, "jackd: error: %s\n", std::string(coverage.status().message()).c_str());
+    return EarlyExit{kExitUsageError};
+  }
+  options.coverage = *std::move(coverage);
   std::reverse(args.begin(), args.end());  // CLI11 takes its vector form in reverse
   try {
     app.parse(args);

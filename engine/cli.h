@@ -10,6 +10,8 @@
 #include <variant>
 #include <vector>
 
+#include "engine/coverage_options.h"
+
 namespace jackd {
 
 struct RunOptions {
@@ -31,6 +33,7 @@ struct RunOptions {
   double worker_start_timeout = 0;  // 0: 120 s plus 5 times the engine's collection time
   std::string json_report;
   std::string log_level = "warn";
+  CoverageOptions coverage;  // --cov and friends
   std::vector<std::string> pytest_args;
 };
 

@@ -33,6 +33,16 @@ PytestSettings FromProto(const pb::PytestSettings& s) {
   out.cache_dir = s.cache_dir();
   out.invocation_dir = s.invocation_dir();
   out.basetemp = s.basetemp();
+  if (s.has_pytest_cov()) {
+    const pb::PytestCovOptions& cov = s.pytest_cov();
+    out.pytest_cov =
+        PytestCovOptions{Strings(cov.sources()),
+                         Strings(cov.reports()),
+                         cov.config(),
+                         cov.branch(),
+                         cov.has_fail_under() ? std::optional<double>(cov.fail_under()) : std::nullopt,
+                         cov.no_cov()};
+  }
   return out;
 }
 

@@ -13,6 +13,10 @@ namespace jackd {
 // `pip install jackd`), else `python3` on PATH. Returns an absolute path.
 absl::StatusOr<std::string> FindPython(const std::string& requested);
 
+// Modules the bootstrap checks besides the shim's own, space-separated, taken from this environment
+// variable of the shim process (`coverage` when --cov is given).
+inline constexpr const char* kNeedsModulesVariable = "JACKD_NEEDS_MODULES";
+
 // Exit code of the bootstrap when modules are missing; it then prints "jackd-missing: NAME..." on stderr.
 inline constexpr int kBootstrapMissingModules = 86;
 

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/collection.h"
+#include "engine/coverage.h"
 #include "engine/durations_store.h"
 #include "engine/exit_code.h"
 #include "engine/json_reporter.h"
@@ -94,6 +95,9 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   setenv("JACKD_SERIAL_MARK", options.serial_mark.c_str(), 1);
   // --count: the shim parametrizes every test, in collection and in every worker alike.
   setenv("JACKD_COUNT", std::to_string(options.count).c_str(), 1);
+  // --cov needs coverage.py in the test environment; the shim's bootstrap says so before pytest starts.
+  if (!options.coverage.sources.empty() && !options.coverage.no_cov)
+    setenv(kNeedsModulesVariable, "coverage", 1);
   CollectionOutcome outcome =
       Collect(io, reaper, *python, options.pytest_args, directory->path(), interrupted);
   if (std::holds_alternative<CollectionInterrupted>(outcome)) {
@@ -187,7 +191,17 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
                options.detect_flaky,
                options.fail_on_flaky,
                std::chrono::milliseconds(static_cast<long>(options.worker_start_timeout * 1000)),
-               directory->File("collection.pb")};
+               directory->File("collection.pb"),
+               {}};
+  // Coverage asked for here or in pytest's options (pytest-cov's --cov in addopts).
+  const std::optional<CoverageSettings> coverage =
+      ResolveCoverage(options.coverage, collection.settings.pytest_cov);
+  std::string coverage_json;
+  if (coverage) {
+    const std::string worker_data = coverage->keep_worker_data ? "" : directory->File("coverage");
+    coverage_json = CoverageSettingsJson(*coverage, worker_data, "jackd-" + plan.run_uid.substr(0, 8));
+    plan.worker_env.push_back(absl::StrCat(kCoverageEnvironment, "=", coverage_json));
+  }
   RunLoop run(io, reaper, std::move(plan), collection, std::move(work), reporters, context);
   WorkerService service(io, run);
   std::unique_ptr<grpc::Server> server = StartServer(address, service);
@@ -200,8 +214,11 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   io.run();
   loop = nullptr;
   RunResult result = run.TakeResult();
-  result.seconds = SecondsSince(started);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  // A run that could not go on (a worker that cannot start, say) has its error; no report on top of it.
+  if (coverage && result.errors.empty())
+    CombineCoverage(io, reaper, *python, coverage_json, directory->path(), *coverage, result);
+  result.seconds = SecondsSince(started);
   reporters.RunFinished(context, result);
   if (!UpdateLastFailed(collection.settings.cache_dir, collection, result)) {
     spdlog::warn("could not update pytest's last-failed cache in {}", collection.settings.cache_dir);

@@ -93,6 +93,7 @@ void RunLoop::Start() {
   };
   worker_env_.push_back("JACKD_COLLECTION_DIGEST=" + collection_.digest);
   worker_env_.push_back("JACKD_COLLECTION_REPORT=" + plan_.collection_report);
+  worker_env_.insert(worker_env_.end(), plan_.worker_env.begin(), plan_.worker_env.end());
   for (int i = 0; i < plan_.workers; ++i) SpawnWorker(static_cast<scheduler::WorkerId>(i));
   const bool any_timeout =
       plan_.timeout > 0 ||

@@ -37,7 +37,8 @@ struct RunPlan {
   int detect_flaky = 0;        // --detect-flaky N: every test runs N times; 0: off
   bool fail_on_flaky = false;  // a flaky test fails the run (always so with --detect-flaky)
   std::chrono::milliseconds worker_start_timeout{0};
-  std::string collection_report;  // the engine's CollectionReport, for workers to diff against
+  std::string collection_report;        // the engine's CollectionReport, for workers to diff against
+  std::vector<std::string> worker_env;  // more "NAME=value" for every worker (JACKD_COVERAGE)
 };
 
 class RunLoop final : public WorkerEvents {

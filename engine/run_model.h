@@ -17,6 +17,17 @@ namespace jackd {
 using scheduler::Outcome;
 using scheduler::TestIndex;
 
+// pytest-cov's options as pytest parsed them (addopts, pytest arguments). jackd measures coverage
+// itself and honours them as if they were given to jackd (engine/coverage.h).
+struct PytestCovOptions {
+  std::vector<std::string> sources;  // "" for a bare --cov
+  std::vector<std::string> reports;  // "term", "xml:PATH"; "" for no report
+  std::string config;
+  bool branch = false;
+  std::optional<double> fail_under;
+  bool no_cov = false;
+};
+
 // pytest's own view of its options, read by the shim from pytest's parsed config.
 struct PytestSettings {
   int verbosity = 0;
@@ -43,6 +54,7 @@ struct PytestSettings {
   std::string cache_dir;
   std::string invocation_dir;
   std::string basetemp;
+  std::optional<PytestCovOptions> pytest_cov;  // empty when pytest-cov is not installed
 };
 
 struct CollectError {
@@ -144,6 +156,14 @@ struct RunContext {
   int detect_flaky = 0;  // --detect-flaky N: every test runs N times (its other runs are `attempts`)
 };
 
+// What the terminal shows of a coverage measurement, as pytest-cov words it.
+struct CoverageSummary {
+  std::string title;           // "coverage: platform linux, python 3.11.7-final-0"
+  std::string report;          // coverage.py's tables and "Coverage XML written to file ..." lines
+  std::string verdict;         // "Required test coverage of 90% reached. Total coverage: 93.10%"; empty: none
+  bool below_minimum = false;  // the verdict is a FAIL: the run fails
+};
+
 struct RunResult {
   std::vector<TestRecord> records;  // indexed by TestIndex
   int exit_code = 0;
@@ -159,6 +179,8 @@ struct RunResult {
     std::string details;
   };
   std::vector<Error> errors;
+  // The coverage section of the terminal report (--cov); empty when coverage was not measured.
+  std::optional<CoverageSummary> coverage;
 };
 
 }  // namespace jackd

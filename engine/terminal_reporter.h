@@ -49,6 +49,7 @@ class TerminalReporter final : public Reporter {
   void FlakySummary(const RunResult& result, const scheduler::Inventory& items);
   void WarningsSummary(const Collection& collection, const RunResult& result,
                        const scheduler::Inventory& items);
+  void CoverageSection(const CoverageSummary& coverage);
   void FinalLine(std::map<std::string, std::size_t, std::less<>> counts, double seconds, bool verbose_sep);
 
   std::FILE* out_;

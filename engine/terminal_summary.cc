@@ -122,6 +122,9 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
     passes(Outcome::kXpassed, 'X', "XPASSES");
   }
 
+  // Where pytest-cov prints it: after the sections above, before the durations and the short summary.
+  if (result.coverage) CoverageSection(*result.coverage);
+
   if (settings.durations >= 0) {
     struct Row {
       double seconds;
@@ -300,6 +303,16 @@ void TerminalReporter::WarningsSummary(const Collection& collection, const RunRe
     Line();
   }
   Line("-- Docs: https://docs.pytest.org/en/stable/how-to/capture-warnings.html");
+}
+
+void TerminalReporter::CoverageSection(const CoverageSummary& coverage) {
+  // pytest-cov prints nothing when it was asked for no report and no minimum.
+  if (coverage.report.empty() && coverage.verdict.empty()) return;
+  Sep('=', "tests coverage");
+  Sep('_', coverage.title);
+  Line();
+  Write(coverage.report);
+  if (!coverage.verdict.empty()) Line(coverage.verdict, coverage.below_minimum ? kBoldRed : kGreen);
 }
 
 void TerminalReporter::FinalLine(std::map<std::string, std::size_t, std::less<>> counts, double seconds,

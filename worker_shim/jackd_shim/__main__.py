@@ -5,7 +5,11 @@ Modes (docs/engine-shim-contract.md):
   --collect-only (noting whether the user asked for it too) and writes one serialized CollectionReport
   to REPORT_PATH. Returns pytest's exit code.
 - `worker PYTEST_ARGS...`: pytest with jackd_shim.worker_plugin, which serves one Engine.Work stream.
-  Returns pytest's exit code (a broken engine stream ends the process with 70 instead).
+  Returns pytest's exit code (a broken engine stream ends the process with 70 instead). With
+  JACKD_COVERAGE set, coverage measurement starts before pytest is imported (jackd_shim.coverage_worker).
+- `coverage SETTINGS_PATH RESULT_PATH`: after the workers are done, combine their coverage data into the
+  configured data file and write the reports (jackd_shim.coverage_report). Returns 0 when RESULT_PATH was
+  written (also when it reports an error), 4 on a usage error.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from typing import Sequence
 
 _USAGE_ERROR = 4  # pytest.ExitCode.USAGE_ERROR, so the engine reads every usage problem the same way
 
-_USAGE = "usage: python -m jackd_shim collect REPORT_PATH [PYTEST_ARGS...] | worker [PYTEST_ARGS...]"
+_USAGE = ("usage: python -m jackd_shim collect REPORT_PATH [PYTEST_ARGS...] | worker [PYTEST_ARGS...] | "
+          "coverage SETTINGS_PATH RESULT_PATH")
 
 
 def main(argv: Sequence[str]) -> int:
@@ -27,6 +32,10 @@ def main(argv: Sequence[str]) -> int:
         return _collect(argv[1], argv[2:])
     if mode == "worker":
         return _worker(argv[1:])
+    if mode == "coverage" and len(argv) == 3:
+        from jackd_shim.coverage_report import combine_and_report
+
+        return combine_and_report(argv[1], argv[2])
     sys.stderr.write(f"jackd-shim: error: unknown or incomplete mode {mode!r}\n{_USAGE}\n")
     return _USAGE_ERROR
 
@@ -43,6 +52,9 @@ def _collect(report_path: str, pytest_args: list[str]) -> int:
 
 
 def _worker(pytest_args: list[str]) -> int:
+    from jackd_shim import coverage_worker
+
+    coverage_worker.start_from_environ()  # before pytest and the suite are imported
     import pytest
 
     return int(pytest.main(["-p", "jackd_shim.worker_plugin", *pytest_args]))

@@ -20,6 +20,7 @@ import pluggy
 import pytest
 
 from jackd_shim import __version__, jackd_pb2
+from jackd_shim.coverage_compat import read_pytest_cov_options, silence_pytest_cov
 from jackd_shim.items import to_test_item
 from jackd_shim.outcome import collect_error_summary, location_of_skip, render_longrepr, strip_skipped_prefix
 from jackd_shim.protocol import PROTOCOL_VERSION, collection_digest, utf8_text
@@ -34,6 +35,12 @@ _user_collect_only = False
 
 _USAGE_ERROR = 4  # pytest.ExitCode.USAGE_ERROR: the contract says no report is written
 _DEFAULT_DURATIONS_MIN = 0.005  # seconds; pytest's documented default for --durations-min
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_load_initial_conftests(early_config: pytest.Config):
+    silence_pytest_cov(early_config)  # its options are reported instead (PytestSettings.pytest_cov)
+    yield
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -118,7 +125,7 @@ def read_settings(config: pytest.Config, junitxml: Optional[str]) -> jackd_pb2.P
     durations_min = getattr(option, "durations_min", None)
     if durations_min is None:  # pytest >= 9 leaves it unset; this is the default it then applies
         durations_min = _DEFAULT_DURATIONS_MIN if verbosity < 2 else 0.0
-    return jackd_pb2.PytestSettings(
+    settings = jackd_pb2.PytestSettings(
         verbosity=verbosity,
         maxfail=int(option.maxfail or 0),
         tb_style=str(option.tbstyle),
@@ -144,6 +151,10 @@ def read_settings(config: pytest.Config, junitxml: Optional[str]) -> jackd_pb2.P
         invocation_dir=str(config.invocation_params.dir),
         basetemp=_basetemp(config),
     )
+    cov_options = read_pytest_cov_options(config)
+    if cov_options is not None:
+        settings.pytest_cov.CopyFrom(cov_options)
+    return settings
 
 
 def _basetemp(config: pytest.Config) -> str:

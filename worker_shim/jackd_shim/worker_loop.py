@@ -24,7 +24,7 @@ import os
 import sys
 import traceback
 from collections import deque
-from typing import Any, Deque, Iterable, Optional, Tuple
+from typing import Any, Callable, Deque, Iterable, Optional, Tuple
 
 import pytest
 
@@ -63,8 +63,12 @@ class WorkerLoop:
     Stop."""
 
     def __init__(self, session: pytest.Session, link: EngineLink, worker_id: str,
-                 slot: "StatusSlot | NoStatusSlot", options: RenderOptions, flush_failures: bool) -> None:
+                 slot: "StatusSlot | NoStatusSlot", options: RenderOptions, flush_failures: bool,
+                 before_flush: Callable[[], None] = lambda: None) -> None:
         self._session = session
+        # Runs just before each results flush (the coverage checkpoint): whatever it saves then covers
+        # every result the engine has received.
+        self._before_flush = before_flush
         self._flush_failures = flush_failures
         self._link = link
         self._worker_id = worker_id
@@ -222,6 +226,7 @@ class WorkerLoop:
     def _flush(self, final: bool = False) -> None:
         if not self._buffered and not (final and self._queue):
             return
+        self._before_flush()
         # queued: received and not finished, i.e. still in the queue (or dropped, at the end).
         self._pending.results.queued = len(self._queue)
         self._link.send(self._pending)

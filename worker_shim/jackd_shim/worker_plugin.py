@@ -31,8 +31,8 @@ from jackd_shim.link import EngineLink
 from jackd_shim.outcome import RenderOptions, collect_error_summary
 from jackd_shim.protocol import PROTOCOL_VERSION, collection_digest, open_status_slot, utf8_text
 from jackd_shim.worker_loop import WorkerLoop
-from jackd_shim import compat_fixtures
-from jackd_shim import repeats
+from jackd_shim import compat_fixtures, coverage_worker, repeats
+from jackd_shim.coverage_compat import silence_pytest_cov
 from jackd_shim.xdist_compat import let_pytest_benchmark_measure, neutralise_xdist, register_marks
 
 # How much of the collection errors a WorkerFailed message carries: enough to name the problem, small
@@ -63,6 +63,12 @@ class WorkerEnvironment:
             token=os.environ.get("JACKD_TOKEN", ""),
             status_file=os.environ.get("JACKD_STATUS_FILE") or None,
         )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_load_initial_conftests(early_config: pytest.Config):
+    silence_pytest_cov(early_config)  # jackd measures coverage itself (jackd_shim.coverage_worker)
+    yield
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -157,13 +163,14 @@ class WorkerSession:
             digest=digest,
         )))
         loop = WorkerLoop(session, link, environment.worker_id, slot, _render_options(self._config),
-                          flush_failures=self._maxfail > 0)
+                          flush_failures=self._maxfail > 0, before_flush=coverage_worker.checkpoint)
         self._config.pluginmanager.register(loop, "jackd-loop")
         try:
             loop.run()
         finally:
             self._config.pluginmanager.unregister(loop)
             slot.close()
+            coverage_worker.finish()  # where pytest-cov stops measuring: after the run loop
         return True
 
     def _check_collection(self, session: pytest.Session) -> "tuple[str, Optional[str]]":

@@ -1,0 +1,5 @@
+from pkg.crashy import gamma
+
+
+def test_covers_gamma():
+    assert gamma() == "GAMMA"
