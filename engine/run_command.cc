@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/basetemp_lock.h"
 #include "engine/collection.h"
 #include "engine/coverage.h"
 #include "engine/durations_store.h"
@@ -109,6 +110,7 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
     return UserError(failure->message, failure->exit_code);
   }
   const Collection& collection = std::get<Collection>(outcome);
+  const BasetempLock basetemp_lock(collection.settings.basetemp);
 
   TerminalReporter terminal(stdout, DetectTerminalStyle(stdout, collection.settings.color));
   ReporterList files;  // written also when the run ends at collection: CI reads a broken run's JUnit too
