@@ -21,6 +21,7 @@
 #include "engine/json_reporter.h"
 #include "engine/junit_reporter.h"
 #include "engine/last_failed.h"
+#include "engine/prestart.h"
 #include "engine/python_interpreter.h"
 #include "engine/run_directory.h"
 #include "engine/run_loop.h"
@@ -35,6 +36,15 @@ namespace {
 
 // pytest-xdist's default for --max-worker-restart.
 constexpr int kRestartsPerWorker = 4;
+
+// pytest's --collect-only (or --co) among the arguments: only a listing, no worker needed.
+bool AsksForCollectOnly(const std::vector<std::string>& pytest_args) {
+  for (const std::string& arg : pytest_args) {
+    if (arg == "--") break;
+    if (arg == "--collect-only" || arg == "--co") return true;
+  }
+  return false;
+}
 
 int UserError(const std::string& message, int exit_code = kExitUsageError) {
   std::fprintf(stderr, "jackd: error: %s\n", message.c_str());
@@ -99,6 +109,50 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   // --cov needs coverage.py in the test environment; the shim's bootstrap says so before pytest starts.
   if (!options.coverage.sources.empty() && !options.coverage.no_cov)
     setenv(kNeedsModulesVariable, "coverage", 1);
+
+  // Never more workers than asked for (`--dist no` means one); the collection may show fewer are useful.
+  std::uint32_t requested = static_cast<std::uint32_t>(*requested_workers);
+  if (options.max_processes > 0) requested = std::min(requested, options.max_processes);
+  if (*mode == scheduler::DistMode::kNo) requested = 1;
+  const std::string address = "unix:" + directory->File("engine.sock");
+  RunPlan plan{*python,
+               options.pytest_args,
+               static_cast<int>(requested),
+               address,
+               directory->path(),
+               RandomHex(16),
+               RandomHex(16),
+               0,  // set once the worker count is known
+               options.timeout,
+               options.session_timeout,
+               options.retry_crashed,
+               options.reruns,
+               options.reruns_delay,
+               options.detect_flaky,
+               options.fail_on_flaky,
+               std::chrono::milliseconds(static_cast<long>(options.worker_start_timeout * 1000)),
+               directory->File("collection.pb"),
+               {},
+               {},
+               {}};
+  auto coverage_json_for = [&](const std::optional<CoverageSettings>& coverage) {
+    if (!coverage) return std::string();
+    const std::string worker_data = coverage->keep_worker_data ? "" : directory->File("coverage");
+    return CoverageSettingsJson(*coverage, worker_data, "jackd-" + plan.run_uid.substr(0, 8));
+  };
+  auto with_coverage = [&](RunPlan& into, const std::string& coverage_json) {
+    into.worker_env.clear();
+    if (!coverage_json.empty())
+      into.worker_env.push_back(absl::StrCat(kCoverageEnvironment, "=", coverage_json));
+  };
+  // The workers collect while the engine does (engine/prestart.h); not for a listing.
+  std::optional<PrestartedWorkers> prestarted;
+  if (!AsksForCollectOnly(options.pytest_args)) {
+    const std::string early_coverage = coverage_json_for(ResolveCoverage(options.coverage, std::nullopt));
+    RunPlan early = plan;
+    with_coverage(early, early_coverage);
+    prestarted.emplace(early, directory->File("start"), early_coverage);
+  }
   CollectionOutcome outcome =
       Collect(io, reaper, *python, options.pytest_args, directory->path(), interrupted);
   if (std::holds_alternative<CollectionInterrupted>(outcome)) {
@@ -128,10 +182,6 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   policy.exclusion.serial_mark = options.serial_mark;
   policy.exclusion.benchmarks_run_alone = !collection.settings.benchmark_disable;
   policy.exclusion.everything_runs_alone = collection.settings.benchmark_only;
-  // Never more workers than there is parallel work for (`--dist no` means one).
-  std::uint32_t requested = static_cast<std::uint32_t>(*requested_workers);
-  if (options.max_processes > 0) requested = std::min(requested, options.max_processes);
-  if (*mode == scheduler::DistMode::kNo) requested = 1;
   // Earlier runs' durations, so the longest work goes out first; only for runs that will run tests (no
   // .jackd/ appears for --collect-only or a broken collection).
   const bool runs_tests = !collection.settings.collect_only && !collection.items.empty() &&
@@ -176,34 +226,19 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
     return finish_early(kExitNoTestsCollected);
   }
 
-  const std::string address = "unix:" + directory->File("engine.sock");
-  RunPlan plan{*python,
-               options.pytest_args,
-               workers,
-               address,
-               directory->path(),
-               RandomHex(16),
-               RandomHex(16),
-               options.max_worker_restart >= 0 ? options.max_worker_restart : kRestartsPerWorker * workers,
-               options.timeout,
-               options.session_timeout,
-               options.retry_crashed,
-               options.reruns,
-               options.reruns_delay,
-               options.detect_flaky,
-               options.fail_on_flaky,
-               std::chrono::milliseconds(static_cast<long>(options.worker_start_timeout * 1000)),
-               directory->File("collection.pb"),
-               {}};
+  plan.workers = workers;
+  plan.max_worker_restarts =
+      options.max_worker_restart >= 0 ? options.max_worker_restart : kRestartsPerWorker * workers;
   // Coverage asked for here or in pytest's options (pytest-cov's --cov in addopts).
   const std::optional<CoverageSettings> coverage =
       ResolveCoverage(options.coverage, collection.settings.pytest_cov);
-  std::string coverage_json;
-  if (coverage) {
-    const std::string worker_data = coverage->keep_worker_data ? "" : directory->File("coverage");
-    coverage_json = CoverageSettingsJson(*coverage, worker_data, "jackd-" + plan.run_uid.substr(0, 8));
-    plan.worker_env.push_back(absl::StrCat(kCoverageEnvironment, "=", coverage_json));
+  const std::string coverage_json = coverage_json_for(coverage);
+  with_coverage(plan, coverage_json);
+  if (prestarted && prestarted->Fits(workers, coverage_json)) {
+    plan.start_file = prestarted->start_file();
+    plan.prestarted = prestarted->Release();
   }
+  prestarted.reset();  // kills those not adopted: fewer workers are useful, or coverage changed their setup
   RunLoop run(io, reaper, std::move(plan), collection, std::move(work), reporters, context);
   WorkerService service(io, run);
   std::unique_ptr<grpc::Server> server = StartServer(address, service);

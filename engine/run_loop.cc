@@ -15,6 +15,7 @@
 #include "engine/python_interpreter.h"
 #include "engine/status_slot.h"
 #include "engine/version.h"
+#include "engine/worker_launch.h"
 
 namespace jackd {
 namespace {
@@ -85,16 +86,12 @@ RunLoop::RunLoop(asio::io_context& io, ChildReaper& reaper, RunPlan plan, const 
 RunLoop::~RunLoop() { KillAll(); }
 
 void RunLoop::Start() {
-  worker_env_ = {
-      "JACKD_ADDRESS=" + plan_.address,
-      "JACKD_TOKEN=" + plan_.token,
-      "PYTEST_XDIST_WORKER_COUNT=" + std::to_string(plan_.workers),
-      "PYTEST_XDIST_TESTRUNUID=" + plan_.run_uid,
-  };
-  worker_env_.push_back("JACKD_COLLECTION_DIGEST=" + collection_.digest);
-  worker_env_.push_back("JACKD_COLLECTION_REPORT=" + plan_.collection_report);
-  worker_env_.insert(worker_env_.end(), plan_.worker_env.begin(), plan_.worker_env.end());
+  const bool prestarted = !plan_.prestarted.empty();
   for (int i = 0; i < plan_.workers; ++i) SpawnWorker(static_cast<scheduler::WorkerId>(i));
+  // Workers started while the engine collected wait for this file; the server listens by now.
+  if (prestarted && !WriteStartFile(plan_.start_file, collection_.digest, collection_.settings.basetemp)) {
+    Fatal(absl::StrCat("cannot write ", plan_.start_file, ": ", std::strerror(errno)));
+  }
   const bool any_timeout =
       plan_.timeout > 0 ||
       std::any_of(collection_.timeouts.begin(), collection_.timeouts.end(), [](double t) { return t > 0; });
@@ -113,21 +110,19 @@ void RunLoop::SpawnWorker(scheduler::WorkerId slot) {
   Worker& worker = workers_[slot];
   worker = Worker{};
   worker.slot = slot;
-  worker.id = "gw" + std::to_string(slot);
-  worker.stderr_path = absl::StrCat(plan_.run_directory, "/", worker.id, ".stderr");
-  worker.status_path = absl::StrCat(plan_.run_directory, "/", worker.id, ".status");
-  CreateStatusSlot(worker.status_path);
-
-  std::vector<std::string> overrides = worker_env_;
-  overrides.push_back("JACKD_WORKER_ID=" + worker.id);
-  overrides.push_back("PYTEST_XDIST_WORKER=" + worker.id);
-  overrides.push_back("JACKD_STATUS_FILE=" + worker.status_path);
-  if (!collection_.settings.basetemp.empty()) {
-    overrides.push_back(absl::StrCat("JACKD_BASETEMP=", collection_.settings.basetemp, "/popen-", worker.id));
+  const WorkerFiles files = FilesOf(plan_.run_directory, slot);
+  worker.id = files.id;
+  worker.stderr_path = files.stderr_path;
+  worker.status_path = files.status_path;
+  if (auto early = plan_.prestarted.find(slot); early != plan_.prestarted.end()) {
+    // Started while the engine collected, with the same files (its status slot exists already).
+    worker.pid = early->second;
+    plan_.prestarted.erase(early);
+  } else {
+    CreateStatusSlot(worker.status_path);
+    worker.pid = Spawn(LaunchRequest(
+        plan_, files, {collection_.digest, plan_.collection_report, collection_.settings.basetemp, ""}));
   }
-  SpawnRequest request{ShimCommand(plan_.python, "worker", plan_.pytest_args), EnvironmentWith(overrides),
-                       absl::StrCat(plan_.run_directory, "/", worker.id, ".stdout"), worker.stderr_path};
-  worker.pid = Spawn(request);
   if (worker.pid < 0) {
     worker.exited = worker.retired = true;
     Fatal(absl::StrCat("cannot start worker ", worker.id, ": ", std::strerror(errno)));

@@ -39,6 +39,10 @@ struct RunPlan {
   std::chrono::milliseconds worker_start_timeout{0};
   std::string collection_report;        // the engine's CollectionReport, for workers to diff against
   std::vector<std::string> worker_env;  // more "NAME=value" for every worker (JACKD_COVERAGE)
+  // Workers started while the engine collected (engine/prestart.h), by slot: adopted instead of started,
+  // and told to go on through `start_file`.
+  std::map<scheduler::WorkerId, pid_t> prestarted;
+  std::string start_file;
 };
 
 class RunLoop final : public WorkerEvents {
@@ -137,7 +141,6 @@ class RunLoop final : public WorkerEvents {
   std::string stop_reason_;
   std::vector<std::string> notes_;
   std::vector<RunResult::Error> errors_;
-  std::vector<std::string> worker_env_;
   std::vector<int> crashes_;  // by TestIndex: how often the test crashed its worker
   std::unique_ptr<asio::steady_timer> watchdog_;
   std::unique_ptr<asio::steady_timer> session_timer_;

@@ -31,7 +31,7 @@ from jackd_shim.link import EngineLink
 from jackd_shim.outcome import RenderOptions, collect_error_summary
 from jackd_shim.protocol import PROTOCOL_VERSION, collection_digest, open_status_slot, utf8_text
 from jackd_shim.worker_loop import WorkerLoop
-from jackd_shim import compat_fixtures, coverage_worker, repeats
+from jackd_shim import compat_fixtures, coverage_worker, repeats, start_signal
 from jackd_shim.coverage_compat import silence_pytest_cov
 from jackd_shim.xdist_compat import let_pytest_benchmark_measure, neutralise_xdist, register_marks
 
@@ -136,6 +136,12 @@ class WorkerSession:
             plugin = self._config.pluginmanager.get_plugin(name)
             if plugin is not None:
                 self._config.pluginmanager.unregister(plugin)
+        started = start_signal.wait_for_start()
+        if started is not None:
+            digest, basetemp = started
+            os.environ["JACKD_COLLECTION_DIGEST"] = digest
+            if basetemp:
+                start_signal.adopt_basetemp(self._config, f"{basetemp}/popen-{environment.worker_id}")
         # Opened first: a bad slot path is an error the engine sees as an early exit, not a half-served
         # stream.
         slot = open_status_slot(environment.status_file)

@@ -1,0 +1,40 @@
+// How a worker process is started: its files in the run directory, its command line and environment.
+// One formula for the workers the run loop starts and for those started early, while the engine still
+// collects (engine/prestart.h).
+#pragma once
+
+#include <string>
+
+#include "engine/process.h"
+#include "scheduler/test_item.h"
+
+namespace jackd {
+
+struct RunPlan;
+
+struct WorkerFiles {
+  std::string id;  // "gw3"
+  std::string stdout_path;
+  std::string stderr_path;
+  std::string status_path;
+};
+
+WorkerFiles FilesOf(const std::string& run_directory, scheduler::WorkerId slot);
+
+// What a worker is told about the engine's collection. Either the digest, the report (to name the
+// differences when its own collection differs) and the run's basetemp; or, for a worker started before
+// the collection existed, only `start_file`, where the engine writes digest and basetemp later (see
+// WriteStartFile and worker_shim/jackd_shim/start_signal.py).
+struct CollectionHandoff {
+  std::string digest;
+  std::string report;
+  std::string basetemp;
+  std::string start_file;
+};
+
+SpawnRequest LaunchRequest(const RunPlan& plan, const WorkerFiles& files, const CollectionHandoff& handoff);
+
+// Writes `path` atomically (a temporary file, then rename), so a waiting worker never reads half of it.
+bool WriteStartFile(const std::string& path, const std::string& digest, const std::string& basetemp);
+
+}  // namespace jackd
