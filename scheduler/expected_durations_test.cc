@@ -128,11 +128,21 @@ TEST(PlanWorkDurationsTest, EqualExpectedUnitsKeepCollectionOrder) {
   EXPECT_EQ(Tests(plan.units), (std::vector<std::vector<TestIndex>>{{0, 1, 2}, {3}, {4, 5}}));
 }
 
-TEST(PlanWorkDurationsTest, LoadAndNoKeepCollectionOrder) {
-  // load balances through shrinking batches and keeps module fixtures local; `no` is collection order
-  // by definition. Durations change neither.
+TEST(PlanWorkDurationsTest, LoadStartsLongTestsFirstAndKeepsTheRestInCollectionOrder) {
+  // Tests 1 and 4 take more than 2% of a worker's share of the 20.6 s; the others keep their order.
+  const std::vector<double> expected = {0.1, 8.0, 0.1, 0.1, 12.0, 0.1, 0.1};
+  Inventory inventory;
+  for (int i = 0; i < 7; ++i) inventory.push_back(Item(i < 4 ? "a.py" : "b.py", "t" + std::to_string(i)));
+  WorkPlan plan = PlanWork(inventory, PolicyFor(DistMode::kLoad), 2, expected);
+  EXPECT_EQ(Tests(plan.units), (std::vector<std::vector<TestIndex>>{{4}, {1}, {0}, {2}, {3}, {5}, {6}}));
+  ASSERT_EQ(plan.unit_seconds.size(), 7u);
+  EXPECT_DOUBLE_EQ(plan.unit_seconds[0], 12.0);
+}
+
+TEST(PlanWorkDurationsTest, NoAndWorkstealKeepCollectionOrder) {
+  // `no` is collection order by definition; worksteal balances its queues by expected seconds instead.
   const std::vector<double> expected = {0.1, 0.1, 0.1, 5.0, 1.0, 1.0};
-  for (DistMode mode : {DistMode::kLoad, DistMode::kNo, DistMode::kWorkSteal}) {
+  for (DistMode mode : {DistMode::kNo, DistMode::kWorkSteal}) {
     WorkPlan plan = PlanWork(ThreeFiles(), PolicyFor(mode), 2, expected);
     EXPECT_EQ(Tests(plan.units), (std::vector<std::vector<TestIndex>>{{0}, {1}, {2}, {3}, {4}, {5}}))
         << DistModeName(mode);
@@ -157,6 +167,50 @@ TEST(PlanWorkDurationsTest, WorkstealWithoutDurationsSplitsByCount) {
   scheduler.AddWorker(1);
   EXPECT_EQ(scheduler.Next(0).tests.front(), 0u);
   EXPECT_EQ(scheduler.Next(1).tests.front(), 3u);
+}
+
+}  // namespace
+}  // namespace jackd::scheduler
+
+namespace jackd::scheduler {
+namespace {
+
+TEST(SchedulerDurationsTest, AssignmentsAreCappedByExpectedSeconds) {
+  // Ten 1 s tests, then ninety trivial ones: by count alone, the first worker would get twelve tests,
+  // ten seconds of work, in one assignment.
+  Inventory inventory;
+  std::vector<double> expected;
+  for (int i = 0; i < 100; ++i) {
+    inventory.push_back(Item("t.py", "t" + std::to_string(i)));
+    expected.push_back(i < 10 ? 1.0 : 0.001);
+  }
+  Scheduler scheduler(PlanWork(inventory, PolicyFor(DistMode::kLoad), 2, expected));
+  scheduler.AddWorker(0);
+  scheduler.AddWorker(1);
+  EXPECT_EQ(scheduler.Next(0).tests, (std::vector<TestIndex>{0, 1}));
+  EXPECT_EQ(scheduler.Next(1).tests, (std::vector<TestIndex>{2, 3}));
+}
+
+}  // namespace
+}  // namespace jackd::scheduler
+
+namespace jackd::scheduler {
+namespace {
+
+TEST(SchedulerDurationsTest, ALongTestsCompanionIsAShortOneFromTheBack) {
+  // A worker needs a second test before it can run its first (nextitem). For a long first test that
+  // second one must not be the next long test, which would then wait behind it while a worker idles.
+  Inventory inventory;
+  std::vector<double> expected;
+  for (int i = 0; i < 22; ++i) {
+    inventory.push_back(Item("t.py", "t" + std::to_string(i)));
+    expected.push_back(i < 2 ? 10.0 : 0.01);
+  }
+  Scheduler scheduler(PlanWork(inventory, PolicyFor(DistMode::kLoad), 2, expected));
+  scheduler.AddWorker(0);
+  scheduler.AddWorker(1);
+  EXPECT_EQ(scheduler.Next(0).tests, (std::vector<TestIndex>{0, 21}));
+  EXPECT_EQ(scheduler.Next(1).tests, (std::vector<TestIndex>{1, 20}));
 }
 
 }  // namespace

@@ -50,6 +50,10 @@ Scheduler::Scheduler(WorkPlan plan, SchedulerOptions options)
     const double share = timed ? per_queue : std::ceil(per_queue);
     if (filled > 0 && filled >= share && queue + 1 < queues_.size()) ++queue, filled = 0;
     filled += weight(u);
+    if (timed) {
+      unit.seconds = plan.unit_seconds[u];
+      queued_seconds_ += unit.seconds;
+    }
     queues_[queue].push_back(std::move(unit));
   }
   for (TestIndex test : plan.run_alone) {
@@ -79,6 +83,12 @@ std::uint32_t Scheduler::TargetSize() const {
       parallel_tests_ / (workers * std::max<std::uint32_t>(1, options_.batches_per_worker));
   return static_cast<std::uint32_t>(
       std::clamp<std::size_t>(share, 1, std::max<std::uint32_t>(1, options_.max_batch)));
+}
+
+double Scheduler::TargetSeconds() const {
+  const std::size_t workers = std::max<std::size_t>(1, workers_.size());
+  return queued_seconds_ /
+         static_cast<double>(workers * std::max<std::uint32_t>(1, options_.batches_per_worker));
 }
 
 std::deque<Unit>& Scheduler::HomeQueue(WorkerId worker) { return queues_[worker % queues_.size()]; }
@@ -174,11 +184,28 @@ Assignment Scheduler::NextParallel(WorkerId worker, WorkerState& state) {
   std::deque<Unit>& home = HomeQueue(worker);
   if (home.empty()) StealInto(home);
   const std::uint32_t target = TargetSize();
+  // With earlier runs' durations, an assignment is also capped by expected seconds, so a run of slow
+  // tests in collection order is not handed to one worker in one batch.
+  const double target_seconds = TargetSeconds();
+  double out_seconds = 0;
   // Whole units only: a unit larger than the target still goes in one piece. A worker must end up
   // holding at least two tests (or all it can get): holding one, it could not run it without knowing
   // the next, and would have no result to report that asks for more.
+  // Past its expected seconds, an assignment is full even while the worker holds one test: that test's
+  // companion then comes from the back of the queue (below).
   auto wants_more = [&](const Unit& unit) {
-    return out.tests.empty() || out.tests.size() + unit.tests.size() <= target || state.in_flight.size() < 2;
+    if (out.tests.empty()) return true;
+    if (state.in_flight.size() < 2 && !(target_seconds > 0 && out_seconds > target_seconds)) return true;
+    return out.tests.size() + unit.tests.size() <= target && out_seconds + unit.seconds <= target_seconds;
+  };
+  auto take = [&](std::size_t i) {
+    Hand(worker, state, home[i].tests, out);
+    if (repeats_) last_ran_on_[home[i].tests.front()] = worker;
+    parallel_tests_ -= home[i].tests.size();
+    out_seconds += home[i].seconds;
+    queued_seconds_ = std::max(0.0, queued_seconds_ - home[i].seconds);
+    home.erase(home.begin() + static_cast<std::ptrdiff_t>(i));
+    if (home.empty()) StealInto(home);
   };
   for (std::size_t i = 0; i < home.size() && i < kLimitLookahead;) {
     if (!wants_more(home[i])) break;
@@ -186,11 +213,18 @@ Assignment Scheduler::NextParallel(WorkerId worker, WorkerState& state) {
       ++i;
       continue;
     }
-    Hand(worker, state, home[i].tests, out);
-    if (repeats_) last_ran_on_[home[i].tests.front()] = worker;
-    parallel_tests_ -= home[i].tests.size();
-    home.erase(home.begin() + static_cast<std::ptrdiff_t>(i));
-    if (home.empty()) StealInto(home);
+    take(i);
+  }
+  // A worker holding one test cannot run it before it knows the next. When that test is long, its
+  // companion is the last unit of the queue (long tests go first, so the back holds short ones), not the
+  // next long test, which another worker can start at once.
+  if (state.in_flight.size() < 2 && !home.empty()) {
+    for (std::size_t i = home.size(); i-- > 0 && home.size() - i <= kLimitLookahead;) {
+      if (Admits(state, home[i]) && !Avoids(worker, home[i])) {
+        take(i);
+        break;
+      }
+    }
   }
   if (!out.tests.empty()) {
     state.report_at = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(out.tests.size() / 2));
@@ -281,6 +315,7 @@ std::vector<TestIndex> Scheduler::Cancel() {
   dropped.insert(dropped.end(), parked_.begin(), parked_.end());
   parked_.clear();
   parallel_tests_ = 0;
+  queued_seconds_ = 0;
   return dropped;
 }
 

@@ -92,6 +92,7 @@ class Scheduler {
   };
 
   std::uint32_t TargetSize() const;
+  double TargetSeconds() const;
   std::deque<Unit>& HomeQueue(WorkerId worker);
   void StealInto(std::deque<Unit>& home);
   bool Admits(const WorkerState& state, const Unit& unit) const;
@@ -104,6 +105,7 @@ class Scheduler {
   SchedulerOptions options_;
   std::vector<std::deque<Unit>> queues_;  // one shared queue, or one per worker under worksteal
   std::size_t parallel_tests_ = 0;
+  double queued_seconds_ = 0;  // expected seconds of the queued parallel units (0 when unknown)
   std::deque<TestIndex> alone_;
   std::multiset<TestIndex> parked_;
   bool repeats_ = false;                       // the plan has spread units

@@ -1,8 +1,40 @@
 #include "scheduler/work_plan.h"
 
+#include <algorithm>
+#include <utility>
+
 #include "scheduler/expected_durations.h"
 
 namespace jackd::scheduler {
+namespace {
+
+// Under `load`, a test expected to take more than this share of one worker's fair share of the run
+// starts first: started late, it would stretch the run's tail. The rest keeps collection order, so a
+// module's tests (and its fixtures) stay together.
+constexpr double kLongTestShare = 0.02;
+
+void LongTestsFirst(std::vector<Unit>& units, const std::vector<double>& expected, std::uint32_t workers) {
+  double total = 0;
+  for (const Unit& unit : units) total += ExpectedSeconds(unit, expected);
+  const double threshold = kLongTestShare * total / std::max<std::uint32_t>(1, workers);
+  std::vector<std::pair<double, Unit>> long_units;
+  std::vector<Unit> rest;
+  for (Unit& unit : units) {
+    const double seconds = ExpectedSeconds(unit, expected);
+    if (seconds > threshold) {
+      long_units.emplace_back(seconds, std::move(unit));
+    } else {
+      rest.push_back(std::move(unit));
+    }
+  }
+  std::stable_sort(long_units.begin(), long_units.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  units.clear();
+  for (auto& [seconds, unit] : long_units) units.push_back(std::move(unit));
+  for (Unit& unit : rest) units.push_back(std::move(unit));
+}
+
+}  // namespace
 
 WorkPlan PlanWork(const Inventory& inventory, const Policy& policy, std::uint32_t workers,
                   const std::vector<double>& expected) {
@@ -21,6 +53,7 @@ WorkPlan PlanWork(const Inventory& inventory, const Policy& policy, std::uint32_
     any_limit = any_limit || inventory[i].limit.has_value();
   }
   plan.units = MakeUnits(inventory, parallel, policy.mode, policy.fallback, expected);
+  if (policy.mode == DistMode::kLoad && !expected.empty()) LongTestsFirst(plan.units, expected, workers);
   if (!expected.empty()) {
     plan.unit_seconds.reserve(plan.units.size());
     for (const Unit& unit : plan.units) plan.unit_seconds.push_back(ExpectedSeconds(unit, expected));
