@@ -1,264 +1,91 @@
 #!/usr/bin/env python3
-"""Times jackd against plain pytest and pytest-xdist on a suite of trivial tests.
+"""Times jackd against plain pytest and pytest-xdist on a suite of trivial tests (issue 6, target 1).
 
-The suite (5,000 tests of `assert N == N` in 100 files by default) measures overhead only: collection,
-process start-up, distribution and reporting. Every contender runs on the same generated suite in the
-same way, interleaved run by run, and the median of --repeat runs is reported, in two conditions:
-
-  cold  PYTHONDONTWRITEBYTECODE=1 and every __pycache__ of the suite removed before each run, so each
-        run compiles (and assertion-rewrites) all test files again;
-  warm  bytecode allowed, and one untimed run of each contender first, so caches are filled.
-
-Each run must end with "5000 passed" on pytest's summary line and exit 0; any contender that does not
-is flagged, and the script then exits 1. See benchmarks/README.md.
+The suite (5,000 tests of `assert N == N` in 100 files by default) measures overhead only: start-up,
+collection, distribution and reporting, which is where a distribution engine can lose to serial
+pytest on a small machine. Contenders: `pytest`, `pytest -n 2`, `pytest -n 2 --dist loadfile` and
+`jackd run -n 2`, cold and warm (see benchlib.py). Target: jackd's wall time at most 0.6x serial
+pytest's and at most 0.35x `pytest -n 2`'s. See benchmarks/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import re
-import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchlib as b  # noqa: E402
 
-# Variables that would change what pytest does if they leaked in from the caller's environment.
-SCRUBBED_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_XDIST_AUTO_NUM_WORKERS", "PYTHONDONTWRITEBYTECODE")
-
-
-@dataclass
-class Contender:
-    name: str
-    argv: list[str]
-    times: dict[str, list[float]] = field(default_factory=lambda: {"cold": [], "warm": []})
-    problems: list[str] = field(default_factory=list)
-
-    def median(self, mode: str) -> float | None:
-        return statistics.median(self.times[mode]) if self.times[mode] else None
+# Issue 6's targets: jackd's time as a fraction of serial pytest's and of pytest-xdist's (-n, load).
+TARGET_VS_PYTEST = 0.6
+TARGET_VS_XDIST = 0.35
 
 
-def generate_suite(directory: Path, tests: int, files: int) -> None:
-    per_file, extra = divmod(tests, files)
-    (directory / "pytest.ini").write_text(
-        "[pytest]\n"
-        "# The same options for every contender: no cache plugin, so no run leaves state for the next.\n"
-        "addopts = -p no:cacheprovider\n"
-    )
+def generate_suite(suite: Path, tests: int, files: int) -> None:
     number = 0
-    for index in range(files):
-        body = []
-        for _ in range(per_file + (1 if index < extra else 0)):
-            body.append(f"def test_{number}():\n    assert {number} == {number}\n")
-            number += 1
-        (directory / f"test_{index:03d}.py").write_text("\n\n".join(body))
+    for index, count in enumerate(b.spread(tests, files)):
+        body = [f"def test_{n}():\n    assert {n} == {n}\n" for n in range(number, number + count)]
+        number += count
+        (suite / f"test_{index:03d}.py").write_text("\n\n".join(body))
 
 
-def remove_bytecode(directory: Path) -> None:
-    for cache in directory.rglob("__pycache__"):
-        shutil.rmtree(cache, ignore_errors=True)
+def contenders(args: argparse.Namespace) -> list[b.Contender]:
+    w = str(args.workers)
+    want = {"passed": args.tests}
+    return [
+        b.Contender("pytest (serial)", b.pytest_argv(args.python), want),
+        b.Contender(f"pytest -n {w}", b.pytest_argv(args.python, "-n", w), want),
+        b.Contender(f"pytest -n {w} --dist loadfile", b.pytest_argv(args.python, "-n", w, "--dist", "loadfile"), want),
+        b.Contender(f"jackd run -n {w}", b.jackd_argv(args.jackd, args.python, args.workers), want),
+    ]
 
 
-def passed_count(output: str) -> tuple[int | None, str]:
-    """The number of passed tests on the last summary line of output, and that line."""
-    output = re.sub(r"\x1b\[[0-9;]*m", "", output)
-    for line in reversed(output.splitlines()):
-        if re.search(r"\d+ (passed|failed|errors?|skipped)\b", line):
-            match = re.search(r"(\d+) passed", line)
-            bad = re.search(r"\d+ (failed|errors?)\b", line)
-            return (int(match.group(1)) if match and not bad else None), line.strip(" =")
-    return None, "(no summary line)"
-
-
-def run_once(contender: Contender, suite: Path, mode: str, expected: int, timeout: float) -> float:
-    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
-    if mode == "cold":
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        remove_bytecode(suite)
-    start = time.perf_counter()
-    try:
-        proc = subprocess.run(
-            contender.argv, cwd=suite, env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace", timeout=timeout,
-        )
-    except subprocess.TimeoutExpired:
-        contender.problems.append(f"{mode}: timed out after {timeout:.0f} s")
-        return time.perf_counter() - start
-    elapsed = time.perf_counter() - start
-    count, line = passed_count(proc.stdout)
-    if proc.returncode != 0 or count != expected:
-        problem = f"{mode}: exit {proc.returncode}, summary {line!r} (want {expected} passed)"
-        if problem not in contender.problems:
-            contender.problems.append(problem)
-            tail = "\n".join(proc.stdout.splitlines()[-15:])
-            print(f"  ! {contender.name}: {problem}\n{indent(tail)}", file=sys.stderr)
-    return elapsed
-
-
-def indent(text: str) -> str:
-    return "\n".join("      " + line for line in text.splitlines())
-
-
-def tool_output(argv: list[str]) -> str:
-    try:
-        return subprocess.run(argv, capture_output=True, text=True, timeout=60).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "?"
-
-
-def machine_line(python: str) -> str:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    versions = tool_output([python, "-c", (
-        "import platform, pytest\n"
-        "try:\n import xdist; x = xdist.__version__\n"
-        "except ImportError: x = 'not installed'\n"
-        "print(f'Python {platform.python_version()}, pytest {pytest.__version__}, pytest-xdist {x}')"
-    )])
-    return f"{os.cpu_count()} x {cpu}, {platform.system()} {platform.release()}; {versions}"
-
-
-def load_average() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "?"
-
-
-def warn_if_busy(when: str) -> None:
-    """Other work on the machine skews every number; say so rather than print quietly wrong ratios."""
-    load = load_average()
-    print(f"bench: load average {when}: {load}")
-    try:
-        if float(load.split()[0]) > 0.5:
-            print(f"bench: warning: the machine is busy ({when}); timings will be noisy", file=sys.stderr)
-    except ValueError:
-        pass
-
-
-def ratio(baseline: float | None, value: float | None) -> str:
-    if baseline is None or value is None or value == 0:
-        return "-"
-    return f"{baseline / value:.2f}x"
-
-
-def table(contenders: list[Contender], modes: list[str], markdown: bool) -> str:
-    serial, xdist = contenders[0], contenders[1]
+def report(all_contenders: list[b.Contender], modes: list[str], markdown: bool) -> None:
+    serial, xdist, jackd = all_contenders[0], all_contenders[1], all_contenders[-1]
     header = ["contender"]
     for mode in modes:
-        header += [f"{mode} s", f"{mode} vs pytest", f"{mode} vs xdist"]
+        header += [f"{mode} s", f"{mode} /pytest", f"{mode} /xdist"]
     header.append("check")
     rows = []
-    for c in contenders:
+    for c in all_contenders:
         row = [c.name]
         for mode in modes:
-            value = c.median(mode)
-            row += [
-                f"{value:.2f}" if value is not None else "pending",
-                ratio(serial.median(mode), value),
-                ratio(xdist.median(mode), value),
-            ]
-        row.append("FAIL" if c.problems else ("ok" if any(c.times[m] for m in modes) else "pending"))
-        rows.append(row)
-    if markdown:
-        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        lines += ["| " + " | ".join(row) + " |" for row in rows]
-        return "\n".join(lines)
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    fmt = lambda r: "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths)))
-    return "\n".join([fmt(header), *(fmt(r) for r in rows)])
+            row += [b.seconds(c.median(mode)), b.ratio(c.median(mode), serial.median(mode)),
+                    b.ratio(c.median(mode), xdist.median(mode))]
+        rows.append(row + [b.check_cell(c, modes)])
+    b.print_table(header, rows, markdown)
+    print("(seconds: median wall time; '/pytest', '/xdist': this time over serial pytest's, over pytest -n's;"
+          " lower is better)")
+    targets = []
+    for mode in modes:
+        targets += [
+            b.Target(f"{mode}: jackd / pytest", jackd.median(mode), serial.median(mode), TARGET_VS_PYTEST),
+            b.Target(f"{mode}: jackd / {xdist.name}", jackd.median(mode), xdist.median(mode), TARGET_VS_XDIST),
+        ]
+    b.print_targets(targets)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tests", type=int, default=5000, help="number of tests (default 5000)")
-    parser.add_argument("--files", type=int, default=100, help="number of test files (default 100)")
-    parser.add_argument("--workers", "-n", type=int, default=2, help="workers for xdist and jackd (default 2)")
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs per contender and mode; median (default 3)")
-    parser.add_argument("--modes", default="cold,warm", help="comma-separated: cold, warm (default both)")
-    parser.add_argument("--jackd", default=str(ROOT / "build" / "jackd"), help="jackd binary (default build/jackd)")
-    parser.add_argument("--python", default=str(ROOT / ".venv" / "bin" / "python"),
-                        help="Python with pytest and pytest-xdist (default .venv/bin/python)")
-    parser.add_argument("--timeout", type=float, default=900, help="seconds before one run counts as hung")
-    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown too")
-    parser.add_argument("--keep", action="store_true", help="keep the generated suite and print where it is")
-    args = parser.parse_args()
+    b.add_common_args(parser, workers=2)
+    parser.add_argument("--tests", type=int, help="number of tests (default 5000; 500 with --quick)")
+    parser.add_argument("--files", type=int, help="number of test files (default 100; 10 with --quick)")
+    args = b.finish_args(parser.parse_args())
+    args.tests = args.tests or (500 if args.quick else 5000)
+    args.files = args.files or (10 if args.quick else 100)
 
-    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    if not modes or set(modes) - {"cold", "warm"}:
-        parser.error("--modes takes cold, warm or both")
-    python = args.python
-    if not Path(python).exists():
-        print(f"bench: {python} not found (run ./dev setup); using {sys.executable}", file=sys.stderr)
-        python = sys.executable
-    python = str(Path(python).absolute())  # not resolved: a venv's python must keep its venv path
-    jackd = Path(args.jackd).absolute()
-
-    w = str(args.workers)
-    contenders = [
-        Contender("pytest (serial)", [python, "-m", "pytest", "-q"]),
-        Contender(f"pytest-xdist -n {w}", [python, "-m", "pytest", "-q", "-n", w]),
-        Contender(f"pytest-xdist -n {w} --dist loadfile", [python, "-m", "pytest", "-q", "-n", w, "--dist", "loadfile"]),
-    ]
-    jackd_row = Contender(f"jackd run -n {w}", [str(jackd), "run", "--python", python, "-n", w, "-q"])
-    if os.access(jackd, os.X_OK):
-        contenders.append(jackd_row)
-        jackd_version = tool_output([str(jackd), "--version"])
-    else:
-        print(f"bench: {jackd} does not exist yet (./dev build makes it); timing the others only", file=sys.stderr)
-        jackd_version = "not built"
-
-    print(f"bench: {args.tests} trivial tests in {args.files} files, {w} workers, median of {args.repeat} runs")
-    print(f"bench: machine: {machine_line(python)}; jackd: {jackd_version}")
-
-    warn_if_busy("before")
-    suite = Path(tempfile.mkdtemp(prefix="jackd-bench-"))
+    all_contenders = contenders(args)
+    timed = all_contenders if b.jackd_available(args.jackd) else all_contenders[:-1]
+    b.print_header(f"{args.tests} trivial tests in {args.files} files, {args.workers} workers", args)
+    suite = b.make_suite_dir()
     try:
         generate_suite(suite, args.tests, args.files)
-        for mode in modes:
-            if mode == "warm":
-                print("bench: warm-up runs", file=sys.stderr)
-                for c in contenders:
-                    run_once(c, suite, "warm", args.tests, args.timeout)
-            for r in range(args.repeat):
-                order = contenders[r % len(contenders):] + contenders[: r % len(contenders)]
-                for c in order:
-                    elapsed = run_once(c, suite, mode, args.tests, args.timeout)
-                    c.times[mode].append(elapsed)
-                    print(f"bench: {mode} run {r + 1}/{args.repeat}: {c.name}: {elapsed:.2f} s", file=sys.stderr)
+        b.time_contenders(timed, suite, args.modes, args.repeat, args.timeout)
     finally:
-        if args.keep:
-            print(f"bench: suite kept in {suite}")
-        else:
-            shutil.rmtree(suite, ignore_errors=True)
-
-    warn_if_busy("after")
-    if jackd_row not in contenders:
-        contenders.append(jackd_row)
-    print()
-    print(table(contenders, modes, markdown=False))
-    print("(seconds are medians of wall-clock time; 'vs' columns are speed-ups: baseline time / this time)")
-    if args.markdown:
-        print()
-        print(table(contenders, modes, markdown=True))
-    failed = [c for c in contenders if c.problems]
-    for c in failed:
-        for problem in c.problems:
-            print(f"bench: FAIL {c.name}: {problem}")
-    return 1 if failed else 0
+        b.remove_suite(suite, args.keep)
+    report(all_contenders, args.modes, args.markdown)
+    return b.finish(all_contenders)
 
 
 if __name__ == "__main__":
