@@ -2,8 +2,11 @@
 
 #include <signal.h>
 
+#include <asio/steady_timer.hpp>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -40,38 +43,10 @@ CollectionFailure UsageFailure(const std::string& stderr_text) {
           "pytest could not start with these arguments and configuration (see its message above)"};
 }
 
-}  // namespace
-
-CollectionOutcome Collect(asio::io_context& io, ChildReaper& reaper, const std::string& python,
-                          const std::vector<std::string>& pytest_args, const std::string& run_directory,
-                          const bool& interrupted) {
-  const std::string report_path = run_directory + "/collection.pb";
-  const std::string stdout_path = run_directory + "/collect.stdout";
-  const std::string stderr_path = run_directory + "/collect.stderr";
-  std::vector<std::string> args = {report_path};
-  args.insert(args.end(), pytest_args.begin(), pytest_args.end());
-
-  const auto started = std::chrono::steady_clock::now();
-  pid_t pid = Spawn(
-      SpawnRequest{ShimCommand(python, "collect", args), EnvironmentWith({}), stdout_path, stderr_path});
-  if (pid < 0) return CollectionFailure{kExitInternalError, "", "cannot start the collection process"};
-  bool done = false;
-  ExitStatus status;
-  reaper.Watch(pid, [&](ExitStatus s) {
-    status = s;
-    done = true;
-  });
-  bool killed = false;
-  while (!done && io.run_one() > 0) {
-    if (interrupted && !killed) {
-      SignalGroup(pid, SIGKILL);
-      killed = true;
-    }
-  }
-  io.restart();
-  if (killed || interrupted) return CollectionInterrupted{};
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-
+// The outcome of a collection from what its process left: the report, else its exit status and output.
+CollectionOutcome ReadReport(const std::string& python, const std::string& report_path,
+                             const std::string& stdout_path, const std::string& stderr_path,
+                             const ExitStatus& status, double seconds) {
   const std::string stderr_text = ReadFile(stderr_path);
   if (status.exit_code == kBootstrapMissingModules) {
     return CollectionFailure{kExitUsageError, "", MissingModulesMessage(python, stderr_text)};
@@ -106,6 +81,82 @@ CollectionOutcome Collect(asio::io_context& io, ChildReaper& reaper, const std::
   collection.seconds = seconds;
   if (collection.settings.collect_only) collection.collect_only_output = ReadFile(stdout_path);
   return collection;
+}
+
+}  // namespace
+
+CollectionOutcome Collect(asio::io_context& io, ChildReaper& reaper, const std::string& python,
+                          const std::vector<std::string>& pytest_args, const std::string& run_directory,
+                          const bool& interrupted) {
+  const std::string report_path = run_directory + "/collection.pb";
+  const std::string stdout_path = run_directory + "/collect.stdout";
+  const std::string stderr_path = run_directory + "/collect.stderr";
+  std::vector<std::string> args = {report_path};
+  args.insert(args.end(), pytest_args.begin(), pytest_args.end());
+
+  const auto started = std::chrono::steady_clock::now();
+  pid_t pid = Spawn(
+      SpawnRequest{ShimCommand(python, "collect", args), EnvironmentWith({}), stdout_path, stderr_path});
+  if (pid < 0) return CollectionFailure{kExitInternalError, "", "cannot start the collection process"};
+  bool done = false;
+  ExitStatus status;
+  reaper.Watch(pid, [&](ExitStatus s) {
+    status = s;
+    done = true;
+  });
+  bool killed = false;
+  while (!done && io.run_one() > 0) {
+    if (interrupted && !killed) {
+      SignalGroup(pid, SIGKILL);
+      killed = true;
+    }
+  }
+  io.restart();
+  if (killed || interrupted) return CollectionInterrupted{};
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  return ReadReport(python, report_path, stdout_path, stderr_path, status, seconds);
+}
+
+CollectionOutcome CollectFrom(asio::io_context& io, ChildReaper& reaper, const std::string& python,
+                              const RunningCollector& collector, const std::string& run_directory,
+                              const bool& interrupted, std::chrono::milliseconds limit) {
+  const std::string report_path = run_directory + "/collection.pb";
+  const auto started = std::chrono::steady_clock::now();
+  bool exited = false, ready = false, timed_out = false;
+  ExitStatus status;
+  reaper.Watch(collector.pid, [&](ExitStatus s) {
+    status = s;
+    exited = true;
+  });
+  // The report appears by rename, whole; looking for it this often costs nothing next to a collection.
+  constexpr auto kReportPoll = std::chrono::milliseconds(10);
+  asio::steady_timer poll(io);
+  std::function<void()> arm = [&] {
+    poll.expires_after(kReportPoll);
+    poll.async_wait([&](const std::error_code& error) {
+      if (error) return;
+      if (std::filesystem::exists(report_path)) {
+        ready = true;
+      } else if (std::chrono::steady_clock::now() - started > limit) {
+        timed_out = true;
+      } else {
+        arm();
+      }
+    });
+  };
+  arm();
+  while (!exited && !ready && !timed_out && !interrupted && io.run_one() > 0) {
+  }
+  poll.cancel();
+  io.poll();  // the cancelled wait's handler
+  io.restart();
+  if (!exited) reaper.Forget(collector.pid);  // it goes on as a worker; the run loop watches it then
+  if (interrupted) return CollectionInterrupted{};
+  if (timed_out) return CollectionUnavailable{};
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (!std::filesystem::exists(report_path)) return CollectionUnavailable{};
+  return ReadReport(python, report_path, collector.stdout_path, collector.stderr_path, status, seconds);
 }
 
 }  // namespace jackd

@@ -16,9 +16,14 @@ PrestartedWorkers::PrestartedWorkers(const RunPlan& plan, std::string start_file
     const auto slot = static_cast<scheduler::WorkerId>(i);
     const WorkerFiles files = FilesOf(plan.run_directory, slot);
     CreateStatusSlot(files.status_path);
-    const pid_t pid = Spawn(LaunchRequest(plan, files, {"", plan.collection_report, "", start_file_}));
+    // gw0 collects for the engine (and so needs no report to compare with); the others diff against it.
+    const bool collector = slot == 0;
+    const pid_t pid = Spawn(LaunchRequest(plan, files,
+                                          {"", collector ? "" : plan.collection_report, "", start_file_,
+                                           collector ? plan.collection_report : ""}));
     if (pid < 0) break;  // the run loop starts what is missing, and reports a failure to start
     pids_.emplace(slot, pid);
+    if (collector) collector_ = {pid, files.stdout_path, files.stderr_path};
   }
   spdlog::debug("started {} workers while collecting", pids_.size());
 }

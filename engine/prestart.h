@@ -1,5 +1,7 @@
-// Workers started at the same time as the engine's collection, so that their own collection runs in
-// parallel with it instead of after it (the biggest part of a parallel run's start-up on large suites).
+// Workers started before the engine knows the collection, so that the suite is collected once, by all
+// of them in parallel, instead of by the engine's collect process first and by every worker after it
+// (the biggest part of a parallel run's start-up on large suites). Worker gw0 writes the engine's
+// CollectionReport as soon as it has collected, and then serves tests like the others.
 //
 // They are started with everything but what only the collection tells (its digest, the run's basetemp):
 // that comes through the start file, which the run loop writes once its server listens. If the collection
@@ -12,6 +14,7 @@
 #include <map>
 #include <string>
 
+#include "engine/collection.h"
 #include "engine/process.h"
 #include "scheduler/test_item.h"
 
@@ -21,8 +24,9 @@ struct RunPlan;
 
 class PrestartedWorkers {
  public:
-  // Starts `plan.workers` workers, gw0..., as the run loop would start them. `env_key` names what their
-  // environment was made from (see Fits).
+  // Starts `plan.workers` workers, gw0..., as the run loop would start them; gw0 also writes the
+  // engine's CollectionReport (plan.collection_report) as soon as it has collected (see Collector).
+  // `env_key` names what their environment was made from (see Fits).
   PrestartedWorkers(const RunPlan& plan, std::string start_file, std::string env_key);
   PrestartedWorkers(const PrestartedWorkers&) = delete;
   PrestartedWorkers& operator=(const PrestartedWorkers&) = delete;
@@ -36,11 +40,14 @@ class PrestartedWorkers {
   // Hands the workers over (to RunPlan::prestarted); this object forgets them.
   std::map<scheduler::WorkerId, pid_t> Release() { return std::move(pids_); }
   const std::string& start_file() const { return start_file_; }
+  // gw0, which collects for the engine; pid -1 when it could not be started.
+  const RunningCollector& collector() const { return collector_; }
 
  private:
   std::map<scheduler::WorkerId, pid_t> pids_;
   std::string start_file_;
   std::string env_key_;
+  RunningCollector collector_;
 };
 
 }  // namespace jackd

@@ -51,7 +51,10 @@ class ChildReaper {
 
   explicit ChildReaper(asio::io_context& io);
 
+  // Registers (or replaces) the callback for `pid`.
   void Watch(pid_t pid, OnExit on_exit);
+  // Drops the callback for `pid`; its exit is then reaped by whoever watches it next.
+  void Forget(pid_t pid) { watched_.erase(pid); }
 
  private:
   void Arm();

@@ -8,6 +8,7 @@
 #include <asio/signal_set.hpp>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <random>
 
@@ -36,6 +37,11 @@ namespace {
 
 // pytest-xdist's default for --max-worker-restart.
 constexpr int kRestartsPerWorker = 4;
+
+// How long the engine waits for worker gw0's collection before it collects itself instead (unless
+// --worker-start-timeout says otherwise): far beyond the collection of any suite we know, so it only
+// catches a collection that hangs in workers.
+constexpr std::chrono::milliseconds kCollectorPatience{120'000};
 
 // pytest's --collect-only (or --co) among the arguments: only a listing, no worker needed.
 bool AsksForCollectOnly(const std::vector<std::string>& pytest_args) {
@@ -153,8 +159,24 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
     with_coverage(early, early_coverage);
     prestarted.emplace(early, directory->File("start"), early_coverage);
   }
-  CollectionOutcome outcome =
-      Collect(io, reaper, *python, options.pytest_args, directory->path(), interrupted);
+  // gw0 collects for the engine. If it gives no report (it hangs or fails, maybe only because it is a
+  // worker), or the suite asks only for a listing, the engine's own collect process collects instead
+  // and the run goes on as without prestarted workers.
+  CollectionOutcome outcome = CollectionUnavailable{};
+  if (prestarted && prestarted->collector().pid > 0) {
+    const auto limit = options.worker_start_timeout > 0
+                           ? std::chrono::milliseconds(static_cast<long>(options.worker_start_timeout * 1000))
+                           : kCollectorPatience;
+    outcome =
+        CollectFrom(io, reaper, *python, prestarted->collector(), directory->path(), interrupted, limit);
+    const auto* listing = std::get_if<Collection>(&outcome);
+    if (listing && listing->settings.collect_only) outcome = CollectionUnavailable{};
+  }
+  if (std::holds_alternative<CollectionUnavailable>(outcome)) {
+    prestarted.reset();
+    std::filesystem::remove(directory->File("collection.pb"));
+    outcome = Collect(io, reaper, *python, options.pytest_args, directory->path(), interrupted);
+  }
   if (std::holds_alternative<CollectionInterrupted>(outcome)) {
     std::fprintf(stdout, "\n!!! Interrupted: KeyboardInterrupt during collection !!!\n");
     return kExitInterrupted;

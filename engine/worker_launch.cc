@@ -34,6 +34,7 @@ SpawnRequest LaunchRequest(const RunPlan& plan, const WorkerFiles& files, const 
     overrides.push_back("JACKD_COLLECTION_DIGEST=" + handoff.digest);
   }
   if (!handoff.report.empty()) overrides.push_back("JACKD_COLLECTION_REPORT=" + handoff.report);
+  if (!handoff.collection_out.empty()) overrides.push_back("JACKD_COLLECTION_OUT=" + handoff.collection_out);
   if (!handoff.basetemp.empty()) {
     overrides.push_back(absl::StrCat("JACKD_BASETEMP=", handoff.basetemp, "/popen-", files.id));
   }

@@ -30,6 +30,8 @@ struct CollectionHandoff {
   std::string report;
   std::string basetemp;
   std::string start_file;
+  // Worker gw0 of a prestarted run also collects for the engine, writing its CollectionReport here.
+  std::string collection_out;
 };
 
 SpawnRequest LaunchRequest(const RunPlan& plan, const WorkerFiles& files, const CollectionHandoff& handoff);

@@ -76,12 +76,12 @@ def test_workers_that_never_connect(project, run_jackd, tmp_path):
 
 
 def test_worker_collection_differs_from_the_engines(project, run_jackd):
-    # test_only_outside_workers exists in the collection process, not in workers.
+    # test_not_in_gw1 exists in the engine's collection (made by gw0 or the collect process), not in gw1's.
     result = run_jackd(project("broken_workers"), "-n", "2", env={"E2E_MISMATCH": "1"})
     assert result.rc == 101, result.describe()
     assert result.seconds < QUICK_BOUND, result.describe()
     assert_one_line_error(result)
-    assert "test_mismatch.py::test_only_outside_workers" in result.stderr, "the differing test is not named\n" + (
+    assert "test_mismatch.py::test_not_in_gw1" in result.stderr, "the differing test is not named\n" + (
         result.describe()
     )
     assert_no_engine_noise(result)

@@ -63,12 +63,25 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(CollectionRecorder(config, report_path), "jackd-collection")
 
 
+def record_in_worker(config: pytest.Config, path: str) -> None:
+    """Record the CollectionReport in a worker (gw0 of a prestarted run), written once collection is done."""
+    global _user_collect_only
+    _user_collect_only = bool(config.option.collectonly)
+    config.pluginmanager.register(CollectionRecorder(config, path, in_worker=True), "jackd-collection")
+
+
 class CollectionRecorder:
     """Gathers the CollectionReport from pytest's collection hooks and writes it at session finish."""
 
-    def __init__(self, config: pytest.Config, path: str) -> None:
+    def __init__(self, config: pytest.Config, path: str, in_worker: bool = False) -> None:
+        """`in_worker`: recording inside worker gw0, which collects for the engine and then serves tests
+        (see engine/prestart.h): the report is written as soon as collection is done, with the options
+        the user gave (captured now, before the worker plugin changes them)."""
         self._config = config
         self._path = path
+        self._in_worker = in_worker
+        self._written = False
+        self._maxfail = int(config.option.maxfail or 0)
         self._report = jackd_pb2.CollectionReport(protocol_version=PROTOCOL_VERSION, shim_version=__version__)
         # Remember --junitxml for the engine, and keep pytest from writing an empty collect-only JUnit
         # file where the engine will write the real one.
@@ -103,14 +116,29 @@ class CollectionRecorder:
         rootpath = self._config.rootpath
         self._report.items.extend(to_test_item(item, rootpath) for item in session.items)
 
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_collection(self, session: pytest.Session):
+        outcome = yield
+        # In a worker the report goes out as soon as collection is done: the worker goes on to serve tests
+        # while the engine plans. Not when collection raised (a missing path is a usage error, and pytest
+        # calls pytest_collection_finish even then).
+        if self._in_worker and outcome.excinfo is None:
+            self._write(0)
+
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if int(exitstatus) == _USAGE_ERROR:
+        if int(exitstatus) != _USAGE_ERROR:
+            self._write(int(exitstatus))
+
+    def _write(self, exitstatus: int) -> None:
+        if self._written:
             return
+        self._written = True
         report = self._report
-        report.pytest_exit = int(exitstatus)
+        report.pytest_exit = exitstatus
         report.digest = collection_digest(item.node_id for item in report.items)
         report.settings.CopyFrom(read_settings(self._config, self._junitxml))
+        report.settings.maxfail = self._maxfail
         _write_atomically(self._path, report.SerializeToString())
 
 

@@ -31,7 +31,7 @@ from jackd_shim.link import EngineLink
 from jackd_shim.outcome import RenderOptions, collect_error_summary
 from jackd_shim.protocol import PROTOCOL_VERSION, collection_digest, open_status_slot, utf8_text
 from jackd_shim.worker_loop import WorkerLoop
-from jackd_shim import compat_fixtures, coverage_worker, repeats, start_signal
+from jackd_shim import collect_plugin, compat_fixtures, coverage_worker, repeats, start_signal
 from jackd_shim.coverage_compat import silence_pytest_cov
 from jackd_shim.xdist_compat import let_pytest_benchmark_measure, neutralise_xdist, register_marks
 
@@ -39,6 +39,9 @@ from jackd_shim.xdist_compat import let_pytest_benchmark_measure, neutralise_xdi
 # enough for a log line.
 _FAILED_ERRORS_LISTED = 10
 _FAILED_LONGREPR_LINES = 40
+
+# Set for worker gw0 when it collects for the engine: where its CollectionReport goes.
+COLLECTION_OUT_ENV = "JACKD_COLLECTION_OUT"
 
 # pytest's cacheprovider plugins that write a run's outcomes to .pytest_cache at session end.
 _CACHE_WRITERS = ("lfplugin", "stepwiseplugin")
@@ -81,6 +84,11 @@ def pytest_cmdline_main(config: pytest.Config):
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     environment = WorkerEnvironment.from_environ()
+    # Worker gw0 of a prestarted run collects for the engine too (engine/prestart.h): its report records
+    # the user's options, so it is made before this plugin changes any.
+    collection_out = os.environ.get(COLLECTION_OUT_ENV)
+    if collection_out:
+        collect_plugin.record_in_worker(config, collection_out)
     register_marks(config)
     repeats.register(config)
     repeats.switch_off_rerun_plugins(config)  # the engine reruns failed tests, on any worker
@@ -130,6 +138,8 @@ class WorkerSession:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
         environment = self._environment
+        if session.config.option.collectonly:
+            return True  # only a listing (an `addopts = --co`); the engine takes it from its collection
         # --lf/--sw already filtered the collection; their session-end cache writes would each record one
         # worker's share (the last writer winning), so the engine writes the run's last-failed list.
         for name in _CACHE_WRITERS:
