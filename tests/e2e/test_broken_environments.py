@@ -85,4 +85,6 @@ def test_worker_collection_differs_from_the_engines(project, run_jackd):
         result.describe()
     )
     assert_no_engine_noise(result)
-    assert set(check_all_accounted(result, TOTAL + 1).values()) == {"not_run"}, result.describe()
+    # gw0 agrees with the engine's collection (it made it), so it may run tests before gw1's report
+    # stops the run; those keep their real outcome, the rest are not run.
+    assert set(check_all_accounted(result, TOTAL + 1).values()) <= {"passed", "not_run"}, result.describe()
