@@ -2,11 +2,8 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
-#include <time.h>
 
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -32,20 +29,6 @@ std::chrono::milliseconds DefaultConnectDeadline(double collection_seconds) {
 // process exits as soon as pytest's session finishes. Past these bounds we stop waiting.
 constexpr auto kExitGrace = 5s;
 constexpr auto kSessionFinishGrace = 30s;
-
-// How much of a dead worker's stderr to show: enough for faulthandler's tracebacks of a few threads.
-constexpr std::size_t kStderrTailBytes = 8192;
-// A crash or hang report from faulthandler: every thread's stack, a few kilobytes each.
-constexpr std::size_t kStderrExcerptBytes = 32768;
-
-// A test that ended without a result (crash, timeout) ran from the time its status slot names until
-// now; the durations store counts that span (CLOCK_MONOTONIC, the slot's clock).
-void SpanUntilNow(const RunningTest& running, TestRecord& record) {
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  record.started = static_cast<double>(running.started_ns) * 1e-9;
-  record.finished = static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
-}
 
 // The first few differing node IDs each way, so the user sees what depends on where it is collected.
 std::string MismatchDetails(const pb::CollectionMismatch& mismatch) {
@@ -357,92 +340,6 @@ void RunLoop::OnExited(scheduler::WorkerId slot, pid_t pid, ExitStatus status) {
   });
 }
 
-void RunLoop::Retire(Worker& worker) {
-  if (worker.retired) return;
-  worker.retired = true;
-  if (worker.timer) worker.timer->cancel();
-  if (worker.link) worker.link->Close();
-  std::vector<TestIndex> unfinished = scheduler_.WorkerLost(worker.slot);
-  for (TestIndex index : unfinished) Release(index, worker.slot);
-  const bool clean = worker.finish_sent && unfinished.empty();
-  if (!clean && stop_ == StopKind::kSessionTimeout) {
-    // Killed by the session timeout: the test it was running timed out; the rest never ran.
-    std::optional<RunningTest> running = ReadStatusSlot(worker.status_path);
-    auto it = running ? std::find(unfinished.begin(), unfinished.end(), running->index) : unfinished.end();
-    if (it != unfinished.end()) {
-      TestRecord record;
-      record.outcome = Outcome::kTimeout;
-      record.worker = worker.id;
-      record.reason = stop_reason_;
-      SpanUntilNow(*running, record);
-      Attempted(*it, worker.slot, std::move(record));
-      unfinished.erase(it);
-    }
-  } else if (!clean && stop_ == StopKind::kNone) {
-    const std::string how = worker.exit_status.Describe();
-    if (!worker.ready) {
-      Fatal(absl::StrCat("worker ", worker.id, " exited with ", how,
-                         " before it was ready (pytest failed to start in the worker; its stderr is below)"),
-            StderrTail(worker));
-    } else {
-      std::optional<RunningTest> running = ReadStatusSlot(worker.status_path);
-      auto crashed = unfinished.end();
-      if (running) crashed = std::find(unfinished.begin(), unfinished.end(), running->index);
-      std::string blamed = "between tests";
-      const bool timed_out = worker.timed_out.has_value();
-      if (crashed != unfinished.end()) {
-        const TestIndex index = *crashed;
-        blamed = "running " + collection_.items[index].node_id;
-        unfinished.erase(crashed);
-        if (!timed_out && crashes_[index]++ < plan_.retry_crashed) {
-          // --retry-crashed: it goes back to run first, on whichever worker asks next.
-          absl::StrAppend(&blamed, " (attempt ", crashes_[index], " of ", plan_.retry_crashed + 1,
-                          "; retrying it)");
-          unfinished.insert(unfinished.begin(), index);
-        } else {
-          TestRecord record;
-          record.outcome = timed_out ? Outcome::kTimeout : Outcome::kCrashed;
-          record.worker = worker.id;
-          SpanUntilNow(*running, record);
-          record.reason =
-              timed_out ? absl::StrCat("Timeout (>", TimeoutOf(index), "s) from jackd: worker ", worker.id,
-                                       " was killed; the stacks of its threads follow")
-                        : absl::StrCat("worker ", worker.id, " crashed while running this test (", how, ")");
-          PhaseReport& report = record.reports.emplace_back();
-          report.longrepr = record.reason + "\n" + StderrTail(worker);
-          report.summary = record.reason;
-          Attempted(index, worker.slot, std::move(record));
-        }
-      }
-      notes_.push_back(timed_out ? absl::StrCat("worker ", worker.id, " was killed after a timeout ", blamed)
-                                 : absl::StrCat("worker ", worker.id, " crashed (", how, ") ", blamed));
-      scheduler_.Requeue(unfinished);
-      unfinished.clear();
-      DispatchStarving();
-      if (stop_ == StopKind::kNone && !scheduler_.Exhausted()) {
-        if (restarts_ < plan_.max_worker_restarts) {
-          ++restarts_;
-          notes_.back() += "; replaced";
-          SpawnWorker(worker.slot);  // invalidates `worker`
-          MaybeEnd();
-          return;
-        }
-        Stop(StopKind::kExhausted, absl::StrCat("the worker restart budget (", plan_.max_worker_restarts,
-                                                ", --max-worker-restart) is spent"));
-      }
-    }
-  }
-  // Stopped runs (or a worker that vanished after its budget ran out) leave these unrun.
-  if (!unfinished.empty()) {
-    MarkNotRun(unfinished, stop_reason_.empty() ? "its worker stopped" : stop_reason_);
-  }
-  if (clean && !worker.exit_status.Success() && worker.exit_status.exit_code != 1 && !worker.killed_by_us) {
-    notes_.push_back(absl::StrCat("worker ", worker.id, " exited with ", worker.exit_status.Describe(),
-                                  " after its last test"));
-  }
-  MaybeEnd();
-}
-
 void RunLoop::Stop(StopKind kind, const std::string& reason) {
   if (stop_ != StopKind::kNone && kind <= stop_) return;
   const bool first = stop_ == StopKind::kNone;
@@ -513,30 +410,6 @@ void RunLoop::MaybeEnd() {
   if (watchdog_) watchdog_->cancel();
   if (session_timer_) session_timer_->cancel();
   io_.stop();
-}
-
-std::string RunLoop::StderrTail(const Worker& worker) const {
-  std::ifstream in(worker.stderr_path, std::ios::binary);
-  if (!in) return "";
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // Python's own crash report (faulthandler) says the most from its first line on: where the crash or
-  // the hang happened. Start there when there is one, else show the end of the file.
-  std::size_t start = std::string::npos;
-  if (worker.stack_dump_offset) start = std::min(*worker.stack_dump_offset, text.size());
-  if (start == std::string::npos) start = text.rfind("Fatal Python error");
-  bool cut = false;
-  if (start == std::string::npos) {
-    start = text.size() > kStderrTailBytes ? text.size() - kStderrTailBytes : 0;
-    cut = start > 0;
-  }
-  std::string excerpt = text.substr(start, kStderrExcerptBytes);
-  if (cut) {
-    auto newline = excerpt.find('\n');
-    if (newline != std::string::npos) excerpt = excerpt.substr(newline + 1);
-  }
-  while (!excerpt.empty() && (excerpt.back() == '\n' || excerpt.back() == ' ')) excerpt.pop_back();
-  if (excerpt.empty()) return "";
-  return absl::StrCat("--- ", worker.id, "'s stderr ---\n", excerpt);
 }
 
 RunResult RunLoop::TakeResult() {

@@ -13,7 +13,9 @@ def attempt(name: str) -> int:
     _DIR.mkdir(exist_ok=True)
     fd = os.open(_DIR / name, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
+        # O_APPEND moves to the end and writes in one step, and leaves the offset after this write: the
+        # file's size now may be larger already (the same test running on another worker).
         os.write(fd, b".")
-        return os.fstat(fd).st_size
+        return os.lseek(fd, 0, os.SEEK_CUR)
     finally:
         os.close(fd)
