@@ -19,8 +19,11 @@ PrestartedWorkers::PrestartedWorkers(const RunPlan& plan, std::string start_file
     // gw0 collects for the engine (and so needs no report to compare with); the others diff against it.
     const bool collector = slot == 0;
     const pid_t pid = Spawn(LaunchRequest(plan, files,
-                                          {"", collector ? "" : plan.collection_report, "", start_file_,
-                                           collector ? plan.collection_report : ""}));
+                                          {.digest = "",
+                                           .report = collector ? "" : plan.collection_report,
+                                           .basetemp = "",
+                                           .start_file = start_file_,
+                                           .collection_out = collector ? plan.collection_report : ""}));
     if (pid < 0) break;  // the run loop starts what is missing, and reports a failure to start
     pids_.emplace(slot, pid);
     if (collector) collector_ = {pid, files.stdout_path, files.stderr_path};

@@ -103,8 +103,12 @@ void RunLoop::SpawnWorker(scheduler::WorkerId slot) {
     plan_.prestarted.erase(early);
   } else {
     CreateStatusSlot(worker.status_path);
-    worker.pid = Spawn(LaunchRequest(
-        plan_, files, {collection_.digest, plan_.collection_report, collection_.settings.basetemp, "", ""}));
+    worker.pid = Spawn(LaunchRequest(plan_, files,
+                                     {.digest = collection_.digest,
+                                      .report = plan_.collection_report,
+                                      .basetemp = collection_.settings.basetemp,
+                                      .start_file = "",
+                                      .collection_out = ""}));
   }
   if (worker.pid < 0) {
     worker.exited = worker.retired = true;

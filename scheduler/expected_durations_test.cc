@@ -98,17 +98,17 @@ Inventory ThreeFiles() {
 TEST(PlanWorkDurationsTest, WithoutDurationsTheLargestUnitGoesFirst) {
   WorkPlan plan = PlanWork(ThreeFiles(), PolicyFor(DistMode::kLoadFile), 2);
   EXPECT_EQ(Tests(plan.units), (std::vector<std::vector<TestIndex>>{{0, 1, 2}, {4, 5}, {3}}));
-  EXPECT_TRUE(plan.unit_seconds.empty());
+  for (const Unit& unit : plan.units) EXPECT_EQ(unit.seconds, 0.0);
 }
 
 TEST(PlanWorkDurationsTest, LoadfileHandsOutTheLongestExpectedFileFirst) {
   const std::vector<double> expected = {0.1, 0.1, 0.1, 5.0, 1.0, 1.0};
   WorkPlan plan = PlanWork(ThreeFiles(), PolicyFor(DistMode::kLoadFile), 2, expected);
   EXPECT_EQ(Tests(plan.units), (std::vector<std::vector<TestIndex>>{{3}, {4, 5}, {0, 1, 2}}));
-  ASSERT_EQ(plan.unit_seconds.size(), 3u);
-  EXPECT_DOUBLE_EQ(plan.unit_seconds[0], 5.0);
-  EXPECT_DOUBLE_EQ(plan.unit_seconds[1], 2.0);
-  EXPECT_NEAR(plan.unit_seconds[2], 0.3, 1e-12);
+  ASSERT_EQ(plan.units.size(), 3u);
+  EXPECT_DOUBLE_EQ(plan.units[0].seconds, 5.0);
+  EXPECT_DOUBLE_EQ(plan.units[1].seconds, 2.0);
+  EXPECT_NEAR(plan.units[2].seconds, 0.3, 1e-12);
 }
 
 TEST(PlanWorkDurationsTest, LoadgroupAndLoadscopeOrderByExpectedSecondsToo) {
@@ -135,8 +135,8 @@ TEST(PlanWorkDurationsTest, LoadStartsLongTestsFirstAndKeepsTheRestInCollectionO
   for (int i = 0; i < 7; ++i) inventory.push_back(Item(i < 4 ? "a.py" : "b.py", "t" + std::to_string(i)));
   WorkPlan plan = PlanWork(inventory, PolicyFor(DistMode::kLoad), 2, expected);
   EXPECT_EQ(Tests(plan.units), (std::vector<std::vector<TestIndex>>{{4}, {1}, {0}, {2}, {3}, {5}, {6}}));
-  ASSERT_EQ(plan.unit_seconds.size(), 7u);
-  EXPECT_DOUBLE_EQ(plan.unit_seconds[0], 12.0);
+  ASSERT_EQ(plan.units.size(), 7u);
+  EXPECT_DOUBLE_EQ(plan.units[0].seconds, 12.0);
 }
 
 TEST(PlanWorkDurationsTest, NoAndWorkstealKeepCollectionOrder) {
@@ -169,46 +169,33 @@ TEST(PlanWorkDurationsTest, WorkstealWithoutDurationsSplitsByCount) {
   EXPECT_EQ(scheduler.Next(1).tests.front(), 3u);
 }
 
-}  // namespace
-}  // namespace jackd::scheduler
-
-namespace jackd::scheduler {
-namespace {
+// `slow` tests of `slow_seconds` followed by the rest of `count` tests at `fast_seconds`, in one file, as
+// two workers of a load-mode scheduler see them.
+Scheduler TwoWorkersOn(int count, int slow, double slow_seconds, double fast_seconds) {
+  Inventory inventory;
+  std::vector<double> expected;
+  for (int i = 0; i < count; ++i) {
+    inventory.push_back(Item("t.py", "t" + std::to_string(i)));
+    expected.push_back(i < slow ? slow_seconds : fast_seconds);
+  }
+  Scheduler scheduler(PlanWork(inventory, PolicyFor(DistMode::kLoad), 2, expected));
+  scheduler.AddWorker(0);
+  scheduler.AddWorker(1);
+  return scheduler;
+}
 
 TEST(SchedulerDurationsTest, AssignmentsAreCappedByExpectedSeconds) {
   // Ten 1 s tests, then ninety trivial ones: by count alone, the first worker would get twelve tests,
   // ten seconds of work, in one assignment.
-  Inventory inventory;
-  std::vector<double> expected;
-  for (int i = 0; i < 100; ++i) {
-    inventory.push_back(Item("t.py", "t" + std::to_string(i)));
-    expected.push_back(i < 10 ? 1.0 : 0.001);
-  }
-  Scheduler scheduler(PlanWork(inventory, PolicyFor(DistMode::kLoad), 2, expected));
-  scheduler.AddWorker(0);
-  scheduler.AddWorker(1);
+  Scheduler scheduler = TwoWorkersOn(100, 10, 1.0, 0.001);
   EXPECT_EQ(scheduler.Next(0).tests, (std::vector<TestIndex>{0, 1}));
   EXPECT_EQ(scheduler.Next(1).tests, (std::vector<TestIndex>{2, 3}));
 }
 
-}  // namespace
-}  // namespace jackd::scheduler
-
-namespace jackd::scheduler {
-namespace {
-
 TEST(SchedulerDurationsTest, ALongTestsCompanionIsAShortOneFromTheBack) {
   // A worker needs a second test before it can run its first (nextitem). For a long first test that
   // second one must not be the next long test, which would then wait behind it while a worker idles.
-  Inventory inventory;
-  std::vector<double> expected;
-  for (int i = 0; i < 22; ++i) {
-    inventory.push_back(Item("t.py", "t" + std::to_string(i)));
-    expected.push_back(i < 2 ? 10.0 : 0.01);
-  }
-  Scheduler scheduler(PlanWork(inventory, PolicyFor(DistMode::kLoad), 2, expected));
-  scheduler.AddWorker(0);
-  scheduler.AddWorker(1);
+  Scheduler scheduler = TwoWorkersOn(22, 2, 10.0, 0.01);
   EXPECT_EQ(scheduler.Next(0).tests, (std::vector<TestIndex>{0, 21}));
   EXPECT_EQ(scheduler.Next(1).tests, (std::vector<TestIndex>{1, 20}));
 }

@@ -32,28 +32,24 @@ Scheduler::Scheduler(WorkPlan plan, SchedulerOptions options)
   // Worksteal's even initial split: contiguous runs of units with about the same expected seconds, or
   // the same number of tests when nothing was measured.
   double expected_total = 0;
-  for (double seconds : plan.unit_seconds) expected_total += seconds;
-  const bool timed = plan.unit_seconds.size() == plan.units.size() && expected_total > 0;
-  auto weight = [&](std::size_t u) {
-    return timed ? plan.unit_seconds[u] : static_cast<double>(plan.units[u].tests.size());
+  for (const Unit& unit : plan.units) expected_total += unit.seconds;
+  const bool timed = expected_total > 0;
+  auto weight = [&](const Unit& unit) {
+    return timed ? unit.seconds : static_cast<double>(unit.tests.size());
   };
   double total = 0;
-  for (std::size_t u = 0; u < plan.units.size(); ++u) total += weight(u);
+  for (const Unit& unit : plan.units) total += weight(unit);
   const double per_queue = total / static_cast<double>(queues_.size());
   std::size_t queue = 0;
   double filled = 0;
-  for (std::size_t u = 0; u < plan.units.size(); ++u) {
-    Unit& unit = plan.units[u];
+  for (Unit& unit : plan.units) {
     if (unit.tests.empty()) continue;
     // A queue is full once it holds its share; what is left over goes to the next. Counts compare as
     // `filled >= ceil(share)`, which keeps the count-based split exactly as it was.
     const double share = timed ? per_queue : std::ceil(per_queue);
     if (filled > 0 && filled >= share && queue + 1 < queues_.size()) ++queue, filled = 0;
-    filled += weight(u);
-    if (timed) {
-      unit.seconds = plan.unit_seconds[u];
-      queued_seconds_ += unit.seconds;
-    }
+    filled += weight(unit);
+    queued_seconds_ += unit.seconds;
     queues_[queue].push_back(std::move(unit));
   }
   for (TestIndex test : plan.run_alone) {

@@ -44,7 +44,7 @@ struct Unit {
   std::optional<WorkerId> avoid;
   // A repeat (`--detect-flaky`): any worker other than the one that last ran its first test takes it first.
   bool spread = false;
-  // Expected seconds, from earlier runs (the scheduler sets it from WorkPlan::unit_seconds); 0 unknown.
+  // Expected seconds, from earlier runs' durations (PlanWork); 0 when unknown.
   double seconds = 0;
 };
 

@@ -55,8 +55,7 @@ WorkPlan PlanWork(const Inventory& inventory, const Policy& policy, std::uint32_
   plan.units = MakeUnits(inventory, parallel, policy.mode, policy.fallback, expected);
   if (policy.mode == DistMode::kLoad && !expected.empty()) LongTestsFirst(plan.units, expected, workers);
   if (!expected.empty()) {
-    plan.unit_seconds.reserve(plan.units.size());
-    for (const Unit& unit : plan.units) plan.unit_seconds.push_back(ExpectedSeconds(unit, expected));
+    for (Unit& unit : plan.units) unit.seconds = ExpectedSeconds(unit, expected);
   }
   if (policy.mode == DistMode::kWorkSteal) plan.home_queues = std::max<std::uint32_t>(1, workers);
   if (any_limit) {
@@ -71,10 +70,8 @@ WorkPlan RepeatPlan(WorkPlan plan, std::uint32_t rounds) {
   std::vector<Unit> units = plan.units;
   for (Unit& unit : units) unit.spread = true;
   const std::vector<TestIndex> alone = plan.run_alone;
-  const std::vector<double> unit_seconds = plan.unit_seconds;
   for (std::uint32_t round = 1; round < rounds; ++round) {
     plan.units.insert(plan.units.end(), units.begin(), units.end());
-    plan.unit_seconds.insert(plan.unit_seconds.end(), unit_seconds.begin(), unit_seconds.end());
     plan.run_alone.insert(plan.run_alone.end(), alone.begin(), alone.end());
   }
   return plan;

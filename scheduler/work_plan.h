@@ -12,10 +12,9 @@
 namespace jackd::scheduler {
 
 struct WorkPlan {
-  std::vector<Unit> units;  // run in parallel, handed out in this order
-  // By unit: expected seconds (from earlier runs' durations); empty when nothing was measured, and then
-  // test counts stand in for durations.
-  std::vector<double> unit_seconds;
+  // Run in parallel, handed out in this order. Each unit's `seconds` is what earlier runs' durations
+  // lead to expect; all 0 when nothing was measured, and then test counts stand in for durations.
+  std::vector<Unit> units;
   std::vector<TestIndex> run_alone;  // run one at a time after the units, nothing else running, in order
   std::uint32_t home_queues = 1;     // worksteal: units are split evenly into one queue per worker
   std::vector<std::optional<ConcurrencyLimit>> limits;  // by TestIndex; empty when no test has one

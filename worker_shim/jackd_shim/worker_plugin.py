@@ -146,10 +146,11 @@ class WorkerSession:
             plugin = self._config.pluginmanager.get_plugin(name)
             if plugin is not None:
                 self._config.pluginmanager.unregister(plugin)
+        # The engine's digest: in the environment, or (a prestarted worker) in the start file.
+        expected = os.environ.get("JACKD_COLLECTION_DIGEST")
         started = start_signal.wait_for_start()
         if started is not None:
-            digest, basetemp = started
-            os.environ["JACKD_COLLECTION_DIGEST"] = digest
+            expected, basetemp = started
             if basetemp:
                 start_signal.adopt_basetemp(self._config, f"{basetemp}/popen-{environment.worker_id}")
         # Opened first: a bad slot path is an error the engine sees as an early exit, not a half-served
@@ -157,7 +158,7 @@ class WorkerSession:
         slot = open_status_slot(environment.status_file)
         link = EngineLink(environment.address, stderr_fd=self._stderr_fd)
         digest, failure = self._check_collection(session)
-        mismatch = self._mismatch(session, digest) if failure is None else None
+        mismatch = self._mismatch(session, digest, expected) if failure is None else None
         if mismatch is not None:
             link.close(last=jackd_pb2.WorkerMessage(failed=jackd_pb2.WorkerFailed(
                 worker_id=environment.worker_id, token=environment.token, mismatch=mismatch,
@@ -198,9 +199,10 @@ class WorkerSession:
         except Exception as error:  # a plugin made node IDs that are not strings, or worse
             return "", f"jackd worker {self._environment.worker_id}: cannot build the collection digest: {error!r}"
 
-    def _mismatch(self, session: pytest.Session, digest: str) -> "jackd_pb2.CollectionMismatch | None":
-        """How this worker's collection differs from the engine's, when the engine's report is at hand."""
-        expected = os.environ.get("JACKD_COLLECTION_DIGEST")
+    def _mismatch(self, session: pytest.Session, digest: str,
+                  expected: Optional[str]) -> "jackd_pb2.CollectionMismatch | None":
+        """How this worker's collection differs from the engine's (digest `expected`), when the engine's
+        report is at hand."""
         path = os.environ.get("JACKD_COLLECTION_REPORT")
         if not expected or digest == expected or not path:
             return None
