@@ -113,6 +113,15 @@ Command ParseCommandLine(int argc, char** argv) {
                   "Tests with this mark run alone, while no other test runs (empty: none)")
       ->capture_default_str();
   run->add_option("--json-report", options.json_report, "Write a JSON report of every test to this path");
+  run->add_option("--slow", options.slow,
+                  "Flag a test that runs longer than this many seconds as SLOW, in the status area and the "
+                  "log (0: never)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  run->add_option("--progress-interval", options.progress_interval,
+                  "When the output is not a terminal: seconds between progress lines (0: none)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   run->add_option("--log-level", options.log_level, "Engine diagnostics on stderr")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();

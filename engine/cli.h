@@ -32,6 +32,8 @@ struct RunOptions {
   int detect_flaky = 0;             // run every test this many times and report disagreeing outcomes
   double worker_start_timeout = 0;  // 0: 120 s plus 5 times the engine's collection time
   std::string json_report;
+  double slow = 60;               // --slow: flag a test running longer than this; 0: never
+  double progress_interval = 10;  // --progress-interval: seconds between progress lines in a log
   std::string log_level = "warn";
   CoverageOptions coverage;  // --cov and friends
   std::vector<std::string> pytest_args;

@@ -26,6 +26,7 @@ PytestSettings FromProto(const pb::PytestSettings& s) {
   out.platform = s.platform();
   out.pluggy_version = s.pluggy_version();
   out.capture_disabled = s.capture_disabled();
+  out.live_logging = s.live_logging();
   out.collect_only = s.collect_only();
   out.continue_on_collection_errors = s.continue_on_collection_errors();
   out.benchmark_disable = s.benchmark_disable();

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/run_model.h"
@@ -17,6 +19,13 @@ class Reporter {
   // once, with the attempt that decides.
   virtual void AttemptFinished(const RunContext&, TestIndex, const TestRecord&) {}
   virtual void RunFinished(const RunContext&, const RunResult&) {}
+  // Every RunPlan::tick_period while tests run: what each live worker is doing.
+  virtual void Tick(const RunContext&, const std::vector<WorkerActivity>&) {}
+  // Whole lines a worker wrote to its stdout (or stderr) while output is live (PytestSettings::LiveOutput).
+  virtual void WorkerOutput(const RunContext&, const std::string& /*worker*/, bool /*is_stderr*/,
+                            std::string_view /*lines*/) {}
+  // Text for the user now, outside the test results (the status dump asked for with SIGUSR1).
+  virtual void Notice(const RunContext&, std::string_view) {}
 };
 
 // Fans every event out to several reporters, in order.
@@ -40,6 +49,16 @@ class ReporterList final : public Reporter {
   }
   void RunFinished(const RunContext& context, const RunResult& result) override {
     for (auto& r : reporters_) r->RunFinished(context, result);
+  }
+  void Tick(const RunContext& context, const std::vector<WorkerActivity>& activity) override {
+    for (auto& r : reporters_) r->Tick(context, activity);
+  }
+  void WorkerOutput(const RunContext& context, const std::string& worker, bool is_stderr,
+                    std::string_view lines) override {
+    for (auto& r : reporters_) r->WorkerOutput(context, worker, is_stderr, lines);
+  }
+  void Notice(const RunContext& context, std::string_view text) override {
+    for (auto& r : reporters_) r->Notice(context, text);
   }
 
  private:

@@ -4,6 +4,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <asio/signal_set.hpp>
 #include <chrono>
@@ -21,6 +22,7 @@
 #include "engine/exit_code.h"
 #include "engine/json_reporter.h"
 #include "engine/junit_reporter.h"
+#include "engine/key_listener.h"
 #include "engine/last_failed.h"
 #include "engine/prestart.h"
 #include "engine/python_interpreter.h"
@@ -64,6 +66,18 @@ std::string RandomHex(int bytes) {
   return out;
 }
 
+// How often the live view hears from the run loop: on a terminal a few redraws a second; workers' live
+// output (-s) sooner, so it reads as live; in a log only slow tests and the progress line need it.
+constexpr std::chrono::milliseconds kLiveTick{250};
+constexpr std::chrono::milliseconds kStreamTick{100};
+constexpr std::chrono::milliseconds kLogTick{1000};
+
+double MonotonicSeconds() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);  // the clock of the shim's test start and end times
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+}
+
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -79,6 +93,7 @@ void ConfigureLogging(const std::string& level) {
 
 int RunCommand(const RunOptions& options, const std::vector<std::string>& command_line) {
   const auto started = std::chrono::steady_clock::now();
+  const double started_monotonic = MonotonicSeconds();  // the same moment, on the shim's clock
   ConfigureLogging(options.log_level);
   auto python = FindPython(options.python);
   if (!python.ok()) return UserError(std::string(python.status().message()));
@@ -95,14 +110,18 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   signal(SIGPIPE, SIG_IGN);
   asio::io_context io;
   ChildReaper reaper(io);
-  asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::signal_set signals(io, SIGINT, SIGTERM, SIGUSR1);
   bool interrupted = false;
   RunLoop* loop = nullptr;
   std::function<void()> arm_signals = [&] {
     signals.async_wait([&](const std::error_code& error, int signal_number) {
       if (error) return;
-      interrupted = true;
-      if (loop) loop->Interrupt(signal_number);
+      if (signal_number == SIGUSR1) {
+        if (loop) loop->ShowActivity();
+      } else {
+        interrupted = true;
+        if (loop) loop->Interrupt(signal_number);
+      }
       arm_signals();
     });
   };
@@ -188,7 +207,10 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   const Collection& collection = std::get<Collection>(outcome);
   const BasetempLock basetemp_lock(collection.settings.basetemp);
 
-  TerminalReporter terminal(stdout, DetectTerminalStyle(stdout, collection.settings.color));
+  TerminalStyle style = DetectTerminalStyle(stdout, collection.settings.color);
+  style.slow_seconds = options.slow;
+  style.progress_interval = options.progress_interval;
+  TerminalReporter terminal(stdout, style);
   ReporterList files;  // written also when the run ends at collection: CI reads a broken run's JUnit too
   if (!collection.settings.junitxml_path.empty()) {
     files.Add(std::make_unique<JunitReporter>(collection.settings.junitxml_path));
@@ -217,8 +239,9 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   if (static_cast<std::uint32_t>(workers) != requested)
     work = scheduler::PlanWork(collection.items, policy, workers, expected);
   if (options.detect_flaky > 1) work = scheduler::RepeatPlan(std::move(work), options.detect_flaky);
-  RunContext context{&collection, command_line, workers, std::string(scheduler::DistModeName(*mode)),
-                     options.detect_flaky};
+  RunContext context{
+      &collection,          command_line, workers,          std::string(scheduler::DistModeName(*mode)),
+      options.detect_flaky, expected,     started_monotonic};
 
   // Runs that end at collection: the terminal has its say already; the file reports list every test.
   auto finish_early = [&](int exit_code) {
@@ -260,6 +283,8 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
     plan.start_file = prestarted->start_file();
     plan.prestarted = prestarted->Release();
   }
+  plan.stream_output = collection.settings.LiveOutput();
+  plan.tick_period = plan.stream_output ? kStreamTick : style.live ? kLiveTick : kLogTick;
   prestarted.reset();  // kills those not adopted: fewer workers are useful, or coverage changed their setup
   RunLoop run(io, reaper, std::move(plan), collection, std::move(work), reporters, context);
   WorkerService service(io, run);
@@ -268,6 +293,10 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
 
   reporters.RunStarted(context);
   loop = &run;
+  // 't' on a terminal asks for what SIGUSR1 shows.
+  KeyListener keys(io, style.live, [&run](char key) {
+    if (key == 't') run.ShowActivity();
+  });
   run.Start();
   if (interrupted) run.Interrupt(SIGINT);
   io.run();

@@ -79,6 +79,7 @@ void RunLoop::Start() {
       plan_.timeout > 0 ||
       std::any_of(collection_.timeouts.begin(), collection_.timeouts.end(), [](double t) { return t > 0; });
   if (any_timeout) ArmWatchdog();
+  if (plan_.tick_period.count() > 0) ArmTicker();
   if (plan_.session_timeout > 0) {
     session_timer_ = std::make_unique<asio::steady_timer>(
         io_, std::chrono::milliseconds(static_cast<long>(plan_.session_timeout * 1000)));
@@ -413,6 +414,8 @@ void RunLoop::MaybeEnd() {
   ended_ = true;
   if (watchdog_) watchdog_->cancel();
   if (session_timer_) session_timer_->cancel();
+  if (ticker_) ticker_->cancel();
+  if (activity_timer_) activity_timer_->cancel();
   io_.stop();
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/output_tail.h"
 #include "engine/process.h"
 #include "engine/reporter.h"
 #include "engine/run_model.h"
@@ -43,6 +44,9 @@ struct RunPlan {
   // and told to go on through `start_file`.
   std::map<scheduler::WorkerId, pid_t> prestarted;
   std::string start_file;
+  // How often reporters hear what each worker is doing (Reporter::Tick); 0: never.
+  std::chrono::milliseconds tick_period{0};
+  bool stream_output = false;  // pass the workers' stdout and stderr on as they write (-s, live logs)
 };
 
 class RunLoop final : public WorkerEvents {
@@ -56,6 +60,10 @@ class RunLoop final : public WorkerEvents {
 
   // SIGINT/SIGTERM: the first stops dispatch and lets running tests finish; the second kills workers.
   void Interrupt(int signal);
+
+  // SIGUSR1 (or 't' on a terminal): tells the reporters what every worker is running, for how long, and
+  // where its main thread is (the shim's faulthandler prints its stacks on SIGUSR1).
+  void ShowActivity();
 
   // Valid after the io_context stopped.
   RunResult TakeResult();
@@ -82,6 +90,8 @@ class RunLoop final : public WorkerEvents {
     std::optional<TestIndex> timed_out;            // the test the watchdog killed this worker for
     std::optional<std::size_t> stack_dump_offset;  // where in its stderr the timeout's stack dump starts
     std::unique_ptr<asio::steady_timer> kill_timer;
+    OutputTail stdout_tail;  // read only when the plan streams output
+    OutputTail stderr_tail;
   };
 
   // Why dispatch stopped, by severity: a later, more severe reason overrides an earlier one. Only kFatal
@@ -116,6 +126,11 @@ class RunLoop final : public WorkerEvents {
   void TimedOut(Worker& worker, TestIndex index, double limit);
   double TimeoutOf(TestIndex index) const;
   void KillAll();
+  // The live view (run_loop_live.cc).
+  void ArmTicker();
+  std::vector<WorkerActivity> Activity() const;
+  void PassOutputOn(Worker& worker, bool exited);
+  void ReportActivity(std::map<scheduler::WorkerId, std::uint64_t> stderr_offsets);
   void MaybeEnd();
   std::string StderrTail(const Worker& worker) const;
 
@@ -144,6 +159,8 @@ class RunLoop final : public WorkerEvents {
   std::vector<int> crashes_;  // by TestIndex: how often the test crashed its worker
   std::unique_ptr<asio::steady_timer> watchdog_;
   std::unique_ptr<asio::steady_timer> session_timer_;
+  std::unique_ptr<asio::steady_timer> ticker_;
+  std::unique_ptr<asio::steady_timer> activity_timer_;  // set while a ShowActivity waits for stacks
   int fatal_exit_code_ = 3;
   bool ended_ = false;
 };

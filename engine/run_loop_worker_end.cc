@@ -34,6 +34,7 @@ void SpanUntilNow(const RunningTest& running, TestRecord& record) {
 void RunLoop::Retire(Worker& worker) {
   if (worker.retired) return;
   worker.retired = true;
+  PassOutputOn(worker, true);  // its last words, before a replacement rewrites its files
   if (worker.timer) worker.timer->cancel();
   if (worker.link) worker.link->Close();
   std::vector<TestIndex> unfinished = scheduler_.WorkerLost(worker.slot);

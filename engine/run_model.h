@@ -55,6 +55,9 @@ struct PytestSettings {
   std::string invocation_dir;
   std::string basetemp;
   std::optional<PytestCovOptions> pytest_cov;  // empty when pytest-cov is not installed
+  bool live_logging = false;                   // --log-cli-level / log_cli: log records shown live
+  // Workers' own output is shown as it comes (-s, live logging), each line prefixed with the worker.
+  bool LiveOutput() const { return capture_disabled || live_logging; }
 };
 
 struct CollectError {
@@ -154,6 +157,15 @@ struct RunContext {
   int workers = 0;
   std::string dist;
   int detect_flaky = 0;  // --detect-flaky N: every test runs N times (its other runs are `attempts`)
+  std::vector<double> expected_seconds;  // by TestIndex: earlier runs' durations (estimates for new tests)
+  double started = 0;                    // CLOCK_MONOTONIC seconds when the run began
+};
+
+// What one worker is doing at a moment, for live views (engine/status_slot.h says how the engine knows).
+struct WorkerActivity {
+  std::string id;                 // "gw0"
+  std::optional<TestIndex> test;  // the test it runs now; empty while it is between tests
+  double running_seconds = 0;     // how long `test` has been running
 };
 
 // What the terminal shows of a coverage measurement, as pytest-cov words it.

@@ -25,20 +25,37 @@ TerminalStyle DetectTerminalStyle(std::FILE* out, const std::string& color_optio
   const int fd = fileno(out);
   const bool tty = isatty(fd);
   int width = 0;
+  int height = 0;
   if (const char* columns = std::getenv("COLUMNS"); columns && *columns) width = std::atoi(columns);
-  if (width <= 0 && tty) {
+  if (const char* lines = std::getenv("LINES"); lines && *lines) height = std::atoi(lines);
+  if (tty) {
     winsize size{};
-    if (ioctl(fd, TIOCGWINSZ, &size) == 0) width = size.ws_col;
+    if (ioctl(fd, TIOCGWINSZ, &size) == 0) {
+      if (width <= 0) width = size.ws_col;
+      if (height <= 0) height = size.ws_row;
+    }
   }
   style.width = width < 40 ? 80 : width;
+  style.height = height < 10 ? 24 : height;
   const char* no_color = std::getenv("NO_COLOR");
+  const char* py_colors = std::getenv("PY_COLORS");
+  const char* force_color = std::getenv("FORCE_COLOR");
+  // pytest's precedence: PY_COLORS, then NO_COLOR, then FORCE_COLOR; --color yes/no decides before all.
   if (color_option == "yes") {
     style.color = true;
   } else if (color_option == "no") {
     style.color = false;
+  } else if (py_colors && (std::string_view(py_colors) == "1" || std::string_view(py_colors) == "0")) {
+    style.color = std::string_view(py_colors) == "1";
+  } else if (no_color && *no_color) {
+    style.color = false;
+  } else if (force_color && *force_color) {
+    style.color = true;
   } else {
-    style.color = tty && !(no_color && *no_color);
+    style.color = tty;
   }
+  const char* term = std::getenv("TERM");
+  style.live = tty && !(term && std::string_view(term) == "dumb");
   const char* ci = std::getenv("CI");
   const char* build_number = std::getenv("BUILD_NUMBER");
   style.truncate_summary = !((ci && *ci) || (build_number && *build_number));
@@ -46,6 +63,7 @@ TerminalStyle DetectTerminalStyle(std::FILE* out, const std::string& color_optio
 }
 
 void TerminalReporter::Write(std::string_view text, const char* color) {
+  ClearArea();  // whatever is printed goes above the live status area, which is drawn again after it
   if (color && style_.color) {
     std::fprintf(out_, "%s%.*s\x1b[0m", color, static_cast<int>(text.size()), text.data());
   } else {
@@ -125,16 +143,38 @@ void TerminalReporter::RunStarted(const RunContext& context) {
          absl::StrCat("jackd ", kVersion, ": ", context.workers,
                       context.workers == 1 ? " worker" : " workers", " [", context.dist, "]"));
   if (verbosity_ >= 0) Line();
+  tally_.Start(context);
+  started_ = context.started;
+  workers_ = context.workers;
+  items_ = &context.collection->items;
+  shown_live_.assign(context.collection->items.size(), false);
+  if (verbosity_ < 0) style_.live = false;  // -q -q: nothing but the summary
 }
 
 void TerminalReporter::TestFinished(const RunContext& context, TestIndex index, const TestRecord& record) {
   ++finished_;
+  tally_.Finished(index, record.outcome);
   const std::size_t total = context.collection->items.size();
   const int percent = static_cast<int>(finished_ * 100 / std::max<std::size_t>(total, 1));
   if (verbosity_ > 0) {
     Write(absl::StrFormat("[%s] [%3d%%] ", record.worker.empty() ? "--" : record.worker, percent));
     Write(Word(record.outcome), LetterColor(record.outcome));
     Line(absl::StrCat(" ", DisplayId(context.collection->items[index].node_id)));
+  }
+  if (style_.live) {
+    // The status area shows the progress; failures are printed above it as they happen.
+    const PytestSettings& settings = context.collection->settings;
+    bool titled = false;
+    if (settings.tb_style != "no") {
+      const std::string& node_id = context.collection->items[index].node_id;
+      const bool errors = FailureBlocks(settings, node_id, record, true, "", titled);
+      const bool failures = FailureBlocks(settings, node_id, record, false, "", titled);
+      shown_live_[index] = errors || failures;
+    }
+    if (area_lines_ == 0) DrawArea();
+    return;
+  }
+  if (verbosity_ > 0) {
     std::fflush(out_);
     return;
   }
@@ -156,6 +196,7 @@ void TerminalReporter::AttemptFinished(const RunContext& context, TestIndex inde
   }
   // --detect-flaky's repeats are the run itself, not news; only their failures show.
   if (repeat && !scheduler::IsFailure(attempt.outcome)) return;
+  if (style_.live) return;  // the final summary lists the flaky tests with their attempts
   ProgressLetter('R', terminal::kYellow, context.collection->items.size());
 }
 

@@ -4,9 +4,13 @@
 
 #include <cstdio>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
+#include "engine/live_status.h"
 #include "engine/reporter.h"
 
 namespace jackd {
@@ -15,10 +19,16 @@ struct TerminalStyle {
   bool color = false;
   int width = 80;
   bool truncate_summary = true;  // pytest trims short-summary lines to the width, except on CI
+  int height = 24;
+  // A terminal that redraws in place: the live status area replaces the progress letters.
+  bool live = false;
+  double slow_seconds = 60;       // --slow: a test running longer is flagged SLOW; 0: never
+  double progress_interval = 10;  // --progress-interval: seconds between progress lines in a log; 0: none
 };
 
 // Width and colour as pytest decides them: COLUMNS or the terminal's size (80 when unknown or < 40);
-// colour from --color (yes, no, auto: a TTY and no NO_COLOR).
+// colour from --color (yes, no, auto: a TTY and no NO_COLOR), overridden by PY_COLORS=0/1 and
+// FORCE_COLOR as in pytest. Live only on a TTY whose TERM is not "dumb".
 TerminalStyle DetectTerminalStyle(std::FILE* out, const std::string& color_option);
 
 class TerminalReporter final : public Reporter {
@@ -29,6 +39,10 @@ class TerminalReporter final : public Reporter {
   void TestFinished(const RunContext& context, TestIndex index, const TestRecord& record) override;
   void AttemptFinished(const RunContext& context, TestIndex index, const TestRecord& attempt) override;
   void RunFinished(const RunContext& context, const RunResult& result) override;
+  void Tick(const RunContext& context, const std::vector<WorkerActivity>& activity) override;
+  void WorkerOutput(const RunContext& context, const std::string& worker, bool is_stderr,
+                    std::string_view lines) override;
+  void Notice(const RunContext& context, std::string_view text) override;
 
   // Runs that end at collection: errors (exit 2), nothing selected (exit 5), --collect-only.
   void CollectionFailed(const Collection& collection, double seconds);
@@ -42,6 +56,16 @@ class TerminalReporter final : public Reporter {
   void Sep(char fill, std::string_view title = "", const char* color = nullptr);
   void Line(std::string_view text = "", const char* color = nullptr);
   void Write(std::string_view text, const char* color = nullptr);
+  // Prints a failed test's tracebacks (its setup/teardown errors, or its call failure), pytest's way.
+  // The first block printed is preceded by the section title `title`, if any. False if none matched.
+  bool FailureBlocks(const PytestSettings& settings, const std::string& node_id, const TestRecord& record,
+                     bool errors, std::string_view title, bool& titled);
+  // The live view (terminal_live.cc).
+  void DrawArea();
+  void ClearArea();
+  void FlagSlowTests(const RunContext& context);
+  void LogProgress(const RunContext& context, double elapsed);
+  double Elapsed() const;
   void ProgressLetter(char letter, const char* color, std::size_t total);
   void FinishProgressLine(std::size_t total);
   void ShortSummaryLine(std::string_view word, const std::string& node_id, const std::string& message,
@@ -59,6 +83,15 @@ class TerminalReporter final : public Reporter {
   std::string invocation_dir_;
   std::size_t finished_ = 0;
   std::size_t column_ = 0;  // characters on the current progress line
+  ProgressTally tally_;
+  double started_ = 0;  // CLOCK_MONOTONIC seconds
+  int workers_ = 0;
+  const scheduler::Inventory* items_ = nullptr;
+  std::vector<WorkerActivity> activity_;
+  int area_lines_ = 0;  // lines of the status area on screen now; 0: not drawn
+  double last_progress_log_ = 0;
+  std::set<std::pair<std::string, TestIndex>> flagged_slow_;
+  std::vector<bool> shown_live_;  // by TestIndex: its failure is printed already, as it happened
 };
 
 }  // namespace jackd

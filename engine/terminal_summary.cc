@@ -43,54 +43,66 @@ void TerminalReporter::ShortSummaryLine(std::string_view word, const std::string
   Line(line);
 }
 
+bool TerminalReporter::FailureBlocks(const PytestSettings& settings, const std::string& node_id,
+                                     const TestRecord& record, bool errors, std::string_view title,
+                                     bool& titled) {
+  const bool failed = record.outcome == Outcome::kFailed || record.outcome == Outcome::kError ||
+                      record.outcome == Outcome::kCrashed || record.outcome == Outcome::kTimeout;
+  if (!failed) return false;
+  bool printed = false;
+  for (const PhaseReport& report : record.reports) {
+    const bool is_error = report.when != Phase::kCall;
+    if (is_error != errors) continue;
+    if (!titled && !title.empty()) Sep('=', title);
+    titled = true;
+    printed = true;
+    const std::string head = record.head_line.empty() ? node_id : record.head_line;
+    const bool line_style = settings.tb_style == "line" && !errors;
+    if (!line_style) {
+      const std::string heading =
+          errors ? absl::StrCat("ERROR at ", std::string(PhaseName(report.when)), " of ", head)
+                 : (record.outcome == Outcome::kFailed
+                        ? head
+                        : absl::StrCat(head, " [", std::string(Word(record.outcome)), "]"));
+      Sep('_', heading, kBoldRed);
+    }
+    Line(report.longrepr);
+    for (const auto& [section, content] : report.sections) {
+      Sep('-', section);
+      Write(content);
+      if (!content.empty() && content.back() != '\n') Line();
+    }
+    if (line_style && !report.crash_line.empty()) Line(report.crash_line);
+  }
+  return printed;
+}
+
 void TerminalReporter::RunFinished(const RunContext& context, const RunResult& result) {
+  ClearArea();
+  style_.live = false;
   const Collection& collection = *context.collection;
   const PytestSettings& settings = collection.settings;
   const auto& items = collection.items;
   FinishProgressLine(items.size());
   const bool show_tracebacks = settings.tb_style != "no";
 
-  // ERRORS (setup and teardown failures), then FAILURES, as pytest orders them.
+  // ERRORS (setup and teardown failures), then FAILURES, as pytest orders them. On a live terminal the
+  // failures were printed as they happened.
   auto sections = [&](bool errors) {
-    bool first = true;
+    bool titled = false;
+    const std::string_view title = errors ? "ERRORS" : "FAILURES";
     if (errors) {
       // --continue-on-collection-errors: the collection errors lead the ERRORS section, as in pytest.
       for (const CollectError& error : collection.errors) {
-        if (first) Sep('=', "ERRORS");
-        first = false;
+        if (!titled) Sep('=', title);
+        titled = true;
         Sep('_', absl::StrCat("ERROR collecting ", error.node_id), kBoldRed);
         Line(error.longrepr);
       }
     }
     for (TestIndex i = 0; i < result.records.size(); ++i) {
-      const TestRecord& record = result.records[i];
-      for (const PhaseReport& report : record.reports) {
-        const bool is_error = report.when != Phase::kCall;
-        const bool failed = record.outcome == Outcome::kFailed || record.outcome == Outcome::kError ||
-                            record.outcome == Outcome::kCrashed || record.outcome == Outcome::kTimeout;
-        if (!failed || is_error != errors) continue;
-        if (first) {
-          Sep('=', errors ? "ERRORS" : "FAILURES");
-          first = false;
-        }
-        const std::string head = record.head_line.empty() ? items[i].node_id : record.head_line;
-        const bool line_style = settings.tb_style == "line" && !errors;
-        if (!line_style) {
-          const std::string title =
-              errors ? absl::StrCat("ERROR at ", std::string(PhaseName(report.when)), " of ", head)
-                     : (record.outcome == Outcome::kFailed
-                            ? head
-                            : absl::StrCat(head, " [", std::string(Word(record.outcome)), "]"));
-          Sep('_', title, errors || record.outcome != Outcome::kFailed ? kBoldRed : kBoldRed);
-        }
-        Line(report.longrepr);
-        for (const auto& [title, content] : report.sections) {
-          Sep('-', title);
-          Write(content);
-          if (!content.empty() && content.back() != '\n') Line();
-        }
-        if (line_style && !report.crash_line.empty()) Line(report.crash_line);
-      }
+      if (i < shown_live_.size() && shown_live_[i]) continue;
+      FailureBlocks(settings, items[i].node_id, result.records[i], errors, title, titled);
     }
   };
   // -rP / -rX: passed (xpassed) tests with captured output, as pytest's PASSES (XPASSES) sections.

@@ -24,7 +24,7 @@ from jackd_shim.coverage_compat import read_pytest_cov_options, silence_pytest_c
 from jackd_shim.items import to_test_item
 from jackd_shim.outcome import collect_error_summary, location_of_skip, render_longrepr, strip_skipped_prefix
 from jackd_shim.protocol import PROTOCOL_VERSION, collection_digest, utf8_text
-from jackd_shim import repeats
+from jackd_shim import live_output, repeats
 from jackd_shim.xdist_compat import neutralise_xdist, register_marks
 
 # Set by jackd_shim.__main__ before pytest.main(); the file the CollectionReport goes to.
@@ -171,6 +171,7 @@ def read_settings(config: pytest.Config, junitxml: Optional[str]) -> jackd_pb2.P
         platform=sys.platform,
         pluggy_version=pluggy.__version__,
         capture_disabled=getattr(option, "capture", "fd") == "no",
+        live_logging=live_output.live_logging_enabled(config),
         collect_only=_user_collect_only,
         continue_on_collection_errors=bool(getattr(option, "continue_on_collection_errors", False)),
         benchmark_disable=bool(getattr(option, "benchmark_disable", False)),

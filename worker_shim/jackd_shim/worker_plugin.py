@@ -31,7 +31,7 @@ from jackd_shim.link import EngineLink
 from jackd_shim.outcome import RenderOptions, collect_error_summary
 from jackd_shim.protocol import PROTOCOL_VERSION, collection_digest, open_status_slot, utf8_text
 from jackd_shim.worker_loop import WorkerLoop
-from jackd_shim import collect_plugin, compat_fixtures, coverage_worker, repeats, start_signal
+from jackd_shim import collect_plugin, compat_fixtures, coverage_worker, live_output, repeats, start_signal
 from jackd_shim.coverage_compat import silence_pytest_cov
 from jackd_shim.xdist_compat import let_pytest_benchmark_measure, neutralise_xdist, register_marks
 
@@ -130,6 +130,10 @@ class WorkerSession:
         self._environment = environment
         self._stderr_fd = stderr_fd
         self._collect_errors: list[pytest.CollectReport] = []
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        live_output.quiet_terminal_reporter(self._config)  # before the reporter prints its header
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
