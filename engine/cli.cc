@@ -90,6 +90,15 @@ constexpr const char* kRerunsGroup = "Reruns & flaky tests";
 constexpr const char* kReportsGroup = "Reports";
 constexpr const char* kEngineGroup = "Engine";
 
+// CLI11's NonNegativeNumber names the largest double in its message; this one says what is wrong.
+const CLI::Validator kNotNegative(
+    [](std::string& text) -> std::string {
+      double value = 0;
+      if (!CLI::detail::lexical_cast(text, value)) return "'" + text + "' is not a number";
+      return value < 0 ? "'" + text + "' is negative (give 0 or more)" : "";
+    },
+    "NONNEGATIVE");
+
 // A flag's value for `jackd config` (CLI11 shows an option's bound value, but a flag has none).
 std::function<std::string()> ShowFlag(const bool& flag) {
   return [&flag] { return std::string(flag ? "true" : "false"); };
@@ -127,16 +136,16 @@ void AddRunOptions(CLI::App& run, RunOptions& options) {
                  "Fail a test as 'timeout' after this many seconds (also @pytest.mark.timeout(s)); the "
                  "engine kills its worker, with every thread's stack in the report. 0: none")
       ->group(kReliabilityGroup)
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNotNegative);
   run.add_option("--session-timeout", options.session_timeout,
                  "End the whole run after this many seconds; unfinished tests end as timeout or not run. "
                  "0: none")
       ->group(kReliabilityGroup)
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNotNegative);
   run.add_option("--retry-crashed", options.retry_crashed,
                  "Run a test whose worker crashed again, on another worker, up to N times")
       ->group(kReliabilityGroup)
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNotNegative);
   run.add_option("--max-worker-restart", options.max_worker_restart,
                  "Replacement workers started after crashes, in total (-1, the default: 4 per worker)")
       ->group(kReliabilityGroup);
@@ -144,16 +153,16 @@ void AddRunOptions(CLI::App& run, RunOptions& options) {
                  "Give up when a worker has not connected after this many seconds (0, the default: 120 "
                  "plus 5 times the collection time)")
       ->group(kReliabilityGroup)
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNotNegative);
 
   run.add_option("--reruns", options.reruns,
                  "Run a failed test again, on any worker, up to N times; one that then passes is 'flaky' "
                  "(@pytest.mark.flaky(reruns=N, reruns_delay=S) sets it per test)")
       ->group(kRerunsGroup)
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNotNegative);
   run.add_option("--reruns-delay", options.reruns_delay, "Seconds to wait before a rerun")
       ->group(kRerunsGroup)
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNotNegative);
   run.add_flag("--fail-on-flaky", options.fail_on_flaky,
                "A flaky test (passed only on a rerun) fails the run")
       ->group(kRerunsGroup)
@@ -182,6 +191,11 @@ void AddRunOptions(CLI::App& run, RunOptions& options) {
       ->group(kEngineGroup)
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
+
+  run.footer(
+      "Each option can be set in jackd.toml, or in pyproject.toml under [tool.jackd]: the long name with\n"
+      "'_' for '-' (workers for -n), as in `max_worker_restart = 2`; the command line wins. 'jackd config'\n"
+      "shows every option's value and where it comes from.");
 }
 
 Command ParseCommandLine(int argc, char** argv) {

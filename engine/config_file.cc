@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -105,6 +106,9 @@ absl::StatusOr<std::optional<ConfigFile>> ParseConfigText(const std::string& tex
     file.entries.push_back(
         {std::string(key.str()), Convert(node), static_cast<int>(key.source().begin.line)});
   }
+  // toml++ keeps a table's keys sorted; messages and `jackd config` follow the file.
+  std::stable_sort(file.entries.begin(), file.entries.end(),
+                   [](const ConfigEntry& a, const ConfigEntry& b) { return a.line < b.line; });
   return file;
 }
 

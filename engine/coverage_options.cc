@@ -177,7 +177,7 @@ void DocumentCoverageOptions(CLI::App& run, const CoverageOptions& values) {
       ->group(group)
       ->default_function(flag(values.branch));
   run.add_option("--cov-fail-under", unused_number,
-                 "Fail the run when the total coverage is below MIN percent")
+                 "Fail the run when the total coverage is below this percentage")
       ->group(group)
       ->default_function(
           [&values] { return values.fail_under ? absl::StrCat(*values.fail_under) : std::string(); });

@@ -31,8 +31,7 @@ struct Expected {
     if (boolean) return "true or false";
     if (integer) return "an integer";
     if (number) return "a number";
-    std::string text = "a string";
-    if (repeatable) text += " or an array of strings";
+    std::string text = repeatable ? "a string or an array of strings" : "a string or an integer";
     if (bare) text += " (or true for the bare option)";
     return text;
   }
