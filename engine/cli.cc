@@ -198,6 +198,37 @@ void AddRunOptions(CLI::App& run, RunOptions& options) {
       "shows every option's value and where it comes from.");
 }
 
+namespace {
+
+// Applies the configuration file found from the current directory to the options of `command` (parsed)
+// that the command line did not give; `origin` says which file it was, for `jackd config`.
+absl::StatusOr<std::vector<EffectiveOption>> ApplyProjectConfiguration(
+    CLI::App& command, RunOptions& options, const std::set<std::string>& coverage_given,
+    std::string& origin) {
+  auto file = FindConfigFile(std::filesystem::current_path());
+  if (!file.ok()) return file.status();
+  origin =
+      file->has_value()
+          ? absl::StrCat((*file)->display, (*file)->table == "[tool.jackd]" ? " [tool.jackd]" : "")
+          : "no jackd.toml or pyproject.toml [tool.jackd] here or above (defaults and command line only)";
+  ConfigTarget target{
+      .parsed = &command,
+      .bind = [&options](CLI::App& probe) { AddRunOptions(probe, options); },
+      .external = CoverageOptionNames(),
+      .external_given = coverage_given,
+      // Coverage options from the file go through the same parser as the command line's.
+      .apply_external = [&options](const std::vector<std::string>& config_args) -> absl::Status {
+        std::vector<std::string> taken = config_args;
+        auto from_config = TakeCoverageOptions(taken);
+        if (!from_config.ok()) return from_config.status();
+        OverlayCoverageOptions(*from_config, options.coverage);
+        return absl::OkStatus();
+      }};
+  return ApplyConfigFile(target, file->has_value() ? &**file : nullptr);
+}
+
+}  // namespace
+
 Command ParseCommandLine(int argc, char** argv) {
   CLI::App app{"jackd: a native test-distribution engine for pytest", "jackd"};
   app.require_subcommand(0, 1);
@@ -272,22 +303,8 @@ Command ParseCommandLine(int argc, char** argv) {
   }
 
   // The configuration file fills in what the command line did not say.
-  auto file = FindConfigFile(std::filesystem::current_path());
-  ConfigTarget target{
-      .parsed = command,
-      .bind = [&options](CLI::App& probe) { AddRunOptions(probe, options); },
-      .external = CoverageOptionNames(),
-      .external_given = coverage_given,
-      .apply_external = [&options](const std::vector<std::string>& config_args) -> absl::Status {
-        std::vector<std::string> taken = config_args;
-        auto from_config = TakeCoverageOptions(taken);
-        if (!from_config.ok()) return from_config.status();
-        OverlayCoverageOptions(*from_config, options.coverage);
-        return absl::OkStatus();
-      }};
-  absl::StatusOr<std::vector<EffectiveOption>> effective =
-      file.ok() ? ApplyConfigFile(target, file->has_value() ? &**file : nullptr)
-                : absl::StatusOr<std::vector<EffectiveOption>>(file.status());
+  std::string origin;
+  auto effective = ApplyProjectConfiguration(*command, options, coverage_given, origin);
   if (version) {
     // --version reports what it can: a broken configuration only loses its `python` key.
     if (!effective.ok()) {
@@ -306,10 +323,6 @@ Command ParseCommandLine(int argc, char** argv) {
     return EarlyExit{kExitUsageError};
   }
   if (command == config) {
-    const std::string origin =
-        file->has_value()
-            ? absl::StrCat((*file)->display, (*file)->table == "[tool.jackd]" ? " [tool.jackd]" : "")
-            : "no jackd.toml or pyproject.toml [tool.jackd] here or above (defaults and command line only)";
     return ConfigReport{FormatEffectiveConfig(*effective, origin, options.pytest_args)};
   }
   return options;

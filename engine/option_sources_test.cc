@@ -147,6 +147,12 @@ TEST(RunOptionTableTest, EveryOptionIsGroupedDocumentedAndConfigurable) {
     keys.insert(option.key);
     EXPECT_EQ(option.source, "default");
   }
+  // A flag has no bound value CLI11 can show; without its default_function `jackd config` would show none.
+  for (CLI::Option* option : app.get_options()) {
+    if (option->get_expected_max() != 0 || option->get_lnames().front() == "help") continue;
+    option->capture_default_str();
+    EXPECT_EQ(option->get_default_str(), "false") << option->get_name() << " shows no value";
+  }
   for (const char* key :
        {"workers",      "dist",          "dist_fallback",   "maxprocesses",  "max_worker_restart",
         "serial_mark",  "timeout",       "session_timeout", "retry_crashed", "reruns",
