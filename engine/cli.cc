@@ -90,14 +90,22 @@ constexpr const char* kRerunsGroup = "Reruns & flaky tests";
 constexpr const char* kReportsGroup = "Reports";
 constexpr const char* kEngineGroup = "Engine";
 
-// CLI11's NonNegativeNumber names the largest double in its message; this one says what is wrong.
-const CLI::Validator kNotNegative(
-    [](std::string& text) -> std::string {
-      double value = 0;
-      if (!CLI::detail::lexical_cast(text, value)) return "'" + text + "' is not a number";
-      return value < 0 ? "'" + text + "' is negative (give 0 or more)" : "";
-    },
-    "NONNEGATIVE");
+// CLI11's NonNegativeNumber and PositiveNumber name the largest double in their messages; these say
+// what is wrong.
+CLI::Validator NumberAtLeast(double minimum, const std::string& name) {
+  return CLI::Validator(
+      [minimum](std::string& text) -> std::string {
+        double value = 0;
+        if (!CLI::detail::lexical_cast(text, value)) return "'" + text + "' is not a number";
+        if (value >= minimum) return "";
+        return "'" + text + "' is " +
+               (minimum == 0 ? "negative (give 0 or more)"
+                             : "too small (give at least " + CLI::detail::to_string(minimum) + ")");
+      },
+      name);
+}
+const CLI::Validator kNotNegative = NumberAtLeast(0, "NONNEGATIVE");
+const CLI::Validator kPositive = NumberAtLeast(1, "POSITIVE");
 
 // A flag's value for `jackd config` (CLI11 shows an option's bound value, but a flag has none).
 std::function<std::string()> ShowFlag(const bool& flag) {
@@ -171,7 +179,7 @@ void AddRunOptions(CLI::App& run, RunOptions& options) {
                  "Run every test N times, as N distinct tests (node IDs end in [1-N] ... [N-N], as "
                  "pytest-repeat's), spread over the workers")
       ->group(kRerunsGroup)
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   run.add_option("--detect-flaky", options.detect_flaky,
                  "Run every test N times (default 5) across different workers and report each test whose "
                  "outcomes differ, with its tally; flaky tests fail the run")

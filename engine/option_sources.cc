@@ -77,6 +77,9 @@ std::vector<std::string> ArgumentsFor(const std::string& flag, const ConfigValue
       return args;
     }
     default:
+      // Glued, so that a value starting with '-' (`workers = "-2"`) stays a value; CLI11 reads a glued
+      // empty value as a missing one, so an empty string goes separately.
+      if (value.text.empty()) return {flag, ""};
       return {flag + "=" + value.text};
   }
 }
