@@ -55,8 +55,9 @@ bool Fits(const ConfigValue& value, const Expected& expected, bool element = fal
   if (expected.integer) return value.kind == Kind::kInteger;
   if (expected.number) return value.kind == Kind::kInteger || value.kind == Kind::kFloat;
   if (value.kind == Kind::kString) return true;
-  // `workers = 4` means `-n 4`: an integer is its own text.
-  if (value.kind == Kind::kInteger) return true;
+  // `workers = 4` means `-n 4`: an integer is its own text (for single values: the repeatable options
+  // take paths and report kinds).
+  if (value.kind == Kind::kInteger) return !expected.repeatable;
   if (!element && expected.bare && value.kind == Kind::kBoolean) return value.boolean;
   if (!element && expected.repeatable && value.kind == Kind::kArray) {
     return std::all_of(value.elements.begin(), value.elements.end(),

@@ -119,6 +119,42 @@ TEST_F(OptionSourcesTest, VersionReadsTheConfiguredPython) {
   EXPECT_EQ(std::get<VersionRequest>(command).python, "/other/python");
 }
 
+// The message for each kind of mistake, as ApplyConfigFile words it.
+std::string ErrorFor(const std::string& tool_jackd) {
+  CLI::App app;
+  RunOptions options;
+  AddRunOptions(app, options);
+  ConfigTarget target;
+  target.parsed = &app;
+  target.bind = [&](CLI::App& probe) { AddRunOptions(probe, options); };
+  auto file = ParseConfigText("[tool.jackd]\n" + tool_jackd, ConfigFileKind::kPyproject, "pyproject.toml");
+  if (!file.ok()) return std::string(file.status().message());
+  auto applied = ApplyConfigFile(target, &**file);
+  return applied.ok() ? "" : std::string(applied.status().message());
+}
+
+TEST(ConfigErrorTest, EachMistakeGetsItsHint) {
+  EXPECT_EQ(ErrorFor("workerz = 2\n"),
+            "pyproject.toml:2: unknown key 'workerz' in [tool.jackd] (did you mean 'workers'?)");
+  EXPECT_EQ(ErrorFor("numprocesses = 2\n"),
+            "pyproject.toml:2: unknown key 'numprocesses' in [tool.jackd] (did you mean 'workers'?)");
+  EXPECT_EQ(
+      ErrorFor("session-timeout = 2\n"),
+      "pyproject.toml:2: unknown key 'session-timeout' in [tool.jackd] (keys are spelt with '_': did you "
+      "mean 'session_timeout'?)");
+  EXPECT_EQ(ErrorFor("colour = \"yes\"\n"),
+            "pyproject.toml:2: unknown key 'colour' in [tool.jackd] (see 'jackd config' for every key)");
+  EXPECT_EQ(ErrorFor("reruns = 1.5\n"),
+            "pyproject.toml:2: 'reruns' must be an integer, not a float (as for --reruns)");
+  EXPECT_EQ(
+      ErrorFor("cov = [1, 2]\n"),
+      "pyproject.toml:2: 'cov' must be a string or an array of strings (or true for the bare option), not "
+      "an array (as for --cov)");
+  EXPECT_EQ(ErrorFor("timeout = 1\ncount = 0\n"),
+            "pyproject.toml:3: bad value for 'count': --count: '0' is too small (give at least 1)");
+  EXPECT_EQ(ErrorFor("timeout = 1\ncount = 2\n"), "");
+}
+
 // The table cannot drift: every run option is in a documented group, has a description, a configuration
 // key, and shows its value in `jackd config`.
 TEST(RunOptionTableTest, EveryOptionIsGroupedDocumentedAndConfigurable) {
