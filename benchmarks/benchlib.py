@@ -290,7 +290,10 @@ def machine_line(python: str, jackd: str) -> str:
         "except ImportError: x = 'not installed'\n"
         "print(f'Python {platform.python_version()}, pytest {pytest.__version__}, pytest-xdist {x}')"
     )])
-    jackd_version = tool_output([jackd, "--version"]) if os.access(jackd, os.X_OK) else "jackd not built"
+    # `jackd --version` prints jackd's version first, then the shim's, pytest's and Python's.
+    jackd_version = (
+        (tool_output([jackd, "--version"]).splitlines() or ["?"])[0] if os.access(jackd, os.X_OK) else "jackd not built"
+    )
     return f"{os.cpu_count()} x {cpu}, {platform.system()} {platform.release()}; {versions}; {jackd_version}"
 
 

@@ -2,10 +2,16 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
+#include <functional>
 #include <optional>
+#include <set>
 #include <string_view>
 
+#include "absl/strings/str_cat.h"
+#include "engine/config_file.h"
 #include "engine/exit_code.h"
+#include "engine/option_sources.h"
 #include "engine/version.h"
 
 namespace jackd {
@@ -77,84 +83,192 @@ std::optional<std::string> UnsupportedXdistOption(const std::vector<std::string>
   return std::nullopt;
 }
 
+// The --help groups of the run options, in the order --help and `jackd config` list them.
+constexpr const char* kSchedulingGroup = "Workers & scheduling";
+constexpr const char* kReliabilityGroup = "Timeouts & reliability";
+constexpr const char* kRerunsGroup = "Reruns & flaky tests";
+constexpr const char* kReportsGroup = "Reports";
+constexpr const char* kEngineGroup = "Engine";
+
+// CLI11's NonNegativeNumber and PositiveNumber name the largest double in their messages; these say
+// what is wrong.
+CLI::Validator NumberAtLeast(double minimum, const std::string& name) {
+  return CLI::Validator(
+      [minimum](std::string& text) -> std::string {
+        double value = 0;
+        if (!CLI::detail::lexical_cast(text, value)) return "'" + text + "' is not a number";
+        if (value >= minimum) return "";
+        return "'" + text + "' is " +
+               (minimum == 0 ? "negative (give 0 or more)"
+                             : "too small (give at least " + CLI::detail::to_string(minimum) + ")");
+      },
+      name);
+}
+const CLI::Validator kNotNegative = NumberAtLeast(0, "NONNEGATIVE");
+const CLI::Validator kPositive = NumberAtLeast(1, "POSITIVE");
+
+// A flag's value for `jackd config` (CLI11 shows an option's bound value, but a flag has none).
+std::function<std::string()> ShowFlag(const bool& flag) {
+  return [&flag] { return std::string(flag ? "true" : "false"); };
+}
+
+}  // namespace
+
+void AddRunOptions(CLI::App& run, RunOptions& options) {
+  run.add_option("-n,--numprocesses", options.workers,
+                 "Workers: auto (usable CPUs; JACKD_WORKERS or PYTEST_XDIST_AUTO_NUM_WORKERS override it), "
+                 "logical, N, or -N for usable CPUs / N")
+      ->group(kSchedulingGroup)
+      ->capture_default_str();
+  run.add_option("--dist", options.dist,
+                 "How tests are grouped onto workers: load (each test anywhere), loadfile (a file's tests "
+                 "together), loadscope (a class's, else a module's), loadgroup (same xdist_group together, "
+                 "the rest as --dist-fallback), worksteal (even split, idle workers steal), no (one worker)")
+      ->group(kSchedulingGroup)
+      ->check(CLI::IsMember({"load", "loadfile", "loadscope", "loadgroup", "worksteal", "no"}))
+      ->capture_default_str();
+  run.add_option("--dist-fallback", options.dist_fallback,
+                 "How loadgroup places tests without an xdist_group")
+      ->group(kSchedulingGroup)
+      ->check(CLI::IsMember({"load", "loadfile", "loadscope"}))
+      ->capture_default_str();
+  run.add_option("--maxprocesses", options.max_processes,
+                 "Never start more than this many workers (0: no cap)")
+      ->group(kSchedulingGroup);
+  run.add_option("--serial-mark", options.serial_mark,
+                 "Tests with this mark run alone, while no other test runs (empty: none)")
+      ->group(kSchedulingGroup)
+      ->capture_default_str();
+
+  run.add_option("--timeout", options.timeout,
+                 "Fail a test as 'timeout' after this many seconds (also @pytest.mark.timeout(s)); the "
+                 "engine kills its worker, with every thread's stack in the report. 0: none")
+      ->group(kReliabilityGroup)
+      ->check(kNotNegative);
+  run.add_option("--session-timeout", options.session_timeout,
+                 "End the whole run after this many seconds; unfinished tests end as timeout or not run. "
+                 "0: none")
+      ->group(kReliabilityGroup)
+      ->check(kNotNegative);
+  run.add_option("--retry-crashed", options.retry_crashed,
+                 "Run a test whose worker crashed again, on another worker, up to N times")
+      ->group(kReliabilityGroup)
+      ->check(kNotNegative);
+  run.add_option("--max-worker-restart", options.max_worker_restart,
+                 "Replacement workers started after crashes, in total (-1, the default: 4 per worker)")
+      ->group(kReliabilityGroup);
+  run.add_option("--worker-start-timeout", options.worker_start_timeout,
+                 "Give up when a worker has not connected after this many seconds (0, the default: 120 "
+                 "plus 5 times the collection time)")
+      ->group(kReliabilityGroup)
+      ->check(kNotNegative);
+
+  run.add_option("--reruns", options.reruns,
+                 "Run a failed test again, on any worker, up to N times; one that then passes is 'flaky' "
+                 "(@pytest.mark.flaky(reruns=N, reruns_delay=S) sets it per test)")
+      ->group(kRerunsGroup)
+      ->check(kNotNegative);
+  run.add_option("--reruns-delay", options.reruns_delay, "Seconds to wait before a rerun")
+      ->group(kRerunsGroup)
+      ->check(kNotNegative);
+  run.add_flag("--fail-on-flaky", options.fail_on_flaky,
+               "A flaky test (passed only on a rerun) fails the run")
+      ->group(kRerunsGroup)
+      ->default_function(ShowFlag(options.fail_on_flaky));
+  run.add_option("--count", options.count,
+                 "Run every test N times, as N distinct tests (node IDs end in [1-N] ... [N-N], as "
+                 "pytest-repeat's), spread over the workers")
+      ->group(kRerunsGroup)
+      ->check(kPositive);
+  run.add_option("--detect-flaky", options.detect_flaky,
+                 "Run every test N times (default 5) across different workers and report each test whose "
+                 "outcomes differ, with its tally; flaky tests fail the run")
+      ->group(kRerunsGroup)
+      ->check(CLI::Range(2, 1000));
+
+  run.add_option("--json-report", options.json_report, "Write a JSON report of every test to this path")
+      ->group(kReportsGroup);
+  run.add_option("--slow", options.slow,
+                 "Flag a test that runs longer than this many seconds as SLOW, in the status area and the "
+                 "log (0: never)")
+      ->group(kReportsGroup)
+      ->check(kNotNegative)
+      ->capture_default_str();
+  run.add_option("--progress-interval", options.progress_interval,
+                 "When the output is not a terminal: seconds between progress lines (0: none)")
+      ->group(kReportsGroup)
+      ->check(kNotNegative)
+      ->capture_default_str();
+
+  DocumentCoverageOptions(run, options.coverage);
+
+  run.add_option("--python", options.python,
+                 "Interpreter that runs pytest (default: the active virtualenv's, else the one jackd was "
+                 "installed with, else python3 on PATH)")
+      ->group(kEngineGroup);
+  run.add_option("--log-level", options.log_level, "Engine diagnostics on stderr")
+      ->group(kEngineGroup)
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
+
+  run.footer(
+      "Each option can be set in jackd.toml, or in pyproject.toml under [tool.jackd]: the long name with\n"
+      "'_' for '-' (workers for -n), as in `max_worker_restart = 2`; the command line wins. 'jackd config'\n"
+      "shows every option's value and where it comes from.");
+}
+
+namespace {
+
+// Applies the configuration file found from the current directory to the options of `command` (parsed)
+// that the command line did not give; `origin` says which file it was, for `jackd config`.
+absl::StatusOr<std::vector<EffectiveOption>> ApplyProjectConfiguration(
+    CLI::App& command, RunOptions& options, const std::set<std::string>& coverage_given,
+    std::string& origin) {
+  auto file = FindConfigFile(std::filesystem::current_path());
+  if (!file.ok()) return file.status();
+  origin =
+      file->has_value()
+          ? absl::StrCat((*file)->display, (*file)->table == "[tool.jackd]" ? " [tool.jackd]" : "")
+          : "no jackd.toml or pyproject.toml [tool.jackd] here or above (defaults and command line only)";
+  ConfigTarget target{
+      .parsed = &command,
+      .bind = [&options](CLI::App& probe) { AddRunOptions(probe, options); },
+      .external = CoverageOptionNames(),
+      .external_given = coverage_given,
+      // Coverage options from the file go through the same parser as the command line's.
+      .apply_external = [&options](const std::vector<std::string>& config_args) -> absl::Status {
+        std::vector<std::string> taken = config_args;
+        auto from_config = TakeCoverageOptions(taken);
+        if (!from_config.ok()) return from_config.status();
+        OverlayCoverageOptions(*from_config, options.coverage);
+        return absl::OkStatus();
+      }};
+  return ApplyConfigFile(target, file->has_value() ? &**file : nullptr);
+}
+
 }  // namespace
 
 Command ParseCommandLine(int argc, char** argv) {
   CLI::App app{"jackd: a native test-distribution engine for pytest", "jackd"};
   app.require_subcommand(0, 1);
   bool version = false;
-  app.add_flag("-V,--version", version, "Print jackd's version and exit");
+  std::string version_python;
+  app.add_flag("-V,--version", version,
+               "Print the versions of jackd, the worker shim, pytest and Python, and exit");
+  app.add_option("--python", version_python,
+                 "With --version: the interpreter to report on (default: as 'jackd run' finds it)");
 
   RunOptions options;
   CLI::App* run = app.add_subcommand(
       "run", "Run a pytest suite on parallel workers. Arguments jackd does not know are pytest's.");
   run->allow_extras();
-  run->add_option("-n,--numprocesses", options.workers,
-                  "Workers: auto (usable CPUs; JACKD_WORKERS or PYTEST_XDIST_AUTO_NUM_WORKERS override it), "
-                  "logical, N, or -N for usable CPUs / N")
-      ->capture_default_str();
-  run->add_option("--python", options.python,
-                  "Interpreter that runs pytest (default: the active virtualenv's, else the one jackd was "
-                  "installed with, else python3 on PATH)");
-  run->add_option("--dist", options.dist,
-                  "How tests are grouped onto workers: load (each test anywhere), loadfile (a file's tests "
-                  "together), loadscope (a class's, else a module's), loadgroup (same xdist_group together, "
-                  "the rest as --dist-fallback), worksteal (even split, idle workers steal), no (one worker)")
-      ->check(CLI::IsMember({"load", "loadfile", "loadscope", "loadgroup", "worksteal", "no"}))
-      ->capture_default_str();
-  run->add_option("--dist-fallback", options.dist_fallback,
-                  "How loadgroup places tests without an xdist_group")
-      ->check(CLI::IsMember({"load", "loadfile", "loadscope"}))
-      ->capture_default_str();
-  run->add_option("--maxprocesses", options.max_processes, "Never start more than this many workers");
-  run->add_option("--max-worker-restart", options.max_worker_restart,
-                  "Replacement workers started after crashes, in total (default: 4 per worker)");
-  run->add_option("--serial-mark", options.serial_mark,
-                  "Tests with this mark run alone, while no other test runs (empty: none)")
-      ->capture_default_str();
-  run->add_option("--json-report", options.json_report, "Write a JSON report of every test to this path");
-  run->add_option("--slow", options.slow,
-                  "Flag a test that runs longer than this many seconds as SLOW, in the status area and the "
-                  "log (0: never)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  run->add_option("--progress-interval", options.progress_interval,
-                  "When the output is not a terminal: seconds between progress lines (0: none)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  run->add_option("--log-level", options.log_level, "Engine diagnostics on stderr")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
-      ->capture_default_str();
-  run->add_option("--timeout", options.timeout,
-                  "Fail a test as 'timeout' after this many seconds (also @pytest.mark.timeout(s)); the "
-                  "engine kills its worker, with every thread's stack in the report. 0: none")
-      ->check(CLI::NonNegativeNumber);
-  run->add_option("--session-timeout", options.session_timeout,
-                  "End the whole run after this many seconds; unfinished tests end as timeout or not run")
-      ->check(CLI::NonNegativeNumber);
-  run->add_option("--retry-crashed", options.retry_crashed,
-                  "Run a test whose worker crashed again, on another worker, up to N times")
-      ->check(CLI::NonNegativeNumber);
-  run->add_option("--reruns", options.reruns,
-                  "Run a failed test again, on any worker, up to N times; one that then passes is 'flaky' "
-                  "(@pytest.mark.flaky(reruns=N, reruns_delay=S) sets it per test)")
-      ->check(CLI::NonNegativeNumber);
-  run->add_option("--reruns-delay", options.reruns_delay, "Seconds to wait before a rerun")
-      ->check(CLI::NonNegativeNumber);
-  run->add_flag("--fail-on-flaky", options.fail_on_flaky,
-                "A flaky test (passed only on a rerun) fails the run");
-  run->add_option("--count", options.count,
-                  "Run every test N times, as N distinct tests (node IDs end in [1-N] ... [N-N], as "
-                  "pytest-repeat's), spread over the workers")
-      ->check(CLI::PositiveNumber);
-  run->add_option("--detect-flaky", options.detect_flaky,
-                  "Run every test N times (default 5) across different workers and report each test whose "
-                  "outcomes differ, with its tally; flaky tests fail the run")
-      ->check(CLI::Range(2, 1000));
-  run->add_option("--worker-start-timeout", options.worker_start_timeout,
-                  "Give up when a worker has not connected after this many seconds (default: 120 plus 5 "
-                  "times the collection time)")
-      ->check(CLI::NonNegativeNumber);
+  AddRunOptions(*run, options);
+  CLI::App* config = app.add_subcommand(
+      "config",
+      "Print every run option's value and where it comes from (default, jackd.toml or pyproject.toml "
+      "[tool.jackd], command line), for the run options given here");
+  config->allow_extras();
+  AddRunOptions(*config, options);
   DurationsOptions durations_options;
   CLI::App* durations = app.add_subcommand(
       "durations", "List the slowest tests and files that earlier runs recorded, and the expected wall time");
@@ -168,12 +282,13 @@ Command ParseCommandLine(int argc, char** argv) {
       "--rootdir", durations_options.rootdir,
       "The project whose store to read (default: the nearest directory with a .jackd store, "
       "from here upwards)");
-  DocumentCoverageOptions(*run);
   app.footer(
+      "Run options also come from jackd.toml or pyproject.toml [tool.jackd] (see 'jackd config').\n"
       "Exit codes follow pytest's: 0 passed, 1 tests failed, 2 interrupted or collection errors,\n"
       "3 internal error, 4 usage error, 5 no tests collected.");
 
   std::vector<std::string> args = GlueOptionValues(argc, argv);
+  const std::set<std::string> coverage_given = CoverageOptionsGiven(args);
   auto coverage = TakeCoverageOptions(args);
   if (!coverage.ok()) {
     std::fprintf(stderr, "jackd: error: %s\n", std::string(coverage.status().message()).c_str());
@@ -188,20 +303,46 @@ Command ParseCommandLine(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return EarlyExit{app.exit(e)};
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "jackd: error: %s (see 'jackd %s --help')\n", e.what(),
-                 durations->parsed() ? "durations" : "run");
+    const char* command = durations->parsed() ? "durations" : config->parsed() ? "config" : "run";
+    std::fprintf(stderr, "jackd: error: %s (see 'jackd %s --help')\n", e.what(), command);
     return EarlyExit{kExitUsageError};
   }
-  if (version) return VersionRequest{};
+  if (!version && app.count("--python") > 0) {
+    std::fputs(
+        "jackd: error: --python before the command goes only with --version (write 'jackd run "
+        "--python PATH')\n",
+        stderr);
+    return EarlyExit{kExitUsageError};
+  }
   if (durations->parsed()) return durations_options;
-  if (!run->parsed()) {
+  CLI::App* command = config->parsed() ? config : run;
+  if (!version && !command->parsed()) {
     std::fputs(app.help().c_str(), stdout);
     return EarlyExit{app.get_subcommands().empty() ? kExitUsageError : 0};
   }
-  options.pytest_args = run->remaining();
+
+  // The configuration file fills in what the command line did not say.
+  std::string origin;
+  auto effective = ApplyProjectConfiguration(*command, options, coverage_given, origin);
+  if (version) {
+    // --version reports what it can: a broken configuration only loses its `python` key.
+    if (!effective.ok()) {
+      std::fprintf(stderr, "jackd: warning: %s (ignored by --version)\n",
+                   std::string(effective.status().message()).c_str());
+    }
+    return VersionRequest{version_python.empty() && effective.ok() ? options.python : version_python};
+  }
+  if (!effective.ok()) {
+    std::fprintf(stderr, "jackd: error: %s\n", std::string(effective.status().message()).c_str());
+    return EarlyExit{kExitUsageError};
+  }
+  options.pytest_args = command->remaining();
   if (auto unsupported = UnsupportedXdistOption(options.pytest_args)) {
     std::fprintf(stderr, "jackd: error: %s\n", unsupported->c_str());
     return EarlyExit{kExitUsageError};
+  }
+  if (command == config) {
+    return ConfigReport{FormatEffectiveConfig(*effective, origin, options.pytest_args)};
   }
   return options;
 }

@@ -1,5 +1,7 @@
-// The command line: `jackd run [jackd options] [pytest args]`, `jackd durations [options]`,
-// `jackd --version`, `jackd --help`.
+// The command line: `jackd run [jackd options] [pytest args]`, `jackd config [jackd options]`,
+// `jackd durations [options]`, `jackd --version [--python PATH]`, `jackd --help`.
+// Run options the command line does not give come from jackd.toml or pyproject.toml [tool.jackd]
+// (engine/config_file.h, engine/option_sources.h), then from RunOptions' defaults.
 // jackd's own options are parsed here; every other argument is pytest's and passes through unchanged,
 // in order, to collection and to every worker.
 #pragma once
@@ -11,6 +13,10 @@
 #include <vector>
 
 #include "engine/coverage_options.h"
+
+namespace CLI {
+class App;
+}
 
 namespace jackd {
 
@@ -46,14 +52,27 @@ struct DurationsOptions {
   std::string rootdir;           // empty: the nearest directory with a store, from here upwards
 };
 
-struct VersionRequest {};
+// `jackd --version`: report on this interpreter (empty: find one as `jackd run` does).
+struct VersionRequest {
+  std::string python;
+};
+
+// `jackd config`: the effective configuration, ready to print.
+struct ConfigReport {
+  std::string text;
+};
 
 // Parsing ended the command (help printed, or a usage error reported); exit with this code.
 struct EarlyExit {
   int exit_code = 0;
 };
 
-using Command = std::variant<RunOptions, VersionRequest, EarlyExit, DurationsOptions>;
+using Command = std::variant<RunOptions, VersionRequest, EarlyExit, DurationsOptions, ConfigReport>;
+
+// Adds every `jackd run` option to `run`, bound to `options`. This is the one table of run options:
+// --help, the configuration keys and `jackd config` all read it (option_sources.h). A new option needs a
+// ->group() and, if it is a flag, a ->default_function() that shows its value.
+void AddRunOptions(CLI::App& run, RunOptions& options);
 
 // Parses argv. Prints help and usage errors itself (errors as one `jackd: error: ...` line).
 Command ParseCommandLine(int argc, char** argv);

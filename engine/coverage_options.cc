@@ -108,36 +108,86 @@ absl::StatusOr<CoverageOptions> TakeCoverageOptions(std::vector<std::string>& ar
   return options;
 }
 
-void DocumentCoverageOptions(CLI::App& run) {
-  // Bound to nothing: TakeCoverageOptions has taken these arguments out before CLI11 parses.
+const std::set<std::string>& CoverageOptionNames() {
+  static const std::set<std::string> kNames = {
+      "--cov",    "--cov-report",          "--cov-config", "--cov-branch", "--cov-fail-under",
+      "--no-cov", "--cov-keep-worker-data"};
+  return kNames;
+}
+
+std::set<std::string> CoverageOptionsGiven(const std::vector<std::string>& args) {
+  std::set<std::string> given;
+  for (const std::string& arg : args) {
+    if (arg == "--") break;
+    const std::string name = arg.substr(0, arg.find('='));
+    if (CoverageOptionNames().contains(name)) given.insert(name);
+  }
+  return given;
+}
+
+void OverlayCoverageOptions(const CoverageOptions& from, CoverageOptions& into) {
+  if (!from.sources.empty()) into.sources = from.sources;
+  if (!from.reports.empty()) into.reports = from.reports;
+  if (!from.config.empty()) into.config = from.config;
+  if (from.fail_under) into.fail_under = from.fail_under;
+  into.branch = into.branch || from.branch;
+  into.no_cov = into.no_cov || from.no_cov;
+  into.keep_worker_data = into.keep_worker_data || from.keep_worker_data;
+}
+
+void DocumentCoverageOptions(CLI::App& run, const CoverageOptions& values) {
+  // Bound to nothing: TakeCoverageOptions has taken these arguments out before CLI11 parses. The
+  // bindings' types still tell the configuration layer (option_sources.h) what each option takes, and
+  // each default function shows the value TakeCoverageOptions found, for `jackd config`.
+  static std::vector<std::string> unused_list;
   static std::string unused;
+  static double unused_number = 0;
   static bool unused_flag = false;
-  auto* group = "Coverage (pytest-cov's options; jackd measures in every worker and combines)";
-  run.add_option("--cov", unused,
-                 "Measure coverage of SOURCE (a path or package; repeatable). A bare --cov measures "
-                 "everything the coverage configuration allows")
+  auto* group = "Coverage";
+  auto flag = [](const bool& value) { return [&value] { return std::string(value ? "true" : "false"); }; };
+  run.add_option("--cov", unused_list,
+                 "Measure coverage of SOURCE (a path or package; repeatable), as pytest-cov's --cov: "
+                 "every worker measures, jackd combines. A bare --cov measures everything the coverage "
+                 "configuration allows")
       ->group(group)
-      ->type_name("[SOURCE]");
-  run.add_option("--cov-report", unused,
+      ->type_name("[SOURCE]")
+      ->default_function([&values] {
+        std::vector<std::string> shown;
+        for (const std::string& source : values.sources) shown.push_back(source.empty() ? "(all)" : source);
+        return absl::StrJoin(shown, ", ");
+      });
+  run.add_option("--cov-report", unused_list,
                  "term (default), term-missing (either with :skip-covered), xml[:PATH], html[:DIR], "
                  "json[:PATH], lcov[:PATH], annotate[:DIR], markdown[:PATH], markdown-append[:PATH]; "
                  "repeatable. --cov-report= writes none")
       ->group(group)
-      ->type_name("TYPE");
+      ->type_name("TYPE")
+      ->default_function([&values] {
+        std::vector<std::string> shown;
+        for (const std::string& report : values.reports) shown.push_back(report.empty() ? "(none)" : report);
+        return absl::StrJoin(shown, ", ");
+      });
   run.add_option("--cov-config", unused,
                  "coverage.py's configuration file (default: .coveragerc, setup.cfg, tox.ini or "
                  "pyproject.toml, as coverage.py finds it)")
       ->group(group)
-      ->type_name("PATH");
-  run.add_flag("--cov-branch", unused_flag, "Measure branch coverage too")->group(group);
-  run.add_option("--cov-fail-under", unused, "Fail the run when the total coverage is below MIN percent")
+      ->type_name("PATH")
+      ->default_function([&values] { return values.config; });
+  run.add_flag("--cov-branch", unused_flag, "Measure branch coverage too")
       ->group(group)
-      ->type_name("MIN");
+      ->default_function(flag(values.branch));
+  run.add_option("--cov-fail-under", unused_number,
+                 "Fail the run when the total coverage is below this percentage")
+      ->group(group)
+      ->default_function(
+          [&values] { return values.fail_under ? absl::StrCat(*values.fail_under) : std::string(); });
   run.add_flag("--no-cov", unused_flag, "Measure no coverage, even when pytest's addopts ask for it")
-      ->group(group);
+      ->group(group)
+      ->default_function(flag(values.no_cov));
   run.add_flag("--cov-keep-worker-data", unused_flag,
                "Keep each worker's data file (<data_file>.jackd-*) beside the combined one")
-      ->group(group);
+      ->group(group)
+      ->default_function(flag(values.keep_worker_data));
 }
 
 }  // namespace jackd

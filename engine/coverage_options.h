@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,17 @@ struct CoverageOptions {
 absl::StatusOr<CoverageOptions> TakeCoverageOptions(std::vector<std::string>& args);
 
 // Lists the coverage options in `jackd run --help` (TakeCoverageOptions has removed them before CLI11
-// parses, because CLI11 cannot parse an option whose value is optional the way argparse does).
-void DocumentCoverageOptions(CLI::App& run);
+// parses, because CLI11 cannot parse an option whose value is optional the way argparse does). CLI11's
+// default string of each shows its value in `values` (for `jackd config`).
+void DocumentCoverageOptions(CLI::App& run, const CoverageOptions& values);
+
+// The coverage options' names: "--cov", "--cov-report", ...
+const std::set<std::string>& CoverageOptionNames();
+
+// The coverage options among `args` (up to a `--`), by name ("--cov"): which ones the command line gave.
+std::set<std::string> CoverageOptionsGiven(const std::vector<std::string>& args);
+
+// `from`'s options that are set, written over `into`'s (the command line's over the configuration's).
+void OverlayCoverageOptions(const CoverageOptions& from, CoverageOptions& into);
 
 }  // namespace jackd

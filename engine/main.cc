@@ -7,14 +7,16 @@
 #include "engine/durations_command.h"
 #include "engine/exit_code.h"
 #include "engine/run_command.h"
-#include "engine/version.h"
+#include "engine/version_command.h"
 
 int main(int argc, char** argv) {
   try {
     jackd::Command command = jackd::ParseCommandLine(argc, argv);
     if (auto* early = std::get_if<jackd::EarlyExit>(&command)) return early->exit_code;
-    if (std::holds_alternative<jackd::VersionRequest>(command)) {
-      std::printf("jackd %s\n", jackd::kVersion);
+    if (auto* version = std::get_if<jackd::VersionRequest>(&command))
+      return jackd::VersionCommand(version->python);
+    if (auto* report = std::get_if<jackd::ConfigReport>(&command)) {
+      std::fputs(report->text.c_str(), stdout);
       return jackd::kExitOk;
     }
     if (auto* durations = std::get_if<jackd::DurationsOptions>(&command)) {
