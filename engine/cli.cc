@@ -113,6 +113,9 @@ Command ParseCommandLine(int argc, char** argv) {
                   "Tests with this mark run alone, while no other test runs (empty: none)")
       ->capture_default_str();
   run->add_option("--json-report", options.json_report, "Write a JSON report of every test to this path");
+  run->add_option("--html-report", options.html_report,
+                  "Write a self-contained HTML report (summary, failures, slowest and flaky tests, a "
+                  "timeline per worker) to this path");
   run->add_option("--log-level", options.log_level, "Engine diagnostics on stderr")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();

@@ -32,6 +32,7 @@ struct RunOptions {
   int detect_flaky = 0;             // run every test this many times and report disagreeing outcomes
   double worker_start_timeout = 0;  // 0: 120 s plus 5 times the engine's collection time
   std::string json_report;
+  std::string html_report;
   std::string log_level = "warn";
   CoverageOptions coverage;  // --cov and friends
   std::vector<std::string> pytest_args;

@@ -4,6 +4,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <asio/signal_set.hpp>
 #include <chrono>
@@ -19,6 +20,7 @@
 #include "engine/coverage.h"
 #include "engine/durations_store.h"
 #include "engine/exit_code.h"
+#include "engine/html_reporter.h"
 #include "engine/json_reporter.h"
 #include "engine/junit_reporter.h"
 #include "engine/last_failed.h"
@@ -68,6 +70,13 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// CLOCK_MONOTONIC in seconds: the clock the shim stamps tests with (TestRecord::started).
+double MonotonicSeconds() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
+
 void ConfigureLogging(const std::string& level) {
   auto logger = spdlog::stderr_color_mt("jackd");
   logger->set_pattern("jackd %H:%M:%S.%e %^%l%$ %v");
@@ -79,6 +88,8 @@ void ConfigureLogging(const std::string& level) {
 
 int RunCommand(const RunOptions& options, const std::vector<std::string>& command_line) {
   const auto started = std::chrono::steady_clock::now();
+  const double started_monotonic = MonotonicSeconds();
+  const auto started_at = std::chrono::system_clock::now();
   ConfigureLogging(options.log_level);
   auto python = FindPython(options.python);
   if (!python.ok()) return UserError(std::string(python.status().message()));
@@ -194,6 +205,7 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
     files.Add(std::make_unique<JunitReporter>(collection.settings.junitxml_path));
   }
   if (!options.json_report.empty()) files.Add(std::make_unique<JsonReporter>(options.json_report));
+  if (!options.html_report.empty()) files.Add(std::make_unique<HtmlReporter>(options.html_report));
   ReporterList reporters;
   reporters.Add(terminal);
   reporters.Add(files);
@@ -217,8 +229,9 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   if (static_cast<std::uint32_t>(workers) != requested)
     work = scheduler::PlanWork(collection.items, policy, workers, expected);
   if (options.detect_flaky > 1) work = scheduler::RepeatPlan(std::move(work), options.detect_flaky);
-  RunContext context{&collection, command_line, workers, std::string(scheduler::DistModeName(*mode)),
-                     options.detect_flaky};
+  RunContext context{
+      &collection,          command_line,      workers,   std::string(scheduler::DistModeName(*mode)),
+      options.detect_flaky, started_monotonic, started_at};
 
   // Runs that end at collection: the terminal has its say already; the file reports list every test.
   auto finish_early = [&](int exit_code) {

@@ -2,6 +2,7 @@
 // to each test. Reporters read only these types (never protobuf).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -154,6 +155,10 @@ struct RunContext {
   int workers = 0;
   std::string dist;
   int detect_flaky = 0;  // --detect-flaky N: every test runs N times (its other runs are `attempts`)
+  // When `jackd run` started, on the clock of TestRecord::started (CLOCK_MONOTONIC seconds), so reports
+  // can place each test in the run's time; and as wall-clock time, for people.
+  double started_monotonic = 0;
+  std::chrono::system_clock::time_point started_at;
 };
 
 // What the terminal shows of a coverage measurement, as pytest-cov words it.
