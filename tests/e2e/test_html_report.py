@@ -11,6 +11,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 from collections import Counter
 from html.parser import HTMLParser
+from urllib.parse import quote
 
 import pytest
 
@@ -33,14 +34,14 @@ def chromium():
     pytest.skip(message)
 
 
-def run_chromium(chromium, tmp_path, page, *args) -> subprocess.CompletedProcess:
+def run_chromium(chromium, tmp_path, page, *args, fragment="") -> subprocess.CompletedProcess:
     """Chromium, headless, offline (every host name fails to resolve, the proxy is a closed port), with a
     profile of its own so parallel tests do not share one."""
     profile = tmp_path / f"chromium-profile-{len(list(tmp_path.glob('chromium-profile-*')))}"
     argv = [
         chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
         "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={profile}",
-        *args, page.as_uri(),
+        *args, page.as_uri() + (f"#{fragment}" if fragment else ""),
     ]
     done = subprocess.run(argv, capture_output=True, timeout=CHROMIUM_TIMEOUT, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, f"{argv}\nexit {done.returncode}\n{done.stderr.decode(errors='replace')[-3000:]}"
@@ -147,6 +148,15 @@ def test_html_report_in_headless_chromium(project, run_jackd, chromium, tmp_path
     assert "</script><script>document.body.dataset.injected = 'yes'</script><b>not bold</b>" in text
     assert dom.tags["b"] == 0 and "data-injected" not in dom.by_id.get("app", {})
     assert "data-injected" not in dom_run.stdout.decode()
+    assert "hidden" in dom.by_id["details"]
+
+    # "#test=<node ID>" opens the details of one test, as a click on its bar does.
+    node_id = "test_report.py::test_flaky"
+    linked = run_chromium(chromium, tmp_path, html_path, "--dump-dom", fragment="test=" + quote(node_id))
+    dom = DomReader()
+    dom.feed(linked.stdout.decode("utf-8"))
+    assert "hidden" not in dom.by_id["details"] and dom.by_id["details"]["data-node-id"] == node_id
+    assert "AssertionError: the first attempt fails" in "".join(dom.text)  # its failed attempt, listed
 
     shot = tmp_path / "report.png"
     run_chromium(chromium, tmp_path, html_path, f"--screenshot={shot}", "--window-size=1400,1000")
