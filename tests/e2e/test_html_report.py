@@ -162,3 +162,18 @@ def test_html_report_in_headless_chromium(project, run_jackd, chromium, tmp_path
     run_chromium(chromium, tmp_path, html_path, f"--screenshot={shot}", "--window-size=1400,1000")
     data = shot.read_bytes()
     assert data.startswith(PNG_SIGNATURE) and len(data) > 10_000, len(data)
+
+
+def test_html_report_of_a_run_that_ends_at_collection(project, run_jackd, chromium, tmp_path):
+    html_path = tmp_path / "report.html"
+    result = run_jackd(project("collection_error"), "--html-report", html_path)
+    assert result.rc == 2 and html_path.is_file(), result.describe()
+    dom_run = run_chromium(chromium, tmp_path, html_path, "--dump-dom")
+    dom = DomReader()
+    dom.feed(dom_run.stdout.decode("utf-8"))
+    assert dom.by_id["app"].get("data-rendered") == "true", dom_run.stdout.decode()[-3000:]
+    assert (dom.lanes, dom.bars) == ([], [])
+    assert dom.by_id["timeline"]["data-bars"] == "0"
+    assert dom.cards["not_run"] == str(len(result.report["tests"])) != "0"
+    text = "".join(dom.text)
+    assert "No test ran." in text and "test_import_error.py" in text  # the collection error is shown
