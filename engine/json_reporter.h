@@ -3,8 +3,10 @@
 // docs/json-report.md and described exactly by docs/json-report.schema.json.
 #pragma once
 
+#include <chrono>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <vector>
 
 #include "engine/reporter.h"
 

@@ -229,9 +229,13 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   if (static_cast<std::uint32_t>(workers) != requested)
     work = scheduler::PlanWork(collection.items, policy, workers, expected);
   if (options.detect_flaky > 1) work = scheduler::RepeatPlan(std::move(work), options.detect_flaky);
-  RunContext context{
-      &collection,          command_line,      workers,   std::string(scheduler::DistModeName(*mode)),
-      options.detect_flaky, started_monotonic, started_at};
+  RunContext context{.collection = &collection,
+                     .command_line = command_line,
+                     .workers = workers,
+                     .dist = std::string(scheduler::DistModeName(*mode)),
+                     .detect_flaky = options.detect_flaky,
+                     .started_monotonic = started_monotonic,
+                     .started_at = started_at};
 
   // Runs that end at collection: the terminal has its say already; the file reports list every test.
   auto finish_early = [&](int exit_code) {
