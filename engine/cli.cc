@@ -188,6 +188,10 @@ void AddRunOptions(CLI::App& run, RunOptions& options) {
 
   run.add_option("--json-report", options.json_report, "Write a JSON report of every test to this path")
       ->group(kReportsGroup);
+  run.add_option("--html-report", options.html_report,
+                 "Write a self-contained HTML report (summary, failures, slowest and flaky tests, a "
+                 "timeline per worker) to this path")
+      ->group(kReportsGroup);
   run.add_option("--slow", options.slow,
                  "Flag a test that runs longer than this many seconds as SLOW, in the status area and the "
                  "log (0: never)")

@@ -40,6 +40,7 @@ struct RunOptions {
   std::string json_report;
   double slow = 60;               // --slow: flag a test running longer than this; 0: never
   double progress_interval = 10;  // --progress-interval: seconds between progress lines in a log
+  std::string html_report;
   std::string log_level = "warn";
   CoverageOptions coverage;  // --cov and friends
   std::vector<std::string> pytest_args;

@@ -41,6 +41,15 @@ TEST(CliTest, JackdOptionsAnywhereOnTheLine) {
   EXPECT_EQ(options->pytest_args, (std::vector<std::string>{"tests", "-v"}));
 }
 
+TEST(CliTest, HtmlReportBesideJsonReport) {
+  Command command = Parse({"run", "--json-report", "r.json", "--html-report=r.html", "tests"});
+  auto* options = std::get_if<RunOptions>(&command);
+  ASSERT_NE(options, nullptr);
+  EXPECT_EQ(options->json_report, "r.json");
+  EXPECT_EQ(options->html_report, "r.html");
+  EXPECT_EQ(options->pytest_args, std::vector<std::string>{"tests"});
+}
+
 TEST(CliTest, DetectFlakyTakesAnOptionalCount) {
   Command bare_command = Parse({"run", "--detect-flaky", "tests/"});
   auto* bare = std::get_if<RunOptions>(&bare_command);

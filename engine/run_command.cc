@@ -20,10 +20,12 @@
 #include "engine/coverage.h"
 #include "engine/durations_store.h"
 #include "engine/exit_code.h"
+#include "engine/html_reporter.h"
 #include "engine/json_reporter.h"
 #include "engine/junit_reporter.h"
 #include "engine/key_listener.h"
 #include "engine/last_failed.h"
+#include "engine/monotonic_clock.h"
 #include "engine/prestart.h"
 #include "engine/python_interpreter.h"
 #include "engine/run_directory.h"
@@ -72,12 +74,6 @@ constexpr std::chrono::milliseconds kLiveTick{250};
 constexpr std::chrono::milliseconds kStreamTick{100};
 constexpr std::chrono::milliseconds kLogTick{1000};
 
-double MonotonicSeconds() {
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);  // the clock of the shim's test start and end times
-  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
-}
-
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -93,7 +89,8 @@ void ConfigureLogging(const std::string& level) {
 
 int RunCommand(const RunOptions& options, const std::vector<std::string>& command_line) {
   const auto started = std::chrono::steady_clock::now();
-  const double started_monotonic = MonotonicSeconds();  // the same moment, on the shim's clock
+  const double started_monotonic = MonotonicSeconds();
+  const auto started_at = std::chrono::system_clock::now();
   ConfigureLogging(options.log_level);
   auto python = FindPython(options.python);
   if (!python.ok()) return UserError(std::string(python.status().message()));
@@ -216,6 +213,7 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
     files.Add(std::make_unique<JunitReporter>(collection.settings.junitxml_path));
   }
   if (!options.json_report.empty()) files.Add(std::make_unique<JsonReporter>(options.json_report));
+  if (!options.html_report.empty()) files.Add(std::make_unique<HtmlReporter>(options.html_report));
   ReporterList reporters;
   reporters.Add(terminal);
   reporters.Add(files);
@@ -239,9 +237,14 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   if (static_cast<std::uint32_t>(workers) != requested)
     work = scheduler::PlanWork(collection.items, policy, workers, expected);
   if (options.detect_flaky > 1) work = scheduler::RepeatPlan(std::move(work), options.detect_flaky);
-  RunContext context{
-      &collection,          command_line, workers,          std::string(scheduler::DistModeName(*mode)),
-      options.detect_flaky, expected,     started_monotonic};
+  RunContext context{.collection = &collection,
+                     .command_line = command_line,
+                     .workers = workers,
+                     .dist = std::string(scheduler::DistModeName(*mode)),
+                     .detect_flaky = options.detect_flaky,
+                     .expected_seconds = expected,
+                     .started_monotonic = started_monotonic,
+                     .started_at = started_at};
 
   // Runs that end at collection: the terminal has its say already; the file reports list every test.
   auto finish_early = [&](int exit_code) {

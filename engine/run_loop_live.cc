@@ -2,7 +2,6 @@
 // when it is shown live (-s, --log-cli-level), and the status dump a user asks for with SIGUSR1.
 #include <signal.h>
 #include <spdlog/spdlog.h>
-#include <time.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -10,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/monotonic_clock.h"
 #include "engine/run_loop.h"
 #include "engine/status_slot.h"
 #include "engine/worker_launch.h"
@@ -22,12 +22,6 @@ using namespace std::chrono_literals;
 // Between asking the workers for their stacks (SIGUSR1) and reading them: faulthandler writes them in
 // milliseconds, but a loaded machine may need longer.
 constexpr auto kStackGrace = 500ms;
-
-double MonotonicSeconds() {
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);  // the clock the shim's status slot uses
-  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
-}
 
 // faulthandler lists a process's threads newest first, so the main thread's stack is the last block
 // ("Thread 0x..." or "Current thread 0x..." up to a blank line).

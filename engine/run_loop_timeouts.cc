@@ -2,10 +2,10 @@
 // process by watching the workers' status slots.
 #include <signal.h>
 #include <spdlog/spdlog.h>
-#include <time.h>
 
 #include <filesystem>
 
+#include "engine/monotonic_clock.h"
 #include "engine/run_loop.h"
 #include "engine/status_slot.h"
 
@@ -20,12 +20,6 @@ constexpr auto kWatchdogPeriod = 100ms;
 // Between asking a timed-out worker for its stacks (SIGUSR1) and killing it: faulthandler writes them in
 // milliseconds, but a loaded machine may need longer.
 constexpr auto kStackDumpGrace = 1s;
-
-std::int64_t MonotonicNanos() {
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);  // the clock the shim's status slot uses
-  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
-}
 
 }  // namespace
 

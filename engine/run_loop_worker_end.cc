@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "absl/strings/str_cat.h"
+#include "engine/monotonic_clock.h"
 #include "engine/run_loop.h"
 #include "engine/status_slot.h"
 
@@ -23,10 +24,8 @@ constexpr std::size_t kStderrExcerptBytes = 32768;
 // A test that ended without a result (crash, timeout) ran from the time its status slot names until
 // now; the durations store counts that span (CLOCK_MONOTONIC, the slot's clock).
 void SpanUntilNow(const RunningTest& running, TestRecord& record) {
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);
   record.started = static_cast<double>(running.started_ns) * 1e-9;
-  record.finished = static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+  record.finished = MonotonicSeconds();
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // to each test. Reporters read only these types (never protobuf).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -158,7 +159,10 @@ struct RunContext {
   std::string dist;
   int detect_flaky = 0;  // --detect-flaky N: every test runs N times (its other runs are `attempts`)
   std::vector<double> expected_seconds;  // by TestIndex: earlier runs' durations (estimates for new tests)
-  double started = 0;                    // CLOCK_MONOTONIC seconds when the run began
+  // When `jackd run` started, on the clock of TestRecord::started (CLOCK_MONOTONIC seconds), so reports
+  // can place each test in the run's time; and as wall-clock time, for people.
+  double started_monotonic = 0;
+  std::chrono::system_clock::time_point started_at;
 };
 
 // What one worker is doing at a moment, for live views (engine/status_slot.h says how the engine knows).

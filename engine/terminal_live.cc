@@ -1,21 +1,16 @@
 // The terminal while tests run: on a TTY, the live status area (engine/live_status.h) redrawn in place
 // below everything else printed; in a log, a progress line now and then. Both flag slow tests, pass on
 // the workers' live output (-s, --log-cli-level) and the status dump asked for with SIGUSR1.
-#include <time.h>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/monotonic_clock.h"
 #include "engine/output_tail.h"
 #include "engine/terminal_reporter.h"
 #include "engine/terminal_words.h"
 
 namespace jackd {
 
-double TerminalReporter::Elapsed() const {
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9 - started_;
-}
+double TerminalReporter::Elapsed() const { return MonotonicSeconds() - started_; }
 
 void TerminalReporter::DrawArea() {
   if (!style_.live || items_ == nullptr) return;

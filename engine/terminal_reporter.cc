@@ -144,7 +144,7 @@ void TerminalReporter::RunStarted(const RunContext& context) {
                       context.workers == 1 ? " worker" : " workers", " [", context.dist, "]"));
   if (verbosity_ >= 0) Line();
   tally_.Start(context);
-  started_ = context.started;
+  started_ = context.started_monotonic;
   workers_ = context.workers;
   items_ = &context.collection->items;
   shown_live_.assign(context.collection->items.size(), false);
