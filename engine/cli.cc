@@ -7,6 +7,7 @@
 
 #include "engine/exit_code.h"
 #include "engine/version.h"
+#include "scheduler/shard.h"
 
 namespace jackd {
 namespace {
@@ -113,6 +114,21 @@ Command ParseCommandLine(int argc, char** argv) {
                   "Tests with this mark run alone, while no other test runs (empty: none)")
       ->capture_default_str();
   run->add_option("--json-report", options.json_report, "Write a JSON report of every test to this path");
+  run->add_option("--shard", options.shard,
+                  "Run shard I of N (1-based, e.g. 2/4): a deterministic share of the suite, so N CI jobs "
+                  "run every test once (Bazel's TEST_TOTAL_SHARDS/TEST_SHARD_INDEX are used when absent)")
+      ->check(CLI::Validator(
+          [](std::string& value) {
+            return scheduler::ParseShardArgument(value)
+                       ? std::string()
+                       : "--shard wants I/N with 1 <= I <= N, e.g. 1/3 (got '" + value + "')";
+          },
+          "I/N"));
+  run->add_option("--shard-mode", options.shard_mode,
+                  "duration: balance the shards by earlier runs' durations (.jackd store); hash: a test "
+                  "stays in its shard as tests are added or removed")
+      ->check(CLI::IsMember({"duration", "hash"}))
+      ->capture_default_str();
   run->add_option("--log-level", options.log_level, "Engine diagnostics on stderr")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
@@ -159,6 +175,19 @@ Command ParseCommandLine(int argc, char** argv) {
       "--rootdir", durations_options.rootdir,
       "The project whose store to read (default: the nearest directory with a .jackd store, "
       "from here upwards)");
+  MergeOptions merge_options;
+  CLI::App* merge = app.add_subcommand(
+      "merge", "Combine the JSON reports (and JUnit files, durations) of the shards of one sharded run");
+  merge->add_option("-o,--output", merge_options.output, "The merged JSON report")->required();
+  merge->add_option("--junitxml,--junit-xml", merge_options.junitxml,
+                    "Also write merged JUnit XML here, from the shards' JUnit files given as inputs (*.xml)");
+  merge->add_option("--durations-store", merge_options.durations_store,
+                    "Record the merged run's durations in this .jackd directory (e.g. the one CI caches), "
+                    "as an unsharded run would");
+  merge
+      ->add_option("reports", merge_options.inputs,
+                   "Every shard's JSON report (from --json-report) and, with --junitxml, JUnit file (*.xml)")
+      ->required();
   DocumentCoverageOptions(*run);
   app.footer(
       "Exit codes follow pytest's: 0 passed, 1 tests failed, 2 interrupted or collection errors,\n"
@@ -180,11 +209,22 @@ Command ParseCommandLine(int argc, char** argv) {
     return EarlyExit{app.exit(e)};
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "jackd: error: %s (see 'jackd %s --help')\n", e.what(),
-                 durations->parsed() ? "durations" : "run");
+                 durations->parsed() ? "durations"
+                 : merge->parsed()   ? "merge"
+                                     : "run");
     return EarlyExit{kExitUsageError};
   }
   if (version) return VersionRequest{};
   if (durations->parsed()) return durations_options;
+  if (merge->parsed()) {
+    std::vector<std::string> reports;
+    for (std::string& input : merge_options.inputs) {
+      const bool xml = input.size() > 4 && input.compare(input.size() - 4, 4, ".xml") == 0;
+      (xml ? merge_options.junit_inputs : reports).push_back(std::move(input));
+    }
+    merge_options.inputs = std::move(reports);
+    return merge_options;
+  }
   if (!run->parsed()) {
     std::fputs(app.help().c_str(), stdout);
     return EarlyExit{app.get_subcommands().empty() ? kExitUsageError : 0};

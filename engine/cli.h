@@ -32,6 +32,8 @@ struct RunOptions {
   int detect_flaky = 0;             // run every test this many times and report disagreeing outcomes
   double worker_start_timeout = 0;  // 0: 120 s plus 5 times the engine's collection time
   std::string json_report;
+  std::string shard;                    // --shard I/N (1-based); empty: Bazel's variables, else no shard
+  std::string shard_mode = "duration";  // --shard-mode: duration or hash (scheduler/shard.h)
   std::string log_level = "warn";
   CoverageOptions coverage;  // --cov and friends
   std::vector<std::string> pytest_args;
@@ -44,6 +46,15 @@ struct DurationsOptions {
   std::string rootdir;           // empty: the nearest directory with a store, from here upwards
 };
 
+// `jackd merge`: the shards' reports of one sharded run, combined (engine/merge_command.h).
+struct MergeOptions {
+  std::string output;               // -o: the merged JSON report
+  std::string junitxml;             // --junitxml: the merged JUnit XML
+  std::string durations_store;      // --durations-store: a .jackd directory to record the merged durations in
+  std::vector<std::string> inputs;  // the shards' JSON reports
+  std::vector<std::string> junit_inputs;  // the shards' JUnit XML files (inputs ending in .xml)
+};
+
 struct VersionRequest {};
 
 // Parsing ended the command (help printed, or a usage error reported); exit with this code.
@@ -51,7 +62,7 @@ struct EarlyExit {
   int exit_code = 0;
 };
 
-using Command = std::variant<RunOptions, VersionRequest, EarlyExit, DurationsOptions>;
+using Command = std::variant<RunOptions, VersionRequest, EarlyExit, DurationsOptions, MergeOptions>;
 
 // Parses argv. Prints help and usage errors itself (errors as one `jackd: error: ...` line).
 Command ParseCommandLine(int argc, char** argv);

@@ -40,6 +40,17 @@ json AttemptJson(const TestRecord& r) {
   return out;
 }
 
+// What `jackd merge` needs to tell that the shards add up to one run; null when the run was not sharded.
+json ShardJson(const std::optional<ShardInfo>& shard) {
+  if (!shard) return nullptr;
+  return {{"index", shard->index},
+          {"total", shard->total},
+          {"mode", shard->mode},
+          {"collected_total", shard->collected_total},
+          {"deselected", shard->deselected},
+          {"collection_digest", shard->collection_digest}};
+}
+
 }  // namespace
 
 void JsonReporter::RunFinished(const RunContext& context, const RunResult& result) {
@@ -52,7 +63,7 @@ void JsonReporter::RunFinished(const RunContext& context, const RunResult& resul
     const TestRecord& r = result.records[i];
     const std::string outcome(scheduler::OutcomeName(r.outcome));
     summary[outcome] = summary[outcome].get<int>() + 1;
-    json test = {{"node_id", collection.items[i].node_id}};
+    json test = {{"node_id", collection.items[i].node_id}, {"file", collection.items[i].file}};
     test.update(AttemptJson(r));
     if (!r.attempts.empty()) {
       json attempts = json::array();
@@ -84,6 +95,7 @@ void JsonReporter::RunFinished(const RunContext& context, const RunResult& resul
       {"deselected", collection.deselected},
       {"collection_errors", errors},
       {"collection_warnings", warnings},
+      {"shard", ShardJson(collection.shard)},
       {"summary", summary},
       {"tests", tests},
   };
