@@ -121,7 +121,7 @@ Command ParseCommandLine(int argc, char** argv) {
           [](std::string& value) {
             return scheduler::ParseShardArgument(value)
                        ? std::string()
-                       : "--shard wants I/N with 1 <= I <= N, e.g. 1/3 (got '" + value + "')";
+                       : "expected I/N with 1 <= I <= N, e.g. 1/3, got '" + value + "'";
           },
           "I/N"));
   run->add_option("--shard-mode", options.shard_mode,

@@ -211,7 +211,14 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   // .jackd/ appears for --collect-only or a broken collection).
   const bool runs_tests = !collection.settings.collect_only && !collection.items.empty() &&
                           (collection.errors.empty() || collection.settings.continue_on_collection_errors);
-  RunDurations durations(runs_tests ? collection.settings.rootdir : std::string());
+  // A shard only reads an existing store (see the Record call below), so it never creates one either.
+  std::error_code no_store;
+  const bool store_usable =
+      runs_tests &&
+      (!*shard ||
+       std::filesystem::exists(DurationStore::FileIn(DurationStore::DirectoryIn(collection.settings.rootdir)),
+                               no_store));
+  RunDurations durations(store_usable ? collection.settings.rootdir : std::string());
   std::vector<double> expected = scheduler::ExpectDurations(collection.items, durations.Measured(collection));
   // A shard runs its share only; the rest is deselected. Applied before planning and before the reporters
   // see the collection, and only when tests run (a listing or a broken collection shows everything).
