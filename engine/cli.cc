@@ -184,14 +184,21 @@ Command ParseCommandLine(int argc, char** argv) {
   merge->add_option("--durations-store", merge_options.durations_store,
                     "Record the merged run's durations in this .jackd directory (e.g. the one CI caches), "
                     "as an unsharded run would");
+  merge->add_option("--cov-combine", merge_options.cov_combine,
+                    "Combine the shards' coverage.py data files given as inputs into this data file "
+                    "(coverage combine; 'coverage report' then covers the whole suite)");
+  merge->add_option("--python", merge_options.python,
+                    "The interpreter whose coverage.py combines (default: as for 'jackd run')");
   merge
       ->add_option("reports", merge_options.inputs,
-                   "Every shard's JSON report (from --json-report) and, with --junitxml, JUnit file (*.xml)")
+                   "Every shard's JSON report (from --json-report), and with --junitxml its JUnit file "
+                   "(*.xml), with --cov-combine its coverage data file (.coverage)")
       ->required();
   DocumentCoverageOptions(*run);
   app.footer(
       "Exit codes follow pytest's: 0 passed, 1 tests failed, 2 interrupted or collection errors,\n"
-      "3 internal error, 4 usage error, 5 no tests collected.");
+      "3 internal error, 4 usage error, 5 no tests collected; jackd's own: 101 a worker collected\n"
+      "different tests, 102 'jackd merge': the shards' reports do not add up to one run.");
 
   std::vector<std::string> args = GlueOptionValues(argc, argv);
   auto coverage = TakeCoverageOptions(args);
@@ -216,15 +223,7 @@ Command ParseCommandLine(int argc, char** argv) {
   }
   if (version) return VersionRequest{};
   if (durations->parsed()) return durations_options;
-  if (merge->parsed()) {
-    std::vector<std::string> reports;
-    for (std::string& input : merge_options.inputs) {
-      const bool xml = input.size() > 4 && input.compare(input.size() - 4, 4, ".xml") == 0;
-      (xml ? merge_options.junit_inputs : reports).push_back(std::move(input));
-    }
-    merge_options.inputs = std::move(reports);
-    return merge_options;
-  }
+  if (merge->parsed()) return merge_options;
   if (!run->parsed()) {
     std::fputs(app.help().c_str(), stdout);
     return EarlyExit{app.get_subcommands().empty() ? kExitUsageError : 0};

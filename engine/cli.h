@@ -48,11 +48,13 @@ struct DurationsOptions {
 
 // `jackd merge`: the shards' reports of one sharded run, combined (engine/merge_command.h).
 struct MergeOptions {
-  std::string output;               // -o: the merged JSON report
-  std::string junitxml;             // --junitxml: the merged JUnit XML
-  std::string durations_store;      // --durations-store: a .jackd directory to record the merged durations in
-  std::vector<std::string> inputs;  // the shards' JSON reports
-  std::vector<std::string> junit_inputs;  // the shards' JUnit XML files (inputs ending in .xml)
+  std::string output;           // -o: the merged JSON report
+  std::string junitxml;         // --junitxml: the merged JUnit XML
+  std::string durations_store;  // --durations-store: a .jackd directory to record the merged durations in
+  std::string cov_combine;      // --cov-combine: the combined coverage.py data file
+  std::string python;           // --python: the interpreter whose coverage.py combines
+  // The shards' files: JSON reports, JUnit XML (*.xml) and coverage.py data files, told apart by merge.
+  std::vector<std::string> inputs;
 };
 
 struct VersionRequest {};

@@ -11,9 +11,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/coverage_merge.h"
 #include "engine/durations_store.h"
 #include "engine/exit_code.h"
 #include "engine/junit_merge.h"
+#include "engine/python_interpreter.h"
 #include "engine/version.h"
 #include "scheduler/outcome.h"
 
@@ -202,13 +204,34 @@ std::vector<DurationSample> SamplesOf(const json& report) {
 
 }  // namespace
 
-int MergeCommand(const MergeOptions& options, const std::vector<std::string>& command_line) {
+int MergeCommand(const MergeOptions& given, const std::vector<std::string>& command_line) {
+  // Inputs by kind: JUnit files end in .xml, coverage data files are SQLite, the rest are JSON reports.
+  MergeOptions options = given;
+  options.inputs.clear();
+  std::vector<std::string> junit_inputs, coverage_inputs;
+  for (const std::string& input : given.inputs) {
+    if (input.size() > 4 && input.compare(input.size() - 4, 4, ".xml") == 0) {
+      junit_inputs.push_back(input);
+    } else if (IsCoverageData(input)) {
+      coverage_inputs.push_back(input);
+    } else {
+      options.inputs.push_back(input);
+    }
+  }
+  if (options.cov_combine.empty() != coverage_inputs.empty()) {
+    return Error(
+        options.cov_combine.empty()
+            ? "coverage data files given but no --cov-combine DATA_FILE to combine them into (see "
+              "'jackd merge --help')"
+            : "--cov-combine needs the shards' coverage data files among the inputs (their .coverage)",
+        kExitUsageError);
+  }
   if (options.inputs.empty())
     return Error("no JSON reports to merge (give every shard's --json-report file)", kExitUsageError);
-  if (!options.junitxml.empty() && options.junit_inputs.empty()) {
+  if (!options.junitxml.empty() && junit_inputs.empty()) {
     return Error("--junitxml needs the shards' JUnit files among the inputs (*.xml)", kExitUsageError);
   }
-  if (options.junitxml.empty() && !options.junit_inputs.empty()) {
+  if (options.junitxml.empty() && !junit_inputs.empty()) {
     return Error("JUnit files given but no --junitxml to write them to", kExitUsageError);
   }
   std::vector<ShardReport> shards;
@@ -218,8 +241,8 @@ int MergeCommand(const MergeOptions& options, const std::vector<std::string>& co
     shards.push_back(std::get<ShardReport>(std::move(shard)));
   }
   if (auto refusal = Incomplete(shards)) return Error(*refusal, kExitShardsIncomplete);
-  if (!options.junit_inputs.empty() && options.junit_inputs.size() != shards.size()) {
-    return Error(absl::StrCat(options.junit_inputs.size(), " JUnit files for ", shards.size(),
+  if (!junit_inputs.empty() && junit_inputs.size() != shards.size()) {
+    return Error(absl::StrCat(junit_inputs.size(), " JUnit files for ", shards.size(),
                               " shards (give each shard's JUnit file once)"),
                  kExitShardsIncomplete);
   }
@@ -227,7 +250,7 @@ int MergeCommand(const MergeOptions& options, const std::vector<std::string>& co
 
   const json merged = MergedReport(shards, command_line);
   if (!options.junitxml.empty()) {
-    absl::Status status = MergeJunit(options.junit_inputs, options.junitxml);
+    absl::Status status = MergeJunit(junit_inputs, options.junitxml);
     if (!status.ok()) {
       return Error(std::string(status.message()),
                    absl::IsFailedPrecondition(status) ? kExitShardsIncomplete : kExitUsageError);
@@ -239,6 +262,17 @@ int MergeCommand(const MergeOptions& options, const std::vector<std::string>& co
     std::ofstream out(options.output);
     out << merged.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
     if (!out) return Error("cannot write the merged JSON report to " + options.output, kExitUsageError);
+  }
+  if (!options.cov_combine.empty()) {
+    if (coverage_inputs.size() != shards.size()) {
+      return Error(absl::StrCat(coverage_inputs.size(), " coverage data files for ", shards.size(),
+                                " shards (give each shard's data file once)"),
+                   kExitShardsIncomplete);
+    }
+    auto python = FindPython(options.python);
+    if (!python.ok()) return Error(std::string(python.status().message()), kExitUsageError);
+    absl::Status status = CombineCoverageData(*python, coverage_inputs, options.cov_combine);
+    if (!status.ok()) return Error(std::string(status.message()), kExitUsageError);
   }
   if (!options.durations_store.empty()) {
     auto store = DurationStore::Open(options.durations_store, /*create=*/true);

@@ -227,3 +227,42 @@ def test_more_shards_than_tests_leave_empty_shards_that_pass(shards_project, run
     assert len(first.tests) == 1 and first.rc == 0, first.describe()
     assert last.tests == [] and last.rc == 0, last.describe()
     assert last.report["shard"]["deselected"] == 8
+
+
+def test_merge_combines_the_shards_coverage(project, run_jackd, jackd_bin, test_python, tmp_path):
+    def line_sets(path):
+        files = json.loads(path.read_text())["files"]
+        return {name: (data["executed_lines"], data["missing_lines"]) for name, data in files.items()}
+
+    whole = project("coverage_pkg")
+    full = run_jackd(whole, "-n", "2", "--cov=pkg", "--cov-report=json:full.json")
+    assert full.rc == 0, full.describe()
+
+    sharded = project("coverage_pkg")
+    reports, data_files = [], []
+    for index in range(1, SHARDS + 1):
+        shard = run_jackd(sharded, "-n", "1", "--shard", f"{index}/{SHARDS}", "--cov=pkg", "--cov-report=")
+        assert shard.rc == 0, shard.describe()
+        reports.append(write_report(shard, tmp_path / f"shard-{index}.json"))
+        data_files.append(tmp_path / f"shard-{index}.coverage")
+        (sharded / ".coverage").rename(data_files[-1])
+    proc = merge(
+        jackd_bin, sharded, "-o", tmp_path / "merged.json", "--cov-combine", sharded / ".coverage",
+        "--python", test_python, *reports, *data_files,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert all(path.exists() for path in data_files), "merge removed a shard's data file"
+    report = subprocess.run(
+        [test_python, "-m", "coverage", "json", "-o", "merged-cov.json"], cwd=sharded, capture_output=True, text=True
+    )
+    assert report.returncode == 0, report.stdout + report.stderr
+    merged = line_sets(sharded / "merged-cov.json")
+    assert merged == line_sets(whole / "full.json")
+    assert any(missing for _, missing in merged.values()), merged
+
+    # Data files without --cov-combine, or too few of them, are refused.
+    no_target = merge(jackd_bin, sharded, "-o", tmp_path / "m.json", *reports, *data_files)
+    assert no_target.returncode == EXIT_USAGE and "--cov-combine" in merge_error(no_target)
+    too_few = merge(jackd_bin, sharded, "-o", tmp_path / "m.json", "--cov-combine", tmp_path / "c", *reports,
+                    *data_files[:2])
+    assert too_few.returncode == EXIT_SHARDS_INCOMPLETE and "2 coverage data files for 3" in merge_error(too_few)
