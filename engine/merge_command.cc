@@ -46,8 +46,14 @@ std::variant<ShardReport, std::string> ReadShard(const std::string& path) {
     return absl::StrCat(path, " is not a jackd JSON report (see docs/json-report.md)");
   }
   const json& shard = report["shard"];
-  if (!shard.is_object() || !shard["index"].is_number_unsigned() || !shard["total"].is_number_unsigned() ||
-      !report["tests"].is_array()) {
+  if (!report["tests"].is_array())
+    return absl::StrCat(path, " is not a jackd JSON report (it has no tests list)");
+  if (!shard.is_object() || !shard["index"].is_number_unsigned() || !shard["total"].is_number_unsigned()) {
+    if (report["collection_errors"].is_array() && !report["collection_errors"].empty()) {
+      return absl::StrCat(path,
+                          " is from a run that ended at collection errors, before it was cut into its "
+                          "shard (fix the errors, or pass --continue-on-collection-errors)");
+    }
     return absl::StrCat(path,
                         " is not a shard's report (it has no 'shard' entry: run each shard with "
                         "'jackd run --shard I/N --json-report PATH')");
