@@ -13,6 +13,7 @@
 #include "engine/exit_code.h"
 #include "engine/option_sources.h"
 #include "engine/version.h"
+#include "scheduler/shard.h"
 
 namespace jackd {
 namespace {
@@ -186,6 +187,23 @@ void AddRunOptions(CLI::App& run, RunOptions& options) {
       ->group(kRerunsGroup)
       ->check(CLI::Range(2, 1000));
 
+  run.add_option("--shard", options.shard,
+                 "Run shard I of N (1-based, e.g. 2/4): a deterministic share of the suite, so N CI jobs "
+                 "run every test once (Bazel's TEST_TOTAL_SHARDS/TEST_SHARD_INDEX are used when absent)")
+      ->group(kSchedulingGroup)
+      ->check(CLI::Validator(
+          [](std::string& value) {
+            return scheduler::ParseShardArgument(value)
+                       ? std::string()
+                       : "expected I/N with 1 <= I <= N, e.g. 1/3, got '" + value + "'";
+          },
+          "I/N"));
+  run.add_option("--shard-mode", options.shard_mode,
+                 "duration: balance the shards by earlier runs' durations (.jackd store); hash: a test "
+                 "stays in its shard as tests are added or removed")
+      ->group(kSchedulingGroup)
+      ->check(CLI::IsMember({"duration", "hash"}))
+      ->capture_default_str();
   run.add_option("--json-report", options.json_report, "Write a JSON report of every test to this path")
       ->group(kReportsGroup);
   run.add_option("--html-report", options.html_report,
@@ -286,10 +304,30 @@ Command ParseCommandLine(int argc, char** argv) {
       "--rootdir", durations_options.rootdir,
       "The project whose store to read (default: the nearest directory with a .jackd store, "
       "from here upwards)");
+  MergeOptions merge_options;
+  CLI::App* merge = app.add_subcommand(
+      "merge", "Combine the JSON reports (and JUnit files, durations) of the shards of one sharded run");
+  merge->add_option("-o,--output", merge_options.output, "The merged JSON report")->required();
+  merge->add_option("--junitxml,--junit-xml", merge_options.junitxml,
+                    "Also write merged JUnit XML here, from the shards' JUnit files given as inputs (*.xml)");
+  merge->add_option("--durations-store", merge_options.durations_store,
+                    "Record the merged run's durations in this .jackd directory (e.g. the one CI caches), "
+                    "as an unsharded run would");
+  merge->add_option("--cov-combine", merge_options.cov_combine,
+                    "Combine the shards' coverage.py data files given as inputs into this data file "
+                    "(coverage combine; 'coverage report' then covers the whole suite)");
+  merge->add_option("--python", merge_options.python,
+                    "The interpreter whose coverage.py combines (default: as for 'jackd run')");
+  merge
+      ->add_option("reports", merge_options.inputs,
+                   "Every shard's JSON report (from --json-report), and with --junitxml its JUnit file "
+                   "(*.xml), with --cov-combine its coverage data file (.coverage)")
+      ->required();
   app.footer(
       "Run options also come from jackd.toml or pyproject.toml [tool.jackd] (see 'jackd config').\n"
       "Exit codes follow pytest's: 0 passed, 1 tests failed, 2 interrupted or collection errors,\n"
-      "3 internal error, 4 usage error, 5 no tests collected.");
+      "3 internal error, 4 usage error, 5 no tests collected; jackd's own: 101 a worker collected\n"
+      "different tests, 102 'jackd merge': the shards' reports do not add up to one run.");
 
   std::vector<std::string> args = GlueOptionValues(argc, argv);
   const std::set<std::string> coverage_given = CoverageOptionsGiven(args);
@@ -307,7 +345,10 @@ Command ParseCommandLine(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return EarlyExit{app.exit(e)};
   } catch (const CLI::ParseError& e) {
-    const char* command = durations->parsed() ? "durations" : config->parsed() ? "config" : "run";
+    const char* command = durations->parsed() ? "durations"
+                          : merge->parsed()   ? "merge"
+                          : config->parsed()  ? "config"
+                                              : "run";
     std::fprintf(stderr, "jackd: error: %s (see 'jackd %s --help')\n", e.what(), command);
     return EarlyExit{kExitUsageError};
   }
@@ -319,6 +360,7 @@ Command ParseCommandLine(int argc, char** argv) {
     return EarlyExit{kExitUsageError};
   }
   if (durations->parsed()) return durations_options;
+  if (merge->parsed()) return merge_options;
   CLI::App* command = config->parsed() ? config : run;
   if (!version && !command->parsed()) {
     std::fputs(app.help().c_str(), stdout);

@@ -41,6 +41,8 @@ struct RunOptions {
   double slow = 60;               // --slow: flag a test running longer than this; 0: never
   double progress_interval = 10;  // --progress-interval: seconds between progress lines in a log
   std::string html_report;
+  std::string shard;                    // --shard I/N (1-based); empty: Bazel's variables, else no shard
+  std::string shard_mode = "duration";  // --shard-mode: duration or hash (scheduler/shard.h)
   std::string log_level = "warn";
   CoverageOptions coverage;  // --cov and friends
   std::vector<std::string> pytest_args;
@@ -63,12 +65,24 @@ struct ConfigReport {
   std::string text;
 };
 
+// `jackd merge`: the shards' reports of one sharded run, combined (engine/merge_command.h).
+struct MergeOptions {
+  std::string output;           // -o: the merged JSON report
+  std::string junitxml;         // --junitxml: the merged JUnit XML
+  std::string durations_store;  // --durations-store: a .jackd directory to record the merged durations in
+  std::string cov_combine;      // --cov-combine: the combined coverage.py data file
+  std::string python;           // --python: the interpreter whose coverage.py combines
+  // The shards' files: JSON reports, JUnit XML (*.xml) and coverage.py data files, told apart by merge.
+  std::vector<std::string> inputs;
+};
+
 // Parsing ended the command (help printed, or a usage error reported); exit with this code.
 struct EarlyExit {
   int exit_code = 0;
 };
 
-using Command = std::variant<RunOptions, VersionRequest, EarlyExit, DurationsOptions, ConfigReport>;
+using Command =
+    std::variant<RunOptions, VersionRequest, EarlyExit, DurationsOptions, ConfigReport, MergeOptions>;
 
 // Adds every `jackd run` option to `run`, bound to `options`. This is the one table of run options:
 // --help, the configuration keys and `jackd config` all read it (option_sources.h). A new option needs a

@@ -108,5 +108,42 @@ TEST(CliTest, DurationsSubcommandTakesTopWorkersAndRootdir) {
   EXPECT_TRUE(defaults->rootdir.empty());
 }
 
+TEST(CliTest, ShardOptions) {
+  Command command = Parse({"run", "--shard", "2/3", "--shard-mode", "hash", "tests"});
+  auto* options = std::get_if<RunOptions>(&command);
+  ASSERT_NE(options, nullptr);
+  EXPECT_EQ(options->shard, "2/3");
+  EXPECT_EQ(options->shard_mode, "hash");
+  EXPECT_EQ(options->pytest_args, std::vector<std::string>{"tests"});
+  Command defaulted = Parse({"run", "tests"});
+  EXPECT_EQ(std::get<RunOptions>(defaulted).shard_mode, "duration");
+}
+
+TEST(CliTest, BadShardsAreUsageErrors) {
+  for (const char* bad : {"0/3", "4/3", "x"}) {
+    Command command = Parse({"run", "--shard", bad});
+    auto* early = std::get_if<EarlyExit>(&command);
+    ASSERT_NE(early, nullptr) << bad;
+    EXPECT_EQ(early->exit_code, 4);
+  }
+  Command mode = Parse({"run", "--shard", "1/2", "--shard-mode", "random"});
+  ASSERT_TRUE(std::holds_alternative<EarlyExit>(mode));
+}
+
+TEST(CliTest, MergeSubcommand) {
+  Command command = Parse({"merge", "-o", "all.json", "--junitxml", "all.xml", "--durations-store", ".jackd",
+                           "--cov-combine", ".coverage", "a.json", "b.json", "a.xml"});
+  auto* options = std::get_if<MergeOptions>(&command);
+  ASSERT_NE(options, nullptr);
+  EXPECT_EQ(options->output, "all.json");
+  EXPECT_EQ(options->junitxml, "all.xml");
+  EXPECT_EQ(options->durations_store, ".jackd");
+  EXPECT_EQ(options->cov_combine, ".coverage");
+  EXPECT_EQ(options->inputs, (std::vector<std::string>{"a.json", "b.json", "a.xml"}));
+  Command no_output = Parse({"merge", "a.json"});
+  ASSERT_TRUE(std::holds_alternative<EarlyExit>(no_output));
+  EXPECT_EQ(std::get<EarlyExit>(no_output).exit_code, 4);
+}
+
 }  // namespace
 }  // namespace jackd

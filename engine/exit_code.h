@@ -12,5 +12,8 @@ inline constexpr int kExitUsageError = 4;
 inline constexpr int kExitNoTestsCollected = 5;
 // jackd's own: a worker collected different tests than the engine, so results could not be matched.
 inline constexpr int kExitCollectionMismatch = 101;
+// jackd merge: the shards' reports do not add up to one run (a shard missing or given twice, a test in no
+// shard or in two, shards of different collections).
+inline constexpr int kExitShardsIncomplete = 102;
 
 }  // namespace jackd

@@ -70,6 +70,17 @@ std::string SystemName() {
   return std::string(name.sysname) + " " + name.release + " " + name.machine;
 }
 
+// What `jackd merge` needs to tell that the shards add up to one run; null when the run was not sharded.
+json ShardJson(const std::optional<ShardInfo>& shard) {
+  if (!shard) return nullptr;
+  return {{"index", shard->index},
+          {"total", shard->total},
+          {"mode", shard->mode},
+          {"collected_total", shard->collected_total},
+          {"deselected", shard->deselected},
+          {"collection_digest", shard->collection_digest}};
+}
+
 }  // namespace
 
 std::vector<std::string> WorkersThatRan(const RunResult& result) {
@@ -105,7 +116,7 @@ json JsonReport(const RunContext& context, const RunResult& result) {
     const TestRecord& r = result.records[i];
     const std::string outcome(scheduler::OutcomeName(r.outcome));
     summary[outcome] = summary[outcome].get<int>() + 1;
-    json test = {{"node_id", collection.items[i].node_id}};
+    json test = {{"node_id", collection.items[i].node_id}, {"file", collection.items[i].file}};
     test.update(AttemptJson(context, r));
     if (!r.attempts.empty()) {
       json attempts = json::array();
@@ -142,6 +153,7 @@ json JsonReport(const RunContext& context, const RunResult& result) {
       {"deselected", collection.deselected},
       {"collection_errors", errors},
       {"collection_warnings", warnings},
+      {"shard", ShardJson(collection.shard)},
       {"summary", summary},
       {"tests", tests},
   };

@@ -6,6 +6,7 @@
 #include "engine/cli.h"
 #include "engine/durations_command.h"
 #include "engine/exit_code.h"
+#include "engine/merge_command.h"
 #include "engine/run_command.h"
 #include "engine/version_command.h"
 
@@ -21,6 +22,9 @@ int main(int argc, char** argv) {
     }
     if (auto* durations = std::get_if<jackd::DurationsOptions>(&command)) {
       return jackd::DurationsCommand(*durations);
+    }
+    if (auto* merge = std::get_if<jackd::MergeOptions>(&command)) {
+      return jackd::MergeCommand(*merge, {argv, argv + argc});
     }
     return jackd::RunCommand(std::get<jackd::RunOptions>(command), {argv, argv + argc});
   } catch (const std::exception& e) {

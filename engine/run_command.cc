@@ -30,6 +30,7 @@
 #include "engine/python_interpreter.h"
 #include "engine/run_directory.h"
 #include "engine/run_loop.h"
+#include "engine/shard_selection.h"
 #include "engine/terminal_reporter.h"
 #include "engine/worker_count.h"
 #include "engine/worker_service.h"
@@ -100,6 +101,8 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   if (!mode) return UserError("unknown --dist mode '" + options.dist + "' (see 'jackd run --help')");
   auto fallback = scheduler::ParseDistMode(options.dist_fallback);
   if (!fallback) return UserError("unknown --dist-fallback mode '" + options.dist_fallback + "'");
+  auto shard = ResolveShard(options.shard, options.shard_mode);
+  if (!shard.ok()) return UserError(std::string(shard.status().message()));
   auto directory = RunDirectory::Create();
   if (!directory.ok()) return UserError(std::string(directory.status().message()), kExitInternalError);
 
@@ -201,7 +204,7 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
     if (!failure->details.empty()) std::fputs(failure->details.c_str(), stderr);
     return UserError(failure->message, failure->exit_code);
   }
-  const Collection& collection = std::get<Collection>(outcome);
+  Collection& collection = std::get<Collection>(outcome);
   const BasetempLock basetemp_lock(collection.settings.basetemp);
 
   TerminalStyle style = DetectTerminalStyle(stdout, collection.settings.color);
@@ -228,9 +231,18 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   // .jackd/ appears for --collect-only or a broken collection).
   const bool runs_tests = !collection.settings.collect_only && !collection.items.empty() &&
                           (collection.errors.empty() || collection.settings.continue_on_collection_errors);
-  RunDurations durations(runs_tests ? collection.settings.rootdir : std::string());
-  const std::vector<double> expected =
-      scheduler::ExpectDurations(collection.items, durations.Measured(collection));
+  // A shard only reads an existing store (see the Record call below), so it never creates one either.
+  std::error_code no_store;
+  const bool store_usable =
+      runs_tests &&
+      (!*shard ||
+       std::filesystem::exists(DurationStore::FileIn(DurationStore::DirectoryIn(collection.settings.rootdir)),
+                               no_store));
+  RunDurations durations(store_usable ? collection.settings.rootdir : std::string());
+  std::vector<double> expected = scheduler::ExpectDurations(collection.items, durations.Measured(collection));
+  // A shard runs its share only; the rest is deselected. Applied before planning and before the reporters
+  // see the collection, and only when tests run (a listing or a broken collection shows everything).
+  if (*shard && runs_tests) expected = ApplyShard(collection, **shard, *mode, *fallback, expected);
   scheduler::WorkPlan work = scheduler::PlanWork(collection.items, policy, requested, expected);
   const std::size_t useful = std::max<std::size_t>(1, work.units.size());
   const int workers = static_cast<int>(std::min<std::size_t>(requested, useful));
@@ -271,7 +283,8 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   }
   if (collection.items.empty()) {
     terminal.NothingToRun(collection, SecondsSince(started));
-    return finish_early(kExitNoTestsCollected);
+    // An empty shard (more shards than units) is no error: the other shards run the suite.
+    return finish_early(collection.shard ? kExitOk : kExitNoTestsCollected);
   }
 
   plan.workers = workers;
@@ -305,6 +318,7 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   io.run();
   loop = nullptr;
   RunResult result = run.TakeResult();
+  if (collection.shard) result.notes.push_back(ShardNote(*collection.shard));
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   // A run that could not go on (a worker that cannot start, say) has its error; no report on top of it.
   if (coverage && result.errors.empty())
@@ -314,7 +328,9 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   if (!UpdateLastFailed(collection.settings.cache_dir, collection, result)) {
     spdlog::warn("could not update pytest's last-failed cache in {}", collection.settings.cache_dir);
   }
-  durations.Record(collection, result);  // also after an interrupt: the tests that finished count
+  // Also after an interrupt: the tests that finished count. Not by a shard: every shard of a run must plan
+  // from the same durations, so shards only read the store; `jackd merge --durations-store` records.
+  if (!collection.shard) durations.Record(collection, result);
   // Last, so they are the last thing a user reads.
   for (const RunResult::Error& error : result.errors) {
     std::fflush(stdout);

@@ -79,13 +79,25 @@ struct FlakyMark {
   double delay = 0;
 };
 
+// This job's share of a sharded run (`--shard I/N`, engine/shard_selection.h). The collection's items are
+// then only the shard's tests; the rest count as deselected.
+struct ShardInfo {
+  std::uint32_t index = 1;  // 1-based, as --shard writes it
+  std::uint32_t total = 1;
+  std::string mode;                 // "duration" or "hash"
+  std::size_t collected_total = 0;  // tests of the whole collection, all shards together
+  std::uint32_t deselected = 0;     // of them, left to the other shards
+  std::string collection_digest;    // the whole collection's digest: equal in every shard of one run
+};
+
 struct Collection {
   scheduler::Inventory items;
   std::vector<double> timeouts;                 // by TestIndex: @pytest.mark.timeout seconds, 0 for none
   std::vector<std::optional<FlakyMark>> flaky;  // by TestIndex
   std::vector<CollectError> errors;
   std::vector<CollectSkip> skips;
-  std::uint32_t deselected = 0;
+  std::uint32_t deselected = 0;  // by pytest (-k, -m, ...) and, when sharded, by the shard
+  std::optional<ShardInfo> shard;
   PytestSettings settings;
   std::string digest;
   int pytest_exit = 0;

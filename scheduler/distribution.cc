@@ -11,10 +11,11 @@
 namespace jackd::scheduler {
 namespace {
 
-// The grouping key of a test under a mode; nullopt means "a unit of its own".
 using Key = std::optional<std::vector<std::string>>;
 
-Key KeyFor(const TestItem& item, DistMode mode, DistMode fallback) {
+}  // namespace
+
+Key GroupingKey(const TestItem& item, DistMode mode, DistMode fallback) {
   switch (mode) {
     case DistMode::kLoad:
     case DistMode::kWorkSteal:
@@ -30,12 +31,10 @@ Key KeyFor(const TestItem& item, DistMode mode, DistMode fallback) {
     }
     case DistMode::kLoadGroup:
       if (!item.xdist_group.empty()) return std::vector<std::string>{"group", item.xdist_group};
-      return KeyFor(item, fallback, DistMode::kLoad);
+      return GroupingKey(item, fallback, DistMode::kLoad);
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 std::optional<DistMode> ParseDistMode(std::string_view name) {
   if (name == "load") return DistMode::kLoad;
@@ -70,7 +69,7 @@ std::vector<Unit> MakeUnits(const Inventory& inventory, const std::vector<TestIn
   std::vector<Unit> units;
   std::map<std::vector<std::string>, std::size_t> unit_of_key;
   for (TestIndex index : selection) {
-    Key key = KeyFor(inventory[index], mode, fallback);
+    Key key = GroupingKey(inventory[index], mode, fallback);
     if (!key) {
       units.emplace_back().tests.push_back(index);
       continue;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -22,6 +23,11 @@ enum class DistMode {
 
 std::optional<DistMode> ParseDistMode(std::string_view name);
 std::string_view DistModeName(DistMode mode);
+
+// The key that puts a test into a unit with others under `mode` ({"file", path} under loadfile, say);
+// nullopt when the test is a unit of its own. Tests with equal keys always share a unit.
+std::optional<std::vector<std::string>> GroupingKey(const TestItem& item, DistMode mode,
+                                                    DistMode fallback = DistMode::kLoad);
 
 // Cuts the tests `selection` (indices into `inventory`, in collection order) into units for `mode`.
 // Every selected test appears in exactly one unit, units keep collection order inside, and grouping

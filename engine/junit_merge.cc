@@ -1,0 +1,94 @@
+#include "engine/junit_merge.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <pugixml.hpp>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace jackd {
+namespace {
+
+// junit_reporter.cc's message for a file that failed to collect.
+constexpr const char* kCollectionFailure = "collection failure";
+
+bool IsCollectionError(const pugi::xml_node& testcase) {
+  return std::string(testcase.child("error").attribute("message").as_string()) == kCollectionFailure;
+}
+
+}  // namespace
+
+absl::Status MergeJunit(const std::vector<std::string>& inputs, const std::string& output) {
+  pugi::xml_document merged;
+  auto declaration = merged.append_child(pugi::node_declaration);
+  declaration.append_attribute("version") = "1.0";
+  declaration.append_attribute("encoding") = "utf-8";
+  pugi::xml_node merged_suite;
+  double longest = 0;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const std::string& input : inputs) {
+    pugi::xml_document doc;
+    const pugi::xml_parse_result parsed = doc.load_file(input.c_str());
+    pugi::xml_node suite = doc.child("testsuites").child("testsuite");
+    if (!parsed || !suite) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot read JUnit XML ", input, " (",
+                       parsed ? "no <testsuites><testsuite>" : parsed.description(), ")"));
+    }
+    longest = std::max(longest, suite.attribute("time").as_double());
+    if (!merged_suite) {
+      // The first file gives the shape (names, hostname, timestamp); its cases are added like the others'.
+      pugi::xml_node suites = merged.append_child("testsuites");
+      for (pugi::xml_attribute a : doc.child("testsuites").attributes()) suites.append_copy(a);
+      merged_suite = suites.append_child("testsuite");
+      for (pugi::xml_attribute a : suite.attributes()) merged_suite.append_copy(a);
+    }
+    for (pugi::xml_node testcase : suite.children("testcase")) {
+      std::pair<std::string, std::string> id{testcase.attribute("classname").as_string(),
+                                             testcase.attribute("name").as_string()};
+      const bool collection_error = IsCollectionError(testcase);
+      if (!seen.insert(id).second) {
+        if (collection_error) continue;  // every shard reports the collection's errors
+        return absl::FailedPreconditionError(absl::StrCat("test ", id.first, "::", id.second,
+                                                          " is in more than one JUnit file (", input,
+                                                          " repeats it; give each shard's file once)"));
+      }
+      merged_suite.append_copy(testcase);
+    }
+  }
+  if (!merged_suite) return absl::InvalidArgumentError("no JUnit XML files to merge");
+
+  unsigned long long tests = 0, errors = 0, failures = 0, skipped = 0;
+  for (pugi::xml_node testcase : merged_suite.children("testcase")) {
+    ++tests;
+    if (testcase.child("error")) ++errors;
+    if (testcase.child("failure")) ++failures;
+    if (testcase.child("skipped")) ++skipped;
+  }
+  auto set = [&](const char* name, unsigned long long value) {
+    pugi::xml_attribute a = merged_suite.attribute(name);
+    if (!a) a = merged_suite.append_attribute(name);
+    a = value;
+  };
+  set("tests", tests);
+  set("errors", errors);
+  set("failures", failures);
+  set("skipped", skipped);
+  pugi::xml_attribute time = merged_suite.attribute("time");
+  if (!time) time = merged_suite.append_attribute("time");
+  time = absl::StrFormat("%.3f", longest).c_str();
+
+  std::error_code ignored;
+  std::filesystem::create_directories(std::filesystem::path(output).parent_path(), ignored);
+  if (!merged.save_file(output.c_str(), "", pugi::format_raw | pugi::format_no_declaration,
+                        pugi::encoding_utf8)) {
+    return absl::InvalidArgumentError("cannot write JUnit XML to " + output +
+                                      " (check that its directory exists)");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace jackd

@@ -1,0 +1,82 @@
+#include "engine/junit_merge.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <pugixml.hpp>
+
+namespace jackd {
+namespace {
+
+namespace fs = std::filesystem;
+
+class JunitMergeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("jackd-junit-merge-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const std::string& cases, double time) {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path)
+        << "<?xml version=\"1.0\" encoding=\"utf-8\"?><testsuites name=\"pytest tests\">"
+        << "<testsuite name=\"pytest\" errors=\"9\" failures=\"9\" skipped=\"9\" tests=\"9\" time=\"" << time
+        << "\" hostname=\"h\">" << cases << "</testsuite></testsuites>";
+    return path;
+  }
+
+  fs::path dir_;
+};
+
+constexpr const char* kCollectionError =
+    "<testcase classname=\"\" name=\"test_broken\"><error message=\"collection "
+    "failure\">boom</error></testcase>";
+
+TEST_F(JunitMergeTest, CombinesCasesRecountsAndKeepsCollectionErrorsOnce) {
+  const std::string a =
+      Write("a.xml",
+            std::string(kCollectionError) +
+                "<testcase classname=\"t\" name=\"ok\" time=\"0.1\"/>"
+                "<testcase classname=\"t\" name=\"bad\"><failure message=\"x\"/></testcase>",
+            2.5);
+  const std::string b =
+      Write("b.xml",
+            std::string(kCollectionError) +
+                "<testcase classname=\"u\" name=\"skip\"><skipped message=\"s\"/></testcase>",
+            4.0);
+  const std::string out = (dir_ / "out.xml").string();
+  ASSERT_TRUE(MergeJunit({a, b}, out).ok());
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_file(out.c_str()));
+  pugi::xml_node suite = doc.child("testsuites").child("testsuite");
+  EXPECT_EQ(suite.attribute("tests").as_int(), 4);
+  EXPECT_EQ(suite.attribute("errors").as_int(), 1);
+  EXPECT_EQ(suite.attribute("failures").as_int(), 1);
+  EXPECT_EQ(suite.attribute("skipped").as_int(), 1);
+  EXPECT_DOUBLE_EQ(suite.attribute("time").as_double(), 4.0);  // the longest shard's
+  EXPECT_STREQ(suite.attribute("name").as_string(), "pytest");
+}
+
+TEST_F(JunitMergeTest, ATestInTwoFilesIsRefused) {
+  const std::string a = Write("a.xml", "<testcase classname=\"t\" name=\"ok\"/>", 1);
+  const std::string b = Write("b.xml", "<testcase classname=\"t\" name=\"ok\"/>", 1);
+  absl::Status status = MergeJunit({a, b}, (dir_ / "out.xml").string());
+  EXPECT_TRUE(absl::IsFailedPrecondition(status)) << status;
+  EXPECT_NE(std::string(status.message()).find("t::ok"), std::string::npos);
+}
+
+TEST_F(JunitMergeTest, AnUnreadableFileIsAnInputError) {
+  const std::string broken = (dir_ / "broken.xml").string();
+  std::ofstream(broken) << "<testsuites><testsuite>";
+  EXPECT_TRUE(absl::IsInvalidArgument(MergeJunit({broken}, (dir_ / "out.xml").string())));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(MergeJunit({(dir_ / "missing.xml").string()}, (dir_ / "o.xml").string())));
+}
+
+}  // namespace
+}  // namespace jackd
