@@ -3,7 +3,8 @@
 //
 // The collect process makes the directory with pytest's own numbering. pytest deletes old numbered
 // directories (keeping three) whenever any pytest process starts, sparing only those whose `.lock` file
-// exists and is recent; the collect process's lock goes when it exits. Without a lock of the engine's,
+// exists and is recent. The process that made the directory (the collect process, or worker gw0) leaves
+// its lock in place when it exits (jackd_shim.collect_plugin), and the engine takes it over: without it,
 // a pytest session started elsewhere during a long run would delete the workers' tmp_path directories
 // under them.
 #pragma once

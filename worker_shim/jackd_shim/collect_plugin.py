@@ -191,7 +191,17 @@ def _basetemp(config: pytest.Config) -> str:
     factory = getattr(config, "_tmp_path_factory", None)
     if factory is None or _user_collect_only:
         return ""
-    return str(factory.getbasetemp())
+    import _pytest.pathlib
+
+    # The engine holds the directory's lock for the whole run (engine/basetemp_lock.h). This process
+    # exits long before the run ends, and must not take the lock with it: another pytest session would
+    # then delete the directory while workers still use it.
+    register_lock_removal = _pytest.pathlib.register_cleanup_lock_removal
+    _pytest.pathlib.register_cleanup_lock_removal = lambda lock_path, register: None
+    try:
+        return str(factory.getbasetemp())
+    finally:
+        _pytest.pathlib.register_cleanup_lock_removal = register_lock_removal
 
 
 def _cache_dir(config: pytest.Config) -> str:
