@@ -9,6 +9,10 @@ namespace jackd {
 KeyListener::KeyListener(asio::io_context& io, bool enabled, std::function<void(char)> on_key)
     : on_key_(std::move(on_key)) {
   if (!enabled || !isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_) != 0) return;
+  // A run in the background (`jackd run &`) would be stopped by SIGTTOU for changing the terminal. (A
+  // terminal that is not this session's controlling one has no foreground group, and no job control.)
+  const pid_t foreground = tcgetpgrp(STDIN_FILENO);
+  if (foreground >= 0 && foreground != getpgrp()) return;
   termios raw = saved_;
   raw.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO);
   raw.c_cc[VMIN] = 1;

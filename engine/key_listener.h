@@ -14,7 +14,8 @@ namespace jackd {
 
 class KeyListener {
  public:
-  // Listens only when `enabled` and standard input is a terminal; otherwise does nothing.
+  // Listens only when `enabled` and standard input is a terminal this process has in the foreground;
+  // otherwise does nothing.
   KeyListener(asio::io_context& io, bool enabled, std::function<void(char)> on_key);
   ~KeyListener();
   KeyListener(const KeyListener&) = delete;
