@@ -90,6 +90,7 @@ constexpr const char* kReliabilityGroup = "Timeouts & reliability";
 constexpr const char* kRerunsGroup = "Reruns & flaky tests";
 constexpr const char* kReportsGroup = "Reports";
 constexpr const char* kEngineGroup = "Engine";
+constexpr const char* kRemoteGroup = "Remote workers";
 
 // CLI11's NonNegativeNumber and PositiveNumber name the largest double in their messages; these say
 // what is wrong.
@@ -228,6 +229,23 @@ void AddRunOptions(CLI::App& run, RunOptions& options) {
                  "Interpreter that runs pytest (default: the active virtualenv's, else the one jackd was "
                  "installed with, else python3 on PATH)")
       ->group(kEngineGroup);
+  run.add_option("--listen", options.listen,
+                 "Also accept remote workers ('jackd worker --connect') on TCP HOST:PORT; needs TLS and a "
+                 "token unless --insecure. With -n 0 only remote workers run tests")
+      ->group(kRemoteGroup);
+  run.add_option("--tls-cert", options.tls_cert, "PEM certificate chain of the --listen port")
+      ->group(kRemoteGroup);
+  run.add_option("--tls-key", options.tls_key, "PEM private key of --tls-cert")->group(kRemoteGroup);
+  run.add_option("--tls-client-ca", options.tls_client_ca,
+                 "PEM CA: remote workers must present a client certificate it signed")
+      ->group(kRemoteGroup);
+  run.add_option("--token-file", options.token_file,
+                 "File with the shared token remote workers must present (default: $JACKD_AUTH_TOKEN)")
+      ->group(kRemoteGroup);
+  run.add_flag("--insecure", options.insecure,
+               "Let --listen go without TLS or without a token (anyone who reaches the port may take tests)")
+      ->group(kRemoteGroup)
+      ->default_function(ShowFlag(options.insecure));
   run.add_option("--log-level", options.log_level, "Engine diagnostics on stderr")
       ->group(kEngineGroup)
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
@@ -323,6 +341,28 @@ Command ParseCommandLine(int argc, char** argv) {
                    "Every shard's JSON report (from --json-report), and with --junitxml its JUnit file "
                    "(*.xml), with --cov-combine its coverage data file (.coverage)")
       ->required();
+  WorkerOptions worker_options;
+  CLI::App* worker = app.add_subcommand(
+      "worker",
+      "Serve a 'jackd run --listen' engine from this host: start N workers in this directory (a checkout of "
+      "the engine's revision)");
+  worker->add_option("--connect", worker_options.connect, "HOST:PORT of the engine's --listen")->required();
+  worker->add_option("-n,--numprocesses", worker_options.workers, "Workers to start: auto, logical, N or -N")
+      ->capture_default_str();
+  worker->add_option("--token-file", worker_options.token_file,
+                     "File with the engine's shared token, '-' for stdin (default: $JACKD_AUTH_TOKEN)");
+  worker->add_option("--tls-ca", worker_options.tls_ca,
+                     "PEM CA that signed the engine's certificate (default: the system's roots)");
+  worker->add_option("--tls-cert", worker_options.tls_cert,
+                     "PEM client certificate chain (when the engine has --tls-client-ca)");
+  worker->add_option("--tls-key", worker_options.tls_key, "PEM private key of --tls-cert");
+  worker->add_flag("--insecure", worker_options.insecure,
+                   "Plain TCP without TLS (only against an engine started with --insecure)");
+  worker->add_option("--python", worker_options.python, "Interpreter that runs pytest (as for 'jackd run')");
+  worker
+      ->add_option("--join-timeout", worker_options.join_timeout,
+                   "Seconds to wait for the engine to accept this host")
+      ->capture_default_str();
   app.footer(
       "Run options also come from jackd.toml or pyproject.toml [tool.jackd] (see 'jackd config').\n"
       "Exit codes follow pytest's: 0 passed, 1 tests failed, 2 interrupted or collection errors,\n"
@@ -346,6 +386,7 @@ Command ParseCommandLine(int argc, char** argv) {
     return EarlyExit{app.exit(e)};
   } catch (const CLI::ParseError& e) {
     const char* command = durations->parsed() ? "durations"
+                          : worker->parsed()  ? "worker"
                           : merge->parsed()   ? "merge"
                           : config->parsed()  ? "config"
                                               : "run";
@@ -361,6 +402,7 @@ Command ParseCommandLine(int argc, char** argv) {
   }
   if (durations->parsed()) return durations_options;
   if (merge->parsed()) return merge_options;
+  if (worker->parsed()) return worker_options;
   CLI::App* command = config->parsed() ? config : run;
   if (!version && !command->parsed()) {
     std::fputs(app.help().c_str(), stdout);

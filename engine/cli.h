@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/coverage_options.h"
+#include "engine/worker_command.h"
 
 namespace CLI {
 class App;
@@ -45,6 +46,13 @@ struct RunOptions {
   std::string shard_mode = "duration";  // --shard-mode: duration or hash (scheduler/shard.h)
   std::string log_level = "warn";
   CoverageOptions coverage;  // --cov and friends
+  // Remote workers (engine/run_loop_remote.cc, engine/tls_credentials.h): empty `listen`: none.
+  std::string listen;  // --listen HOST:PORT
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
+  std::string token_file;
+  bool insecure = false;
   std::vector<std::string> pytest_args;
 };
 
@@ -81,8 +89,8 @@ struct EarlyExit {
   int exit_code = 0;
 };
 
-using Command =
-    std::variant<RunOptions, VersionRequest, EarlyExit, DurationsOptions, ConfigReport, MergeOptions>;
+using Command = std::variant<RunOptions, VersionRequest, EarlyExit, DurationsOptions, ConfigReport,
+                             MergeOptions, WorkerOptions>;
 
 // Adds every `jackd run` option to `run`, bound to `options`. This is the one table of run options:
 // --help, the configuration keys and `jackd config` all read it (option_sources.h). A new option needs a

@@ -9,6 +9,7 @@
 #include "engine/merge_command.h"
 #include "engine/run_command.h"
 #include "engine/version_command.h"
+#include "engine/worker_command.h"
 
 int main(int argc, char** argv) {
   try {
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
     if (auto* merge = std::get_if<jackd::MergeOptions>(&command)) {
       return jackd::MergeCommand(*merge, {argv, argv + argc});
     }
+    if (auto* worker = std::get_if<jackd::WorkerOptions>(&command)) return jackd::WorkerCommand(*worker);
     return jackd::RunCommand(std::get<jackd::RunOptions>(command), {argv, argv + argc});
   } catch (const std::exception& e) {
     std::fprintf(stderr, "jackd: internal error: %s (please report this with --log-level debug output)\n",

@@ -62,12 +62,16 @@ pid_t Spawn(const SpawnRequest& request) {
   signal(SIGTERM, SIG_DFL);
   signal(SIGPIPE, SIG_DFL);
   int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  int out = open(request.stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  int err = open(request.stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  // An empty path keeps the parent's descriptor (`jackd worker`'s shims write to its own output).
+  auto open_output = [](const std::string& path, int inherited) {
+    return path.empty() ? inherited : open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  };
+  int out = open_output(request.stdout_path, 1);
+  int err = open_output(request.stderr_path, 2);
   if (in < 0 || out < 0 || err < 0) _exit(127);
   dup2(in, 0);
-  dup2(out, 1);
-  dup2(err, 2);
+  if (out != 1) dup2(out, 1);
+  if (err != 2) dup2(err, 2);
   execve(argv[0], argv.data(), envp.data());
   _exit(127);
 }

@@ -18,8 +18,8 @@ struct SpawnRequest {
   std::vector<std::string> argv;
   // Complete environment of the child, "NAME=value".
   std::vector<std::string> env;
-  std::string stdout_path;  // created or truncated
-  std::string stderr_path;
+  std::string stdout_path;  // created or truncated; empty: the parent's stdout
+  std::string stderr_path;  // empty: the parent's stderr
 };
 
 // How a child ended, as waitpid reported it.

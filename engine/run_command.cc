@@ -32,6 +32,7 @@
 #include "engine/run_loop.h"
 #include "engine/shard_selection.h"
 #include "engine/terminal_reporter.h"
+#include "engine/tls_credentials.h"
 #include "engine/worker_count.h"
 #include "engine/worker_service.h"
 #include "scheduler/expected_durations.h"
@@ -95,6 +96,21 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   ConfigureLogging(options.log_level);
   auto python = FindPython(options.python);
   if (!python.ok()) return UserError(std::string(python.status().message()));
+  // --listen: checked before anything runs, so a risky listener never starts.
+  std::optional<ServerAccess> remote_access;
+  if (!options.listen.empty()) {
+    auto access = ResolveServerAccess({.tls_cert = options.tls_cert,
+                                       .tls_key = options.tls_key,
+                                       .tls_client_ca = options.tls_client_ca,
+                                       .token_file = options.token_file,
+                                       .insecure = options.insecure},
+                                      options.listen);
+    if (!access.ok()) return UserError(std::string(access.status().message()));
+    if (!access->warning.empty()) std::fprintf(stderr, "jackd: warning: %s\n", access->warning.c_str());
+    remote_access = *std::move(access);
+  }
+  // -n 0 with --listen: remote workers only.
+  const bool remote_only = remote_access && options.workers == "0";
   auto requested_workers = ResolveWorkerCount(options.workers, ReadCpuFacts());
   if (!requested_workers.ok()) return UserError(std::string(requested_workers.status().message()));
   auto mode = scheduler::ParseDistMode(options.dist);
@@ -172,7 +188,7 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   };
   // The workers collect while the engine does (engine/prestart.h); not for a listing.
   std::optional<PrestartedWorkers> prestarted;
-  if (!AsksForCollectOnly(options.pytest_args)) {
+  if (!AsksForCollectOnly(options.pytest_args) && !remote_only) {
     const std::string early_coverage = coverage_json_for(ResolveCoverage(options.coverage, std::nullopt));
     RunPlan early = plan;
     with_coverage(early, early_coverage);
@@ -245,8 +261,8 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   if (*shard && runs_tests) expected = ApplyShard(collection, **shard, *mode, *fallback, expected);
   scheduler::WorkPlan work = scheduler::PlanWork(collection.items, policy, requested, expected);
   const std::size_t useful = std::max<std::size_t>(1, work.units.size());
-  const int workers = static_cast<int>(std::min<std::size_t>(requested, useful));
-  if (static_cast<std::uint32_t>(workers) != requested)
+  const int workers = remote_only ? 0 : static_cast<int>(std::min<std::size_t>(requested, useful));
+  if (!remote_only && static_cast<std::uint32_t>(workers) != requested)
     work = scheduler::PlanWork(collection.items, policy, workers, expected);
   if (options.detect_flaky > 1) work = scheduler::RepeatPlan(std::move(work), options.detect_flaky);
   RunContext context{.collection = &collection,
@@ -299,13 +315,21 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
     plan.start_file = prestarted->start_file();
     plan.prestarted = prestarted->Release();
   }
+  plan.listening = remote_access.has_value();
+  if (remote_access) plan.auth_token = remote_access->token;
   plan.stream_output = collection.settings.LiveOutput();
   plan.tick_period = plan.stream_output ? kStreamTick : style.live ? kLiveTick : kLogTick;
   prestarted.reset();  // kills those not adopted: fewer workers are useful, or coverage changed their setup
   RunLoop run(io, reaper, std::move(plan), collection, std::move(work), reporters, context);
   WorkerService service(io, run);
-  std::unique_ptr<grpc::Server> server = StartServer(address, service);
-  if (!server) return UserError("cannot listen on " + address, kExitInternalError);
+  std::optional<RemoteListener> listener;
+  if (remote_access) listener = RemoteListener{options.listen, remote_access->credentials};
+  std::unique_ptr<grpc::Server> server = StartServer(address, service, listener ? &*listener : nullptr);
+  if (!server) {
+    return UserError(absl::StrCat("cannot listen on ", address, listener ? " or " + options.listen : "",
+                                  listener ? " (is the port in use, or the address not on this host?)" : ""),
+                     kExitInternalError);
+  }
 
   reporters.RunStarted(context);
   loop = &run;

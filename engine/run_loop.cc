@@ -80,6 +80,7 @@ void RunLoop::Start() {
       std::any_of(collection_.timeouts.begin(), collection_.timeouts.end(), [](double t) { return t > 0; });
   if (any_timeout) ArmWatchdog();
   if (plan_.tick_period.count() > 0) ArmTicker();
+  if (plan_.workers == 0) WaitForRemoteWorkers();  // -n 0 --listen: remote workers only
   if (plan_.session_timeout > 0) {
     session_timer_ = std::make_unique<asio::steady_timer>(
         io_, std::chrono::milliseconds(static_cast<long>(plan_.session_timeout * 1000)));
@@ -165,6 +166,10 @@ void RunLoop::OnReady(const std::shared_ptr<WorkerLink>& link, const pb::WorkerR
   for (auto& [slot, candidate] : workers_) {
     if (candidate.id == ready.worker_id() && !candidate.link && !candidate.exited) worker = &candidate;
   }
+  if (worker == nullptr && plan_.listening) {
+    OnRemoteReady(link, ready);
+    return;
+  }
   if (ready.token() != plan_.token || worker == nullptr || static_cast<pid_t>(ready.pid()) != worker->pid) {
     spdlog::warn("rejected stream claiming to be worker '{}' (pid {}): unknown worker or wrong token",
                  ready.worker_id(), ready.pid());
@@ -211,6 +216,7 @@ void RunLoop::OnWorkerFailed(const std::shared_ptr<WorkerLink>& link, const pb::
       return;
     }
   }
+  if (plan_.listening && OnRemoteFailed(link, failed)) return;
   link->Close(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "not a worker of this run"));
 }
 
@@ -356,6 +362,8 @@ void RunLoop::Stop(StopKind kind, const std::string& reason) {
     if (worker.retired) continue;
     if (worker.ready && worker.link && !kill) {
       worker.link->Send(StopMessage());
+    } else if (worker.remote) {
+      worker.link->Close(grpc::Status(grpc::StatusCode::ABORTED, reason));
     } else if (!worker.exited) {
       // Not connected yet (or the run cannot go on): nothing to wait for.
       worker.killed_by_us = true;
@@ -386,6 +394,8 @@ void RunLoop::Interrupt(int signal) {
 
 void RunLoop::KillAll() {
   for (auto& [slot, worker] : workers_) {
+    if (worker.remote && !worker.retired)
+      worker.link->Close(grpc::Status(grpc::StatusCode::ABORTED, "killed"));
     if (!worker.exited && worker.pid > 0) {
       worker.killed_by_us = true;
       SignalGroup(worker.pid, SIGKILL);
@@ -399,6 +409,7 @@ void RunLoop::MaybeEnd() {
     if (!worker.retired) return;
   }
   if (parked_retries_ > 0 && stop_ == StopKind::kNone) return;  // a worker starts when the delay is over
+  if (WaitForRemoteWorkers()) return;
   // Every worker is gone. Tests still without an outcome were never started.
   std::vector<TestIndex> missing;
   for (TestIndex i = 0; i < records_.size(); ++i) {
@@ -416,6 +427,7 @@ void RunLoop::MaybeEnd() {
   if (session_timer_) session_timer_->cancel();
   if (ticker_) ticker_->cancel();
   if (activity_timer_) activity_timer_->cancel();
+  if (remote_wait_) remote_wait_->cancel();
   io_.stop();
 }
 

@@ -47,6 +47,10 @@ struct RunPlan {
   // How often reporters hear what each worker is doing (Reporter::Tick); 0: never.
   std::chrono::milliseconds tick_period{0};
   bool stream_output = false;  // pass the workers' stdout and stderr on as they write (-s, live logs)
+  // jackd run --listen: remote workers may join (engine/run_loop_remote.cc). They authenticate with
+  // `auth_token` (empty only with --insecure and no token: then anyone may join).
+  bool listening = false;
+  std::string auth_token;
 };
 
 class RunLoop final : public WorkerEvents {
@@ -70,6 +74,7 @@ class RunLoop final : public WorkerEvents {
 
   void MessageReceived(const std::shared_ptr<WorkerLink>& link, pb::WorkerMessage message) override;
   void StreamClosed(const std::shared_ptr<WorkerLink>& link) override;
+  void JoinRequested(const pb::JoinRequest& request, const std::string& peer, JoinAnswer answer) override;
 
  private:
   struct Worker {
@@ -83,6 +88,9 @@ class RunLoop final : public WorkerEvents {
     bool exited = false;
     bool retired = false;
     bool killed_by_us = false;
+    // A worker of a `jackd worker` host: no process, status slot or files here; it lives as long as its
+    // stream (`exited` is set from the start), and is never replaced.
+    bool remote = false;
     ExitStatus exit_status;
     std::string stderr_path;
     std::string status_path;
@@ -108,6 +116,13 @@ class RunLoop final : public WorkerEvents {
   void DispatchStarving();
   // Both the process and its stream are gone: settle its unfinished tests, maybe replace it.
   void Retire(Worker& worker);
+  // Remote workers (run_loop_remote.cc): a WorkerReady or WorkerFailed no local worker claims; the end
+  // of a remote worker's stream; and, once every worker is gone, the wait for another to join.
+  void OnRemoteReady(const std::shared_ptr<WorkerLink>& link, const pb::WorkerReady& ready);
+  bool OnRemoteFailed(const std::shared_ptr<WorkerLink>& link, const pb::WorkerFailed& failed);
+  void RetireRemote(Worker& worker);
+  bool WaitForRemoteWorkers();
+  scheduler::WorkerId NextFreeSlot() const;
   // One attempt of a test ended: decides whether it runs again (reruns, --detect-flaky) or is final.
   void Attempted(TestIndex index, scheduler::WorkerId slot, TestRecord record);
   void ScheduleRetry(TestIndex index, scheduler::WorkerId slot, double delay);
@@ -163,6 +178,9 @@ class RunLoop final : public WorkerEvents {
   std::unique_ptr<asio::steady_timer> activity_timer_;  // set while a ShowActivity waits for stacks
   int fatal_exit_code_ = 3;
   bool ended_ = false;
+  std::map<std::string, scheduler::WorkerId> reserved_;  // remote worker ids handed out by Join, unused yet
+  bool remote_joined_ = false;                           // some remote worker was ready at some point
+  std::unique_ptr<asio::steady_timer> remote_wait_;      // no worker left: how long one may take to join
 };
 
 }  // namespace jackd

@@ -59,10 +59,11 @@ void RunLoop::ScheduleRetry(TestIndex index, scheduler::WorkerId slot, double de
 
 void RunLoop::EnsureWorkerForRetry() {
   for (const auto& [slot, worker] : workers_) {
-    if (!worker.finish_sent && !worker.retired && !worker.exited) return;  // it will take the retry
+    // It will take the retry (a remote worker has no process of its own here: `exited` says nothing).
+    if (!worker.finish_sent && !worker.retired && (!worker.exited || worker.remote)) return;
   }
   // Every worker was told to finish before this test failed: one more runs the retries.
-  const auto slot = static_cast<scheduler::WorkerId>(workers_.empty() ? 0 : workers_.rbegin()->first + 1);
+  const scheduler::WorkerId slot = NextFreeSlot();
   spdlog::debug("starting gw{} for a rerun", slot);
   SpawnWorker(slot);
 }

@@ -32,6 +32,10 @@ void SpanUntilNow(const RunningTest& running, TestRecord& record) {
 
 void RunLoop::Retire(Worker& worker) {
   if (worker.retired) return;
+  if (worker.remote) {
+    RetireRemote(worker);
+    return;
+  }
   worker.retired = true;
   PassOutputOn(worker, true);  // its last words, before a replacement rewrites its files
   if (worker.timer) worker.timer->cancel();

@@ -4,6 +4,8 @@
 
 #include <asio/post.hpp>
 
+#include "engine/tls_credentials.h"
+
 namespace jackd {
 
 class WorkerStream final : public grpc::ServerBidiReactor<pb::WorkerMessage, pb::EngineMessage> {
@@ -102,9 +104,27 @@ grpc::ServerBidiReactor<pb::WorkerMessage, pb::EngineMessage>* WorkerService::Wo
   return new WorkerStream(io_, events_, std::make_shared<WorkerLink>(id));
 }
 
-std::unique_ptr<grpc::Server> StartServer(const std::string& address, WorkerService& service) {
+grpc::ServerUnaryReactor* WorkerService::Join(grpc::CallbackServerContext* context,
+                                              const pb::JoinRequest* request, pb::JoinReply* reply) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // gRPC keeps `request` and `reply` alive until Finish; the run loop answers on its own thread.
+  asio::post(io_, [events = &events_, reactor, request, reply, peer = context->peer()] {
+    events->JoinRequested(*request, peer, [reactor, reply](grpc::Status status, pb::JoinReply answer) {
+      *reply = std::move(answer);
+      reactor->Finish(status);
+    });
+  });
+  return reactor;
+}
+
+std::unique_ptr<grpc::Server> StartServer(const std::string& address, WorkerService& service,
+                                          const RemoteListener* remote) {
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials());
+  if (remote != nullptr) {
+    builder.AddListeningPort(remote->address, remote->credentials);
+    AddServerKeepalive(builder);
+  }
   builder.RegisterService(&service);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);

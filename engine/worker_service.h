@@ -7,8 +7,10 @@
 #include <asio/io_context.hpp>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 
 #include "jackd.grpc.pb.h"
 
@@ -52,6 +54,9 @@ class WorkerEvents {
   virtual void MessageReceived(const std::shared_ptr<WorkerLink>& link, pb::WorkerMessage message) = 0;
   // The worker's side of the stream ended (cleanly or not). No more messages follow.
   virtual void StreamClosed(const std::shared_ptr<WorkerLink>& link) = 0;
+  // A remote host asks to join (Engine.Join); `answer` must be called exactly once, on any thread.
+  using JoinAnswer = std::function<void(grpc::Status, pb::JoinReply)>;
+  virtual void JoinRequested(const pb::JoinRequest& request, const std::string& peer, JoinAnswer answer) = 0;
 };
 
 class WorkerService final : public pb::Engine::CallbackService {
@@ -61,6 +66,8 @@ class WorkerService final : public pb::Engine::CallbackService {
 
   grpc::ServerBidiReactor<pb::WorkerMessage, pb::EngineMessage>* Work(
       grpc::CallbackServerContext* context) override;
+  grpc::ServerUnaryReactor* Join(grpc::CallbackServerContext* context, const pb::JoinRequest* request,
+                                 pb::JoinReply* reply) override;
 
  private:
   asio::io_context& io_;
@@ -73,7 +80,15 @@ class WorkerService final : public pb::Engine::CallbackService {
 // enough that a rogue client cannot make the engine allocate without bound.
 inline constexpr int kMaxMessageBytes = 64 * 1024 * 1024;
 
-// Starts a gRPC server for `service` on `address` (e.g. "unix:/tmp/jackd-x/engine.sock").
-std::unique_ptr<grpc::Server> StartServer(const std::string& address, WorkerService& service);
+// A TCP listener for remote workers (jackd run --listen), next to the private Unix socket.
+struct RemoteListener {
+  std::string address;  // "HOST:PORT"
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+};
+
+// Starts a gRPC server for `service` on `address` (e.g. "unix:/tmp/jackd-x/engine.sock") and, when
+// given, on `remote` too. Keepalive pings (engine/tls_credentials.h) notice a vanished host.
+std::unique_ptr<grpc::Server> StartServer(const std::string& address, WorkerService& service,
+                                          const RemoteListener* remote = nullptr);
 
 }  // namespace jackd

@@ -30,6 +30,48 @@ CLOSE_TIMEOUT_SECONDS = 60.0
 _END = None  # ends the request stream
 
 
+# Remote workers (`jackd worker`): keepalive pings notice an engine host that vanished; same bounds as
+# the engine's (engine/tls_credentials.h).
+KEEPALIVE_TIME_MS = 10_000
+KEEPALIVE_TIMEOUT_MS = 10_000
+
+
+def _read_pem(variable: str) -> Optional[bytes]:
+    path = os.environ.get(variable)
+    if not path:
+        return None
+    with open(path, "rb") as stream:
+        return stream.read()
+
+
+def _open_channel(address: str) -> "grpc.Channel":
+    """A local worker's plain channel (a private Unix socket), or a remote worker's TLS one.
+
+    JACKD_TLS=1 or JACKD_TLS_CA asks for TLS, verified with the CA in JACKD_TLS_CA (else the system's
+    roots), with the client certificate JACKD_TLS_CERT / JACKD_TLS_KEY when given. Remote channels ping
+    the engine (keepalive).
+    """
+    # No receive limit: a RunBatch of many long node IDs must not break the stream (gRPC's default is
+    # 4 MiB).
+    options = [("grpc.max_receive_message_length", -1)]
+    if address.startswith("unix:"):
+        return grpc.insecure_channel(address, options=options)
+    options += [
+        ("grpc.keepalive_time_ms", KEEPALIVE_TIME_MS),
+        ("grpc.keepalive_timeout_ms", KEEPALIVE_TIMEOUT_MS),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.max_pings_without_data", 0),
+    ]
+    if os.environ.get("JACKD_TLS") != "1" and not os.environ.get("JACKD_TLS_CA"):
+        return grpc.insecure_channel(address, options=options)
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=_read_pem("JACKD_TLS_CA"),
+        private_key=_read_pem("JACKD_TLS_KEY"),
+        certificate_chain=_read_pem("JACKD_TLS_CERT"),
+    )
+    return grpc.secure_channel(address, credentials, options=options)
+
+
 class EngineLink:
     """One open Work stream to the engine.
 
@@ -42,9 +84,7 @@ class EngineLink:
         self._outbox: "queue.SimpleQueue[Optional[jackd_pb2.WorkerMessage]]" = queue.SimpleQueue()
         self._closing = threading.Event()
         self._stderr_fd = stderr_fd
-        # No receive limit: a RunBatch of many long node IDs must not break the stream (gRPC's default is
-        # 4 MiB).
-        self._channel = grpc.insecure_channel(address, options=[("grpc.max_receive_message_length", -1)])
+        self._channel = _open_channel(address)
         work = self._channel.stream_stream(
             WORK_METHOD,
             request_serializer=jackd_pb2.WorkerMessage.SerializeToString,

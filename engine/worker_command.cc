@@ -1,0 +1,162 @@
+#include "engine/worker_command.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "engine/exit_code.h"
+#include "engine/process.h"
+#include "engine/python_interpreter.h"
+#include "engine/tls_credentials.h"
+#include "engine/version.h"
+#include "engine/worker_count.h"
+#include "jackd.grpc.pb.h"
+
+namespace jackd {
+namespace {
+
+namespace pb = ::jackd::v1;
+
+// pytest's exit codes of a shim the engine finished normally: 0, or 1 when some of its tests failed.
+bool FinishedNormally(int status) {
+  return WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 1);
+}
+
+std::string Describe(int status) {
+  ExitStatus exit;
+  if (WIFEXITED(status)) exit.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) exit.signal = WTERMSIG(status);
+  return exit.Describe();
+}
+
+int Error(const std::string& message, int exit_code) {
+  std::fprintf(stderr, "jackd: error: %s\n", message.c_str());
+  return exit_code;
+}
+
+std::string HostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0) return "?";
+  return name;
+}
+
+}  // namespace
+
+int WorkerCommand(const WorkerOptions& options) {
+  auto python = FindPython(options.python);
+  if (!python.ok()) return Error(std::string(python.status().message()), kExitUsageError);
+  auto count = ResolveWorkerCount(options.workers, ReadCpuFacts());
+  if (!count.ok()) return Error(std::string(count.status().message()), kExitUsageError);
+  auto access = ResolveClientAccess({.tls_ca = options.tls_ca,
+                                     .tls_cert = options.tls_cert,
+                                     .tls_key = options.tls_key,
+                                     .token_file = options.token_file,
+                                     .insecure = options.insecure});
+  if (!access.ok()) return Error(std::string(access.status().message()), kExitUsageError);
+
+  // The engine opens its port only after its own collection: wait for it (wait_for_ready), up to a bound.
+  auto channel = grpc::CreateCustomChannel(options.connect, access->credentials, ClientChannelArguments());
+  auto stub = pb::Engine::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_wait_for_ready(true);
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(static_cast<long>(options.join_timeout * 1000)));
+  pb::JoinRequest request;
+  request.set_token(access->token);
+  request.set_protocol_version(kProtocolVersion);
+  request.set_workers(static_cast<std::uint32_t>(*count));
+  request.set_host(HostName());
+  pb::JoinReply reply;
+  const grpc::Status status = stub->Join(&context, request, &reply);
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+      status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    return Error(absl::StrCat("no engine answered at ", options.connect, " within ", options.join_timeout,
+                              "s (", status.error_message(),
+                              "; is 'jackd run --listen' running there, and do the TLS certificates match?)"),
+                 kExitTestsFailed);
+  }
+  if (!status.ok()) {
+    return Error(absl::StrCat("the engine at ", options.connect,
+                              " refused this worker host: ", status.error_message()),
+                 kExitUsageError);
+  }
+
+  // pytest makes each shim's <basetemp>/popen-gwN but not the run's directory above them, which exists
+  // only on the engine's host.
+  if (!reply.basetemp().empty()) {
+    std::error_code ignored;
+    std::filesystem::create_directories(reply.basetemp(), ignored);
+  }
+  const std::vector<std::string> pytest_args(reply.pytest_args().begin(), reply.pytest_args().end());
+  // Signals go to the shims; the loop below takes them synchronously, so nothing runs in a handler.
+  sigset_t handled;
+  sigemptyset(&handled);
+  sigaddset(&handled, SIGINT);
+  sigaddset(&handled, SIGTERM);
+  sigaddset(&handled, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &handled, nullptr);
+  std::map<pid_t, std::string> shims;
+  for (const std::string& id : reply.worker_ids()) {
+    std::vector<std::string> overrides = {
+        "JACKD_ADDRESS=" + options.connect,
+        "JACKD_TOKEN=" + access->token,
+        "JACKD_WORKER_ID=" + id,
+        "PYTEST_XDIST_WORKER=" + id,
+        absl::StrCat("PYTEST_XDIST_WORKER_COUNT=", reply.worker_count()),
+        "PYTEST_XDIST_TESTRUNUID=" + reply.run_uid(),
+        "JACKD_COLLECTION_DIGEST=" + reply.digest(),
+        "JACKD_STATUS_FILE=",
+        "JACKD_TLS_CA=" + options.tls_ca,
+        "JACKD_TLS_CERT=" + options.tls_cert,
+        "JACKD_TLS_KEY=" + options.tls_key,
+        absl::StrCat("JACKD_TLS=",
+                     options.insecure && options.tls_ca.empty() && options.tls_cert.empty() ? 0 : 1),
+    };
+    if (!reply.basetemp().empty())
+      overrides.push_back(absl::StrCat("JACKD_BASETEMP=", reply.basetemp(), "/popen-", id));
+    overrides.insert(overrides.end(), reply.environment().begin(), reply.environment().end());
+    const pid_t pid =
+        Spawn({ShimCommand(*python, "worker", pytest_args), EnvironmentWith(overrides), "", ""});
+    if (pid < 0) {
+      for (const auto& [started, name] : shims) SignalGroup(started, SIGKILL);
+      return Error(absl::StrCat("cannot start worker ", id, ": ", std::strerror(errno)), kExitInternalError);
+    }
+    shims[pid] = id;
+  }
+  std::fprintf(stderr, "jackd worker: %zu workers joined the run at %s\n", shims.size(),
+               options.connect.c_str());
+
+  int exit_code = kExitOk;
+  while (!shims.empty()) {
+    int signal_number = 0;
+    if (sigwait(&handled, &signal_number) != 0) continue;
+    if (signal_number == SIGINT || signal_number == SIGTERM) {
+      for (const auto& [pid, id] : shims) SignalGroup(pid, signal_number);
+      continue;
+    }
+    int wait_status = 0;
+    pid_t pid;
+    while ((pid = waitpid(-1, &wait_status, WNOHANG)) > 0) {
+      auto shim = shims.find(pid);
+      if (shim == shims.end()) continue;
+      SignalGroup(pid, SIGKILL);  // whatever its tests left behind goes with it
+      if (!FinishedNormally(wait_status)) {
+        std::fprintf(stderr, "jackd: error: worker %s exited with %s (its stderr is above)\n",
+                     shim->second.c_str(), Describe(wait_status).c_str());
+        exit_code = kExitTestsFailed;
+      }
+      shims.erase(shim);
+    }
+  }
+  return exit_code;
+}
+
+}  // namespace jackd
