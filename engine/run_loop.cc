@@ -56,7 +56,8 @@ RunLoop::RunLoop(asio::io_context& io, ChildReaper& reaper, RunPlan plan, const 
       collection_(collection),
       reporter_(reporter),
       context_(context),
-      scheduler_(std::move(work)),
+      // Remote workers may vanish without a trace: one stays to take what they held.
+      scheduler_(std::move(work), scheduler::SchedulerOptions{.keep_standby = plan_.listening}),
       holders_(collection.items.size()),
       attempts_(collection.items.size()),
       records_(collection.items.size()),

@@ -50,7 +50,7 @@ struct RunPlan {
   // jackd run --listen: remote workers may join (engine/run_loop_remote.cc). They authenticate with
   // `auth_token` (empty only with --insecure and no token: then anyone may join).
   bool listening = false;
-  std::string auth_token;
+  std::string auth_token = {};
 };
 
 class RunLoop final : public WorkerEvents {

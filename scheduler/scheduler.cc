@@ -164,6 +164,18 @@ Assignment Scheduler::Next(WorkerId worker) {
   } else {
     out.finish = true;
   }
+  if (out.finish && options_.keep_standby) {
+    bool others_hold_tests = false;
+    bool other_standby = false;
+    for (const auto& [other, other_state] : workers_) {
+      if (other == worker) continue;
+      others_hold_tests = others_hold_tests || !other_state.in_flight.empty();
+      other_standby = other_standby || other_state.standby;
+    }
+    // The standby is asked again (Starving) whenever the others report results, until they hold nothing.
+    state.standby = others_hold_tests && (state.standby || !other_standby);
+    if (state.standby) out.finish = false;
+  }
   if (out.finish) state.finished = true;
   const bool starving = !out.finish && out.tests.empty() && state.in_flight.size() <= state.report_at;
   if (starving) {

@@ -39,6 +39,12 @@ struct SchedulerOptions {
   // Aim to give each worker at least this many assignments of what is queued, so assignments shrink as
   // the queue drains and the tail balances.
   std::uint32_t batches_per_worker = 4;
+  // Keep one worker on standby: the first worker that could be told to finish while others still hold
+  // tests is not told so until they hold none. Workers that may vanish without a trace (remote hosts)
+  // need it: a vanished worker's tests go back to the queue, and someone must still be there to take
+  // them. It costs at most one test's delay at the end (the standby holds its last test until the
+  // others are done); the others finish as usual, so the standby never waits for a waiting worker.
+  bool keep_standby = false;
 };
 
 class Scheduler {
@@ -88,6 +94,7 @@ class Scheduler {
     std::deque<TestIndex> in_flight;
     std::uint32_t report_at = 1;
     bool finished = false;
+    bool standby = false;                        // SchedulerOptions::keep_standby: held back from finishing
     std::map<std::string, std::uint32_t> pools;  // pool -> tests of it in flight here
   };
 

@@ -117,6 +117,50 @@ TEST(SchedulerTest, AssignmentsShrinkTowardsTheEnd) {
   EXPECT_TRUE(a.finish);
 }
 
+TEST(SchedulerTest, AStandbyWorkerWaitsForTheOthersAndTakesWhatALostWorkerHeld) {
+  Scheduler scheduler(Plan(Trivial(4)), SchedulerOptions{.max_batch = 2, .keep_standby = true});
+  scheduler.AddWorker(0);
+  scheduler.AddWorker(1);
+  Assignment a = scheduler.Next(0);
+  Assignment b = scheduler.Next(1);
+  ASSERT_EQ(a.tests.size(), 2u);
+  ASSERT_EQ(b.tests.size(), 2u);
+  EXPECT_FALSE(b.finish);                 // worker 0 still holds tests: worker 1 stands by
+  EXPECT_TRUE(scheduler.Next(0).finish);  // one standby is enough
+  std::vector<TestIndex> lost = scheduler.WorkerLost(0);
+  EXPECT_EQ(lost, a.tests);
+  scheduler.Requeue(lost);
+  for (TestIndex t : b.tests) scheduler.TestFinished(1, t);
+  Assignment again = scheduler.Next(1);
+  EXPECT_EQ(again.tests, a.tests);
+  EXPECT_TRUE(again.finish);  // nobody else holds tests now
+}
+
+TEST(SchedulerTest, TheStandbyFinishesOnceTheOthersHoldNothing) {
+  Scheduler scheduler(Plan(Trivial(4)), SchedulerOptions{.max_batch = 2, .keep_standby = true});
+  scheduler.AddWorker(0);
+  scheduler.AddWorker(1);
+  Assignment a = scheduler.Next(0);
+  Assignment b = scheduler.Next(1);
+  ASSERT_FALSE(b.finish);
+  EXPECT_EQ(scheduler.Starving(), std::vector<WorkerId>{});  // it holds more than its report threshold
+  EXPECT_FALSE(scheduler.Next(1).finish);
+  for (TestIndex t : a.tests) scheduler.TestFinished(0, t);
+  EXPECT_TRUE(scheduler.Next(0).finish);
+  EXPECT_TRUE(scheduler.Next(1).finish);
+}
+
+TEST(SchedulerTest, AWorkerAddedMidRunGetsWork) {
+  Scheduler scheduler(Plan(Trivial(40)), SchedulerOptions{.max_batch = 4});
+  scheduler.AddWorker(0);
+  Assignment a = scheduler.Next(0);
+  EXPECT_FALSE(a.tests.empty());
+  scheduler.AddWorker(7);
+  Assignment late = scheduler.Next(7);
+  EXPECT_FALSE(late.tests.empty());
+  for (TestIndex t : late.tests) EXPECT_EQ(std::count(a.tests.begin(), a.tests.end(), t), 0);
+}
+
 TEST(SchedulerTest, AssignmentsAreContiguousInCollectionOrderUnderLoad) {
   Scheduler scheduler(Plan(Trivial(50)), SchedulerOptions{.max_batch = 8});
   scheduler.AddWorker(7);

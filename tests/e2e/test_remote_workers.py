@@ -127,9 +127,9 @@ def token_file(tmp_path) -> Path:
     return path
 
 
-def engine_args(tls: dict, token_file: Path, address: str, *more) -> list:
+def engine_args(tls: dict, token_file: Path, address: str, start_timeout: str = "90") -> list:
     return ["-n", "0", "--listen", address, "--tls-cert", tls["server"], "--tls-key", tls["server_key"],
-            "--token-file", token_file, "--worker-start-timeout", "90", *more]
+            "--token-file", token_file, "--worker-start-timeout", start_timeout]
 
 
 def assert_same_outcomes(remote, local):
@@ -227,7 +227,7 @@ def test_rogue_clients_get_nothing_and_the_run_completes(project, run_jackd, sta
 def test_no_worker_at_all_ends_the_run_after_the_start_timeout(project, start_jackd, tmp_path, token_file):
     tls = make_tls(tmp_path / "tls", ["127.0.0.1"])
     address = f"127.0.0.1:{free_port('127.0.0.1')}"
-    engine = start_jackd(project("mixed"), *engine_args(tls, token_file, address), "--worker-start-timeout", "3")
+    engine = start_jackd(project("mixed"), *engine_args(tls, token_file, address, start_timeout="3"))
     result = engine.wait(RUN_TIMEOUT)
     assert result.rc == 3, result.describe()
     assert "no worker connected within 3s" in result.stderr, result.stderr
