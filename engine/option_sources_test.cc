@@ -163,7 +163,8 @@ TEST(RunOptionTableTest, EveryOptionIsGroupedDocumentedAndConfigurable) {
                                         "Reruns & flaky tests",
                                         "Reports",
                                         "Coverage",
-                                        "Engine"};
+                                        "Engine",
+                                        "Remote workers"};
   CLI::App app;
   RunOptions options;
   AddRunOptions(app, options);
