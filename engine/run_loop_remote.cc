@@ -70,7 +70,8 @@ void RunLoop::JoinRequested(const pb::JoinRequest& request, const std::string& p
   reply.set_digest(collection_.digest);
   reply.set_basetemp(collection_.settings.basetemp);
   reply.set_run_uid(plan_.run_uid);
-  reply.set_worker_count(static_cast<std::uint32_t>(plan_.workers + reserved_.size()));
+  // Worker ids run from gw0 to the highest handed out: the count pytest-xdist's plugins expect.
+  reply.set_worker_count(static_cast<std::uint32_t>(NextFreeSlot()));
   CopyEnvironment("JACKD_SERIAL_MARK", reply);
   CopyEnvironment("JACKD_COUNT", reply);
   spdlog::info("remote host {} ({}) joins with {} workers", request.host(), peer, request.workers());
@@ -90,6 +91,9 @@ void RunLoop::OnRemoteReady(const std::shared_ptr<WorkerLink>& link, const pb::W
     return refuse(grpc::StatusCode::PERMISSION_DENIED,
                   "unknown worker id (remote workers are started by 'jackd worker --connect')");
   }
+  // Whatever follows, this id is spent: a refused worker does not come back under it.
+  const scheduler::WorkerId slot = reserved->second;
+  reserved_.erase(reserved);
   if (ready.protocol_version() != kProtocolVersion) {
     return refuse(
         grpc::StatusCode::FAILED_PRECONDITION,
@@ -102,8 +106,6 @@ void RunLoop::OnRemoteReady(const std::shared_ptr<WorkerLink>& link, const pb::W
                                " tests, the engine collected ", collection_.items.size(),
                                "); is its checkout at the engine's revision?"));
   }
-  const scheduler::WorkerId slot = reserved->second;
-  reserved_.erase(reserved);
   Worker& worker = workers_[slot];
   worker = Worker{};
   worker.slot = slot;

@@ -48,6 +48,11 @@ def make_tls(directory: Path, ips: list[str]) -> dict:
     extensions.write_text("subjectAltName=" + ",".join(f"IP:{ip}" for ip in ips) + "\n")
     openssl("x509", "-req", "-in", csr, "-CA", paths["ca"], "-CAkey", paths["ca_key"], "-CAcreateserial", "-out",
             paths["server"], "-days", "2", "-extfile", extensions)
+    client_csr = directory / "client.csr"
+    paths["client"], paths["client_key"] = directory / "client.pem", directory / "client_key.pem"
+    openssl("req", *ec, "-keyout", paths["client_key"], "-out", client_csr, "-subj", "/CN=jackd worker")
+    openssl("x509", "-req", "-in", client_csr, "-CA", paths["ca"], "-CAkey", paths["ca_key"], "-CAcreateserial",
+            "-out", paths["client"], "-days", "2")
     return paths
 
 
@@ -222,6 +227,45 @@ def test_rogue_clients_get_nothing_and_the_run_completes(project, run_jackd, sta
     assert_same_outcomes(remote, local)
     assert remote.rc == 1, remote.describe()
     assert "wrong token" in remote.stderr, remote.stderr  # the refusal is logged
+
+
+def test_client_certificates_when_the_engine_asks_for_them(project, run_jackd, start_jackd, start_worker,
+                                                            tmp_path, token_file):
+    local = run_jackd(project("mixed"), "-n", "2")
+    tls = make_tls(tmp_path / "tls", ["127.0.0.1"])
+    address = f"127.0.0.1:{free_port('127.0.0.1')}"
+    path = project("mixed")
+    engine = start_jackd(path, *engine_args(tls, token_file, address), "--tls-client-ca", tls["ca"])
+    anonymous = start_worker(path, address, "-n", "1", "--tls-ca", tls["ca"], "--token-file", token_file,
+                             "--join-timeout", "3")
+    assert anonymous.wait() != 0 and "no engine answered" in anonymous.output, anonymous.output
+    good = start_worker(path, address, "-n", "2", "--tls-ca", tls["ca"], "--token-file", token_file, "--tls-cert",
+                        tls["client"], "--tls-key", tls["client_key"])
+    remote = engine.wait(RUN_TIMEOUT)
+    assert good.wait() == 0, good.output
+    assert_same_outcomes(remote, local)
+
+
+def test_a_host_with_another_collection_is_refused_without_disturbing_the_run(project, run_jackd, start_jackd,
+                                                                                start_worker, tmp_path,
+                                                                                token_file):
+    local = run_jackd(project("mixed"), "-n", "2")
+    tls = make_tls(tmp_path / "tls", ["127.0.0.1"])
+    address = f"127.0.0.1:{free_port('127.0.0.1')}"
+    path = project("mixed")
+    other = project("mixed")
+    (other / "test_extra.py").write_text("def test_only_on_this_host():\n    pass\n")
+    engine = start_jackd(path, *engine_args(tls, token_file, address))
+    stale = start_worker(other, address, "-n", "1", "--tls-ca", tls["ca"], "--token-file", token_file)
+    assert stale.wait() != 0
+    assert "collected a different set of tests" in stale.output, stale.output
+    good = start_worker(path, address, "-n", "2", "--tls-ca", tls["ca"], "--token-file", token_file)
+    remote = engine.wait(RUN_TIMEOUT)
+    assert good.wait() == 0, good.output
+    assert_same_outcomes(remote, local)
+    assert remote.rc == 1, remote.describe()
+    warnings = [line for line in remote.stderr.splitlines() if "refused remote worker" in line]
+    assert len(warnings) == 1 and "different set of tests" in warnings[0], remote.stderr
 
 
 def test_no_worker_at_all_ends_the_run_after_the_start_timeout(project, start_jackd, tmp_path, token_file):

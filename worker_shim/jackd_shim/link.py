@@ -29,6 +29,11 @@ CLOSE_TIMEOUT_SECONDS = 60.0
 
 _END = None  # ends the request stream
 
+# How the engine ends the stream of a worker it will not take (a remote one with the wrong token, another
+# protocol or another collection); the status message says why.
+_REFUSALS = (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED,
+             grpc.StatusCode.FAILED_PRECONDITION)
+
 
 # Remote workers (`jackd worker`): keepalive pings notice an engine host that vanished; same bounds as
 # the engine's (engine/tls_credentials.h).
@@ -120,20 +125,23 @@ class EngineLink:
 
     def _read(self) -> None:
         why = "the engine ended the stream before the worker closed it"
+        refused = False
         try:
             for message in self._call:
                 self.inbox.put(message)
         except grpc.RpcError as error:
             why = f"{error.code()}: {error.details()}"
+            refused = error.code() in _REFUSALS
         except BaseException as error:  # whatever ends this thread must end the worker too
             why = f"reading the stream failed: {error!r}"
         if not self._closing.is_set():
-            self._engine_gone(why)
+            self._engine_gone(why, refused)
 
-    def _engine_gone(self, why: str) -> None:
+    def _engine_gone(self, why: str, refused: bool = False) -> None:
         # Written straight to the saved stderr descriptor: fd 2 may be redirected by pytest's capture
         # right now, and os._exit flushes nothing.
-        message = f"jackd-shim: error: lost the engine stream ({why}); exiting {EXIT_ENGINE_GONE}\n"
+        what = "the engine refused this worker" if refused else "lost the engine stream"
+        message = f"jackd-shim: error: {what} ({why}); exiting {EXIT_ENGINE_GONE}\n"
         try:
             os.write(self._stderr_fd, message.encode("utf-8", "replace"))
         except OSError:
