@@ -25,6 +25,9 @@ namespace {
 
 namespace pb = ::jackd::v1;
 
+// The shim's exit code when its engine stream broke or the engine refused it (jackd_shim/link.py).
+constexpr int kShimLostEngine = 70;
+
 // pytest's exit codes of a shim the engine finished normally: 0, or 1 when some of its tests failed.
 bool FinishedNormally(int status) {
   return WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 1);
@@ -134,7 +137,11 @@ int WorkerCommand(const WorkerOptions& options) {
   std::fprintf(stderr, "jackd worker: %zu workers joined the run at %s\n", shims.size(),
                options.connect.c_str());
 
-  int exit_code = kExitOk;
+  // A shim that found the engine gone (70) is fine when a sibling was finished normally: it finished its
+  // collection after the run had ended. Without such a sibling, the engine was lost.
+  std::vector<std::string> failed;
+  std::vector<std::string> late;
+  bool any_finished = false;
   while (!shims.empty()) {
     int signal_number = 0;
     if (sigwait(&handled, &signal_number) != 0) continue;
@@ -148,15 +155,28 @@ int WorkerCommand(const WorkerOptions& options) {
       auto shim = shims.find(pid);
       if (shim == shims.end()) continue;
       SignalGroup(pid, SIGKILL);  // whatever its tests left behind goes with it
-      if (!FinishedNormally(wait_status)) {
-        std::fprintf(stderr, "jackd: error: worker %s exited with %s (its stderr is above)\n",
-                     shim->second.c_str(), Describe(wait_status).c_str());
-        exit_code = kExitTestsFailed;
+      if (FinishedNormally(wait_status)) {
+        any_finished = true;
+      } else if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == kShimLostEngine) {
+        late.push_back(shim->second);
+      } else {
+        failed.push_back(absl::StrCat("worker ", shim->second, " exited with ", Describe(wait_status)));
       }
       shims.erase(shim);
     }
   }
-  return exit_code;
+  for (const std::string& id : late) {
+    if (any_finished) {
+      std::fprintf(stderr, "jackd worker: %s found the run ended when it was ready\n", id.c_str());
+    } else {
+      failed.push_back(absl::StrCat("worker ", id, " lost the engine or was refused (exit code ",
+                                    kShimLostEngine, "; its stderr above says why)"));
+    }
+  }
+  for (const std::string& failure : failed) {
+    std::fprintf(stderr, "jackd: error: %s\n", failure.c_str());
+  }
+  return failed.empty() ? kExitOk : kExitTestsFailed;
 }
 
 }  // namespace jackd

@@ -6,7 +6,8 @@
 // It is an ordinary long-running process, so ssh, Kubernetes or Slurm can start it: it forwards SIGINT
 // and SIGTERM to its shims, they die with it (PR_SET_PDEATHSIG), and it exits once they have all exited:
 // 0 when the engine finished them normally, 1 when one failed or lost the engine, 4 on a usage error or
-// when the engine refused the host (wrong token, another protocol, the run is ending).
+// when the engine refused the host (wrong token, another protocol, the run is ending). A shim that found
+// the engine gone while a sibling was finished normally was merely late: the run had ended.
 #pragma once
 
 #include <cstdint>

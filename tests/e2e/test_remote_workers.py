@@ -258,6 +258,7 @@ def test_a_host_with_another_collection_is_refused_without_disturbing_the_run(pr
     engine = start_jackd(path, *engine_args(tls, token_file, address))
     stale = start_worker(other, address, "-n", "1", "--tls-ca", tls["ca"], "--token-file", token_file)
     assert stale.wait() != 0
+    assert "the engine refused this worker" in stale.output, stale.output
     assert "collected a different set of tests" in stale.output, stale.output
     good = start_worker(path, address, "-n", "2", "--tls-ca", tls["ca"], "--token-file", token_file)
     remote = engine.wait(RUN_TIMEOUT)
@@ -276,6 +277,34 @@ def test_no_worker_at_all_ends_the_run_after_the_start_timeout(project, start_ja
     assert result.rc == 3, result.describe()
     assert "no worker connected within 3s" in result.stderr, result.stderr
     assert set(result.outcome_map().values()) == {"not_run"}
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_workers_leave_and_join_mid_run(project, start_jackd, start_worker, tmp_path, token_file, how):
+    tls = make_tls(tmp_path / "tls", ["127.0.0.1"])
+    address = f"127.0.0.1:{free_port('127.0.0.1')}"
+    path = project("remote_gate")
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    env = {"E2E_GATE_DIR": gate}
+    engine = start_jackd(path, *engine_args(tls, token_file, address), env=env)
+    worker_args = ("-n", "2", "--tls-ca", tls["ca"], "--token-file", token_file)
+    leaving = start_worker(path, address, *worker_args, env={**env, "E2E_HOST": "leaving"})
+    started = gate / "started.log"
+    assert wait_until(lambda: started.exists() and len(started.read_text().splitlines()) >= 2, 90), \
+        engine.output_so_far()[-3000:]
+    os.kill(leaving.proc.pid, how)
+    assert leaving.wait(30) != 0
+    # Its shims went with it: SIGTERM forwarded, SIGKILL through PR_SET_PDEATHSIG.
+    assert wait_until(lambda: not processes_with_marker(leaving.marker), 15)
+    (gate / "open").write_text("")
+    joining = start_worker(path, address, *worker_args, env={**env, "E2E_HOST": "joining"})
+    result = engine.wait(RUN_TIMEOUT)
+    assert joining.wait() == 0, joining.output
+    outcomes = result.outcome_map()  # fails on a test reported twice
+    assert len(outcomes) == 24 and set(outcomes.values()) == {"passed"}, result.describe()
+    assert result.rc == 0, result.describe()
+    assert {t["worker"] for t in result.tests} <= {"gw2", "gw3"}, result.describe()
 
 
 # ---------------------------------------------------------------------------------------------------
