@@ -27,6 +27,7 @@
 #include "engine/last_failed.h"
 #include "engine/monotonic_clock.h"
 #include "engine/prestart.h"
+#include "engine/project_revision.h"
 #include "engine/python_interpreter.h"
 #include "engine/run_directory.h"
 #include "engine/run_loop.h"
@@ -316,7 +317,10 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
     plan.prestarted = prestarted->Release();
   }
   plan.listening = remote_access.has_value();
-  if (remote_access) plan.auth_token = remote_access->token;
+  if (remote_access) {
+    plan.auth_token = remote_access->token;
+    plan.revision = ProjectRevision(collection.settings.rootdir);
+  }
   plan.stream_output = collection.settings.LiveOutput();
   plan.tick_period = plan.stream_output ? kStreamTick : style.live ? kLiveTick : kLogTick;
   prestarted.reset();  // kills those not adopted: fewer workers are useful, or coverage changed their setup

@@ -51,6 +51,7 @@ struct RunPlan {
   // `auth_token` (empty only with --insecure and no token: then anyone may join).
   bool listening = false;
   std::string auth_token = {};
+  std::string revision = {};  // the engine's checkout (engine/project_revision.h); empty: unknown
 };
 
 class RunLoop final : public WorkerEvents {

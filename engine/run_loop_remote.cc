@@ -52,6 +52,11 @@ void RunLoop::JoinRequested(const pb::JoinRequest& request, const std::string& p
                                ", the worker host protocol ", request.protocol_version(),
                                " (install the same jackd on both)"));
   }
+  if (!plan_.revision.empty() && !request.revision().empty() && request.revision() != plan_.revision) {
+    return refuse(grpc::StatusCode::FAILED_PRECONDITION,
+                  absl::StrCat("its checkout is at revision ", request.revision(), ", the engine's at ",
+                               plan_.revision, " (check out the same commit on both)"));
+  }
   if (ended_ || stop_ != StopKind::kNone) {
     return refuse(grpc::StatusCode::UNAVAILABLE, "the run is ending; no more workers are needed");
   }

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/exit_code.h"
 #include "engine/process.h"
+#include "engine/project_revision.h"
 #include "engine/python_interpreter.h"
 #include "engine/tls_credentials.h"
 #include "engine/version.h"
@@ -77,6 +78,7 @@ int WorkerCommand(const WorkerOptions& options) {
   request.set_protocol_version(kProtocolVersion);
   request.set_workers(static_cast<std::uint32_t>(*count));
   request.set_host(HostName());
+  request.set_revision(ProjectRevision("."));
   pb::JoinReply reply;
   const grpc::Status status = stub->Join(&context, request, &reply);
   if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||

@@ -269,6 +269,33 @@ def test_a_host_with_another_collection_is_refused_without_disturbing_the_run(pr
     assert len(warnings) == 1 and "different set of tests" in warnings[0], remote.stderr
 
 
+def git_commit(path: Path, note: str) -> None:
+    (path / "NOTE.txt").write_text(note)
+    for argv in (["init", "-q"], ["add", "-A"], ["-c", "user.name=e2e", "-c", "user.email=e2e@example.invalid",
+                                                  "commit", "-q", "-m", note]):
+        subprocess.run(["git", *argv], cwd=path, check=True, capture_output=True, timeout=60)
+
+
+def test_a_host_at_another_revision_is_refused(project, run_jackd, start_jackd, start_worker, tmp_path,
+                                               token_file):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    local = run_jackd(project("mixed"), "-n", "2")
+    tls = make_tls(tmp_path / "tls", ["127.0.0.1"])
+    address = f"127.0.0.1:{free_port('127.0.0.1')}"
+    path, other = project("mixed"), project("mixed")
+    git_commit(path, "the engine's revision")
+    git_commit(other, "another revision")  # the same tests: only the revision tells them apart
+    engine = start_jackd(path, *engine_args(tls, token_file, address))
+    stale = start_worker(other, address, "-n", "1", "--tls-ca", tls["ca"], "--token-file", token_file)
+    assert stale.wait() == 4
+    assert "refused this worker host" in stale.output and "revision" in stale.output, stale.output
+    good = start_worker(path, address, "-n", "2", "--tls-ca", tls["ca"], "--token-file", token_file)
+    remote = engine.wait(RUN_TIMEOUT)
+    assert good.wait() == 0, good.output
+    assert_same_outcomes(remote, local)
+
+
 def test_no_worker_at_all_ends_the_run_after_the_start_timeout(project, start_jackd, tmp_path, token_file):
     tls = make_tls(tmp_path / "tls", ["127.0.0.1"])
     address = f"127.0.0.1:{free_port('127.0.0.1')}"
