@@ -12,6 +12,7 @@
 #include "engine/config_file.h"
 #include "engine/exit_code.h"
 #include "engine/option_sources.h"
+#include "engine/ssh_options.h"
 #include "engine/version.h"
 #include "scheduler/shard.h"
 
@@ -223,6 +224,14 @@ void AddRunOptions(CLI::App& run, RunOptions& options) {
       ->capture_default_str();
 
   DocumentCoverageOptions(run, options.coverage);
+  // STUB on branch `ssh` (see cli.h): drop at the merge in favour of the `remote` branch's options.
+  run.add_option("--listen", options.listen, "Accept remote workers on this TCP HOST:PORT")->group(kEngineGroup);
+  run.add_option("--token-file", options.token_file, "The shared token remote workers present")
+      ->group(kEngineGroup);
+  run.add_flag("--insecure", options.insecure, "Accept remote workers without TLS and token")
+      ->group(kEngineGroup)
+      ->default_function(ShowFlag(options.insecure));
+  AddSshOptions(run, options.ssh);
 
   run.add_option("--python", options.python,
                  "Interpreter that runs pytest (default: the active virtualenv's, else the one jackd was "

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/coverage_options.h"
+#include "engine/ssh_options.h"
 
 namespace CLI {
 class App;
@@ -45,6 +46,12 @@ struct RunOptions {
   std::string shard_mode = "duration";  // --shard-mode: duration or hash (scheduler/shard.h)
   std::string log_level = "warn";
   CoverageOptions coverage;  // --cov and friends
+  // STUB on branch `ssh`, for testing --ssh before the `remote` branch lands: parsed only (the engine
+  // still listens on its Unix socket). At the merge keep the `remote` branch's definitions, drop these.
+  std::string listen;      // --listen HOST:PORT
+  std::string token_file;  // --token-file PATH (else $JACKD_AUTH_TOKEN)
+  bool insecure = false;   // --insecure
+  SshOptions ssh;            // --ssh and friends: remote workers started over SSH (engine/ssh_launcher.h)
   std::vector<std::string> pytest_args;
 };
 

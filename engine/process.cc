@@ -38,6 +38,18 @@ ExitStatus FromWaitStatus(int status) {
   return out;
 }
 
+// A child that exits without reading its input makes write fail (EPIPE; the engine ignores SIGPIPE):
+// the child has gone, and its exit status tells the story.
+void WriteAll(int fd, const std::string& data) {
+  std::size_t written = 0;
+  while (written < data.size()) {
+    const ssize_t n = write(fd, data.data() + written, data.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    written += static_cast<std::size_t>(n);
+  }
+}
+
 }  // namespace
 
 pid_t Spawn(const SpawnRequest& request) {
@@ -45,10 +57,19 @@ pid_t Spawn(const SpawnRequest& request) {
   // async-signal-safe calls are allowed until exec.
   std::vector<char*> argv = CStrings(request.argv);
   std::vector<char*> envp = CStrings(request.env);
+  // O_CLOEXEC: children spawned by other threads meanwhile must not inherit the write end, or the reader
+  // would never see the end of its input.
+  int input[2] = {-1, -1};
+  if (request.stdin_data && pipe2(input, O_CLOEXEC) != 0) return -1;
   const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid != 0) {
     if (pid > 0) setpgid(pid, pid);  // also done in the child; whichever runs first wins the race
+    if (request.stdin_data) {
+      close(input[0]);
+      if (pid > 0) WriteAll(input[1], *request.stdin_data);
+      close(input[1]);
+    }
     return pid;
   }
   setpgid(0, 0);
@@ -61,7 +82,7 @@ pid_t Spawn(const SpawnRequest& request) {
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
   signal(SIGPIPE, SIG_DFL);
-  int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int in = request.stdin_data ? input[0] : open("/dev/null", O_RDONLY | O_CLOEXEC);
   int out = open(request.stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   int err = open(request.stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (in < 0 || out < 0 || err < 0) _exit(127);

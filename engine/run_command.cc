@@ -31,6 +31,7 @@
 #include "engine/run_directory.h"
 #include "engine/run_loop.h"
 #include "engine/shard_selection.h"
+#include "engine/ssh_launcher.h"
 #include "engine/terminal_reporter.h"
 #include "engine/worker_count.h"
 #include "engine/worker_service.h"
@@ -103,6 +104,16 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   if (!fallback) return UserError("unknown --dist-fallback mode '" + options.dist_fallback + "'");
   auto shard = ResolveShard(options.shard, options.shard_mode);
   if (!shard.ok()) return UserError(std::string(shard.status().message()));
+  // --ssh: checked before collection, started once the listener is up (engine/ssh_launcher.h).
+  std::optional<SshLaunch> ssh_launch;
+  if (!options.ssh.hosts.empty()) {
+    auto token = SshToken(options.token_file);
+    if (!token.ok()) return UserError(std::string(token.status().message()));
+    auto launch = ResolveSshLaunch(options.ssh, options.listen, *token, options.insecure,
+                                   std::filesystem::current_path().string());
+    if (!launch.ok()) return UserError(std::string(launch.status().message()));
+    ssh_launch = std::move(*launch);
+  }
   auto directory = RunDirectory::Create();
   if (!directory.ok()) return UserError(std::string(directory.status().message()), kExitInternalError);
 
@@ -306,6 +317,17 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   WorkerService service(io, run);
   std::unique_ptr<grpc::Server> server = StartServer(address, service);
   if (!server) return UserError("cannot listen on " + address, kExitInternalError);
+  // Remote workers over SSH. When none can join and there are no local workers, the run cannot go on.
+  std::string ssh_failure;
+  std::optional<SshLauncher> ssh;
+  if (ssh_launch) {
+    ssh.emplace(io, reaper, std::move(*ssh_launch), directory->path(), [&](const std::string& message) {
+      if (workers > 0) return;  // the local workers carry the run; the warnings said what failed
+      ssh_failure = message;
+      run.Interrupt(SIGTERM);
+    });
+    if (auto started = ssh->Start(); !started.ok()) return UserError(std::string(started.message()));
+  }
 
   reporters.RunStarted(context);
   loop = &run;
@@ -317,7 +339,12 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   if (interrupted) run.Interrupt(SIGINT);
   io.run();
   loop = nullptr;
+  if (ssh) ssh->Stop();
   RunResult result = run.TakeResult();
+  if (!ssh_failure.empty()) {
+    result.errors.push_back({ssh_failure, ""});
+    result.exit_code = kExitInternalError;
+  }
   if (collection.shard) result.notes.push_back(ShardNote(*collection.shard));
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   // A run that could not go on (a worker that cannot start, say) has its error; no report on top of it.
