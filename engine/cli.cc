@@ -225,7 +225,8 @@ void AddRunOptions(CLI::App& run, RunOptions& options) {
 
   DocumentCoverageOptions(run, options.coverage);
   // STUB on branch `ssh` (see cli.h): drop at the merge in favour of the `remote` branch's options.
-  run.add_option("--listen", options.listen, "Accept remote workers on this TCP HOST:PORT")->group(kEngineGroup);
+  run.add_option("--listen", options.listen, "Accept remote workers on this TCP HOST:PORT")
+      ->group(kEngineGroup);
   run.add_option("--token-file", options.token_file, "The shared token remote workers present")
       ->group(kEngineGroup);
   run.add_flag("--insecure", options.insecure, "Accept remote workers without TLS and token")

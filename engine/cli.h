@@ -51,7 +51,7 @@ struct RunOptions {
   std::string listen;      // --listen HOST:PORT
   std::string token_file;  // --token-file PATH (else $JACKD_AUTH_TOKEN)
   bool insecure = false;   // --insecure
-  SshOptions ssh;            // --ssh and friends: remote workers started over SSH (engine/ssh_launcher.h)
+  SshOptions ssh;          // --ssh and friends: remote workers started over SSH (engine/ssh_launcher.h)
   std::vector<std::string> pytest_args;
 };
 

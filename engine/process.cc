@@ -52,7 +52,8 @@ void WriteAll(int fd, const std::string& data) {
 
 }  // namespace
 
-pid_t Spawn(const SpawnRequest& request) {
+// `input_data`: null for stdin from /dev/null.
+static pid_t SpawnWith(const SpawnRequest& request, const std::string* input_data) {
   // Everything the child needs is prepared before fork: after fork in a multi-threaded process only
   // async-signal-safe calls are allowed until exec.
   std::vector<char*> argv = CStrings(request.argv);
@@ -60,14 +61,14 @@ pid_t Spawn(const SpawnRequest& request) {
   // O_CLOEXEC: children spawned by other threads meanwhile must not inherit the write end, or the reader
   // would never see the end of its input.
   int input[2] = {-1, -1};
-  if (request.stdin_data && pipe2(input, O_CLOEXEC) != 0) return -1;
+  if (input_data && pipe2(input, O_CLOEXEC) != 0) return -1;
   const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid != 0) {
     if (pid > 0) setpgid(pid, pid);  // also done in the child; whichever runs first wins the race
-    if (request.stdin_data) {
+    if (input_data) {
       close(input[0]);
-      if (pid > 0) WriteAll(input[1], *request.stdin_data);
+      if (pid > 0) WriteAll(input[1], *input_data);
       close(input[1]);
     }
     return pid;
@@ -82,7 +83,7 @@ pid_t Spawn(const SpawnRequest& request) {
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
   signal(SIGPIPE, SIG_DFL);
-  int in = request.stdin_data ? input[0] : open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int in = input_data ? input[0] : open("/dev/null", O_RDONLY | O_CLOEXEC);
   int out = open(request.stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   int err = open(request.stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (in < 0 || out < 0 || err < 0) _exit(127);
@@ -91,6 +92,12 @@ pid_t Spawn(const SpawnRequest& request) {
   dup2(err, 2);
   execve(argv[0], argv.data(), envp.data());
   _exit(127);
+}
+
+pid_t Spawn(const SpawnRequest& request) { return SpawnWith(request, nullptr); }
+
+pid_t SpawnWithInput(const SpawnRequest& request, const std::string& input) {
+  return SpawnWith(request, &input);
 }
 
 void SignalGroup(pid_t pid, int signal) {

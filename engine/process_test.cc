@@ -75,9 +75,8 @@ TEST(ProcessTest, StdinDataReachesTheChildAndEnds) {
   asio::io_context io;
   ChildReaper reaper(io);
   const std::string out = TempPath(".stdin.out");
-  SpawnRequest request{{"/bin/sh", "-c", "cat; echo end"}, EnvironmentWith({}), out, "/dev/null"};
-  request.stdin_data = "secret\n";
-  pid_t pid = Spawn(request);
+  pid_t pid =
+      SpawnWithInput({{"/bin/sh", "-c", "cat; echo end"}, EnvironmentWith({}), out, "/dev/null"}, "secret\n");
   ASSERT_GT(pid, 0);
   EXPECT_TRUE(RunToExit(io, reaper, pid).Success());  // cat saw the end of its input: no hang
   std::ifstream in(out);

@@ -137,7 +137,8 @@ absl::StatusOr<SshLaunch> ResolveSshLaunch(const SshOptions& options, const std:
                                            const std::string& token, bool insecure,
                                            const std::string& engine_directory) {
   for (const std::string& host : options.hosts) {
-    if (host.empty()) return absl::InvalidArgumentError("--ssh has an empty host name (hosts are host1,host2)");
+    if (host.empty())
+      return absl::InvalidArgumentError("--ssh has an empty host name (hosts are host1,host2)");
   }
   if (listen.empty())
     return absl::InvalidArgumentError(
@@ -174,8 +175,8 @@ std::vector<std::string> SshArgv(const std::string& ssh, const SshLaunch& launch
   return argv;
 }
 
-SshLauncher::SshLauncher(asio::io_context& io, ChildReaper& reaper, SshLaunch launch, std::string log_directory,
-                         OnNoWorkers on_no_workers)
+SshLauncher::SshLauncher(asio::io_context& io, ChildReaper& reaper, SshLaunch launch,
+                         std::string log_directory, OnNoWorkers on_no_workers)
     : io_(io),
       reaper_(reaper),
       launch_(std::move(launch)),
@@ -186,7 +187,8 @@ SshLauncher::~SshLauncher() { Stop(); }
 
 absl::Status SshLauncher::Start() {
   const std::string ssh = FindOnPath("ssh");
-  if (ssh.empty()) return absl::FailedPreconditionError("--ssh needs the ssh client on PATH (install openssh-client)");
+  if (ssh.empty())
+    return absl::FailedPreconditionError("--ssh needs the ssh client on PATH (install openssh-client)");
   // A vector that never grows after this, so the callbacks' references stay valid.
   connections_.resize(launch_.options.hosts.size());
   for (std::size_t i = 0; i < connections_.size(); ++i) {
@@ -197,9 +199,8 @@ absl::Status SshLauncher::Start() {
     SpawnRequest request{SshArgv(ssh, launch_, connection.host), EnvironmentWith({}), base + ".out",
                          connection.stderr_path};
     // The remote worker reads it with --token-file -: one line.
-    if (!launch_.token.empty()) request.stdin_data = launch_.token + "\n";
     spdlog::info("ssh to {}: {}", connection.host, absl::StrJoin(request.argv, " "));
-    connection.pid = Spawn(request);
+    connection.pid = launch_.token.empty() ? Spawn(request) : SpawnWithInput(request, launch_.token + "\n");
     if (connection.pid < 0) {
       Ended(connection, ExitStatus{.exit_code = 127});
       continue;
@@ -225,8 +226,8 @@ void SshLauncher::Ended(Connection& connection, ExitStatus status) {
     on_no_workers_ = nullptr;
     // Posted: the callback may stop the run, which must not happen inside the reaper's loop.
     asio::post(io_, [callback, n = connections_.size()] {
-      callback(absl::StrCat("no remote worker could join: ssh failed on ", n == 1 ? "the only host" : "every host",
-                            " (see the warnings above)"));
+      callback(absl::StrCat("no remote worker could join: ssh failed on ",
+                            n == 1 ? "the only host" : "every host", " (see the warnings above)"));
     });
   }
 }

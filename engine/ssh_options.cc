@@ -23,8 +23,9 @@ void AddSshOptions(CLI::App& run, SshOptions& options) {
             if (value == "auto") return std::string();
             bool digits = !value.empty() && value.size() < 6;
             for (char c : value) digits = digits && c >= '0' && c <= '9';
-            return digits && std::stoi(value) > 0 ? std::string()
-                                                  : "expected 'auto' or a positive number, got '" + value + "'";
+            return digits && std::stoi(value) > 0
+                       ? std::string()
+                       : "expected 'auto' or a positive number, got '" + value + "'";
           },
           "N|auto"))
       ->capture_default_str();
