@@ -163,7 +163,8 @@ TEST(RunOptionTableTest, EveryOptionIsGroupedDocumentedAndConfigurable) {
                                         "Reruns & flaky tests",
                                         "Reports",
                                         "Coverage",
-                                        "Engine"};
+                                        "Engine",
+                                        "Remote workers over SSH"};
   CLI::App app;
   RunOptions options;
   AddRunOptions(app, options);
@@ -194,7 +195,8 @@ TEST(RunOptionTableTest, EveryOptionIsGroupedDocumentedAndConfigurable) {
         "serial_mark",  "timeout",       "session_timeout", "retry_crashed", "reruns",
         "reruns_delay", "fail_on_flaky", "count",           "detect_flaky",  "worker_start_timeout",
         "json_report",  "log_level",     "python",          "cov",           "cov_report",
-        "cov_config",   "cov_branch",    "cov_fail_under",  "no_cov",        "cov_keep_worker_data"}) {
+        "cov_config",   "cov_branch",    "cov_fail_under",  "no_cov",        "cov_keep_worker_data",
+        "ssh",          "ssh_workers",   "ssh_option",      "advertise"}) {
     EXPECT_TRUE(keys.contains(key)) << key;
   }
 }

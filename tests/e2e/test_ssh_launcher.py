@@ -35,6 +35,49 @@ exit 0
 """
 
 
+# The suite the local worker runs: its first test waits until the engine has no ssh child left (exited and
+# reaped), so every ssh has ended, and been reported, before the run ends and the launcher stops them.
+WAITING_SUITE = """
+import os
+import time
+
+def ssh_children(engine):
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                text = stat.read()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        parent = int(text[text.rindex(")") + 2 :].split()[1])
+        if name == "ssh" and parent == engine:
+            found.append(int(entry))
+    return found
+
+def test_after_every_ssh_ended():
+    engine = os.getppid()
+    deadline = time.monotonic() + 60
+    while ssh_children(engine):
+        assert time.monotonic() < deadline, "an ssh still runs after 60 s"
+        time.sleep(0.05)
+
+def test_more():
+    pass
+"""
+SUITE_TESTS = 2
+
+
+def _waiting_project(project, tmp_path):
+    source = tmp_path / "ssh_suite"
+    source.mkdir()
+    (source / "pytest.ini").write_text("[pytest]\n")
+    (source / "test_after_ssh.py").write_text(WAITING_SUITE)
+    return project(source)
+
+
 def _run(*argv, check=True):
     return subprocess.run([str(a) for a in argv], capture_output=True, text=True, check=check)
 
@@ -186,7 +229,7 @@ def _token_file(tmp_path):
 def test_ssh_starts_the_contracts_worker_command_with_the_token_on_stdin(
     project, run_jackd, ssh_host, fake_jackd, tmp_path
 ):
-    path = project("many")
+    path = _waiting_project(project, tmp_path)
     listen = f"{ssh_host.gateway}:{ssh_host.port + 1}"
     unreachable = ssh_host.gateway  # the root namespace's end: no sshd listens there
     result = run_jackd(
@@ -201,7 +244,7 @@ def test_ssh_starts_the_contracts_worker_command_with_the_token_on_stdin(
         *ssh_host.ssh_options(),
     )  # fmt: skip
     assert result.rc == 0, result.describe()
-    assert result.report["summary"].get("passed") == 200, result.describe()
+    assert result.report["summary"].get("passed") == SUITE_TESTS, result.describe()
 
     calls = fake_jackd.calls()
     assert len(calls) == 1, f"expected one remote start (one reachable host): {calls}\n" + result.describe()
@@ -227,7 +270,7 @@ def test_every_ssh_failing_leaves_the_run_to_the_local_workers(project, run_jack
     _run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", wrong_key)
     options = [o if not o.startswith("IdentityFile=") else f"IdentityFile={wrong_key}" for o in ssh_host.ssh_options()]
     result = run_jackd(
-        project("many"),
+        _waiting_project(project, tmp_path),
         "-n", "1",
         "--listen", f"{ssh_host.gateway}:{ssh_host.port + 1}",
         "--token-file", _token_file(tmp_path),
@@ -236,7 +279,7 @@ def test_every_ssh_failing_leaves_the_run_to_the_local_workers(project, run_jack
         *options,
     )  # fmt: skip
     assert result.rc == 0, result.describe()
-    assert result.report["summary"].get("passed") == 200
+    assert result.report["summary"].get("passed") == SUITE_TESTS
     assert fake_jackd.calls() == []
     warnings = [line for line in result.stderr.splitlines() if f"ssh to {ssh_host.address} failed" in line]
     assert len(warnings) == 1, result.describe()
@@ -247,9 +290,9 @@ def test_every_ssh_failing_leaves_the_run_to_the_local_workers(project, run_jack
     "args, message",
     [
         (["--ssh", "build1"], "--ssh needs --listen HOST:PORT"),
-        (["--ssh", "build1", "--listen", "0.0.0.0:7000", "--insecure"], "give --advertise HOST:PORT"),
+        (["--ssh", "build1", "--listen", "0.0.0.0:7000", "--insecure"], "--listen 0.0.0.0:7000 names every local"),
+        (["--ssh", "build1", "--listen", "10.0.0.1:7000", "--advertise", "[::]:7000", "--insecure"], "--advertise"),
         (["--ssh", "build1", "--listen", "10.0.0.1:7000"], "--ssh needs the token"),
-        (["--ssh", "build1,,b2", "--listen", "10.0.0.1:7000", "--insecure"], "--ssh has an empty host name"),
     ],
 )
 def test_ssh_usage_errors(project, run_jackd, args, message):
