@@ -2,8 +2,14 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include <asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 namespace jackd {
@@ -126,6 +132,114 @@ TEST(SshTokenTest, FromTheFileElseTheEnvironmentWithoutTrailingNewline) {
   EXPECT_EQ(*SshToken(""), "");
   EXPECT_FALSE(SshToken(path + ".missing").ok());
   std::remove(path.c_str());
+}
+
+// A fake `ssh` first on PATH: it records its stdin, then exits with `exit_code` after a line on stderr.
+class FakeSsh {
+ public:
+  explicit FakeSsh(int exit_code)
+      : directory_(std::filesystem::path(::testing::TempDir()) /
+                   ("jackd_fake_ssh_" + std::to_string(getpid()))) {
+    std::filesystem::create_directories(directory_);
+    std::ofstream script(directory_ / "ssh");
+    script << "#!/bin/sh\ncat > \"" << (directory_ / "stdin").string() << "\"\n"
+           << "echo \"ssh: connect to host fake: Connection refused\" >&2\nexit " << exit_code << "\n";
+    script.close();
+    std::filesystem::permissions(directory_ / "ssh", std::filesystem::perms::owner_all);
+    old_path_ = getenv("PATH");
+    setenv("PATH", (directory_.string() + ":" + old_path_).c_str(), 1);
+  }
+  ~FakeSsh() {
+    setenv("PATH", old_path_.c_str(), 1);
+    std::filesystem::remove_all(directory_);
+  }
+  std::string Stdin() const {
+    std::ifstream in(directory_ / "stdin");
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+  std::string directory() const { return directory_.string(); }
+
+ private:
+  std::filesystem::path directory_;
+  std::string old_path_;
+};
+
+SshLaunch TwoHosts() {
+  SshOptions options;
+  options.hosts = {"a", "b"};
+  return *ResolveSshLaunch(options, "10.0.0.5:7000", "s3cret", false, "/src");
+}
+
+// Runs `io` until `done` or a generous deadline (only a hang reaches it).
+void RunUntil(asio::io_context& io, const bool& done) {
+  asio::steady_timer deadline(io, std::chrono::seconds(30));
+  bool expired = false;
+  deadline.async_wait([&](const std::error_code& error) { expired = !error; });
+  while (!done && !expired && io.run_one() > 0) {
+  }
+}
+
+TEST(SshLauncherTest, EverySshFailingMeansNoWorkerCanJoin) {
+  FakeSsh ssh(255);
+  asio::io_context io;
+  ChildReaper reaper(io);
+  int calls = 0;
+  std::string message;
+  bool done = false;
+  SshLauncher launcher(io, reaper, TwoHosts(), ssh.directory(), [&](const std::string& why) {
+    ++calls;
+    message = why;
+    done = true;
+  });
+  ASSERT_TRUE(launcher.Start().ok());
+  RunUntil(io, done);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(message, "no remote worker could join: ssh failed on every host (see the warnings above)");
+  EXPECT_EQ(ssh.Stdin(), "s3cret\n");
+}
+
+TEST(SshLauncherTest, AJoinedWorkerMeansTheRunHasRemoteWorkers) {
+  FakeSsh ssh(255);
+  asio::io_context io;
+  ChildReaper reaper(io);
+  bool called = false;
+  SshLauncher launcher(io, reaper, TwoHosts(), ssh.directory(), [&](const std::string&) { called = true; });
+  launcher.WorkerJoined();
+  ASSERT_TRUE(launcher.Start().ok());
+  // Both fake ssh exit at once; 2 s is plenty for their exits to be reaped (the reaper also polls each
+  // second).
+  bool settled = false;
+  asio::steady_timer settle(io, std::chrono::seconds(2));
+  settle.async_wait([&](const std::error_code&) { settled = true; });
+  RunUntil(io, settled);
+  EXPECT_FALSE(called);
+}
+
+TEST(SshLauncherTest, StopEndsAnSshThatStillRuns) {
+  asio::io_context io;
+  ChildReaper reaper(io);
+  const std::string directory = ::testing::TempDir() + "/jackd_ssh_stop_" + std::to_string(getpid());
+  std::filesystem::create_directories(directory);
+  {
+    std::ofstream script(directory + "/ssh");
+    script << "#!/bin/sh\nexec sleep 60\n";
+  }
+  std::filesystem::permissions(directory + "/ssh", std::filesystem::perms::owner_all);
+  const std::string old_path = getenv("PATH");
+  setenv("PATH", (directory + ":" + old_path).c_str(), 1);
+  bool called = false;
+  const auto started = std::chrono::steady_clock::now();
+  {
+    SshLauncher launcher(io, reaper, TwoHosts(), directory, [&](const std::string&) { called = true; });
+    ASSERT_TRUE(launcher.Start().ok());
+    io.poll();
+  }  // the destructor stops them: SIGTERM ends sleep at once
+  setenv("PATH", old_path.c_str(), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  EXPECT_FALSE(called);
+  std::filesystem::remove_all(directory);
 }
 
 }  // namespace
