@@ -12,6 +12,7 @@
 #include "engine/config_file.h"
 #include "engine/exit_code.h"
 #include "engine/option_sources.h"
+#include "engine/ssh_options.h"
 #include "engine/version.h"
 #include "scheduler/shard.h"
 
@@ -224,6 +225,7 @@ void AddRunOptions(CLI::App& run, RunOptions& options) {
       ->capture_default_str();
 
   DocumentCoverageOptions(run, options.coverage);
+  AddSshOptions(run, options.ssh);
 
   run.add_option("--python", options.python,
                  "Interpreter that runs pytest (default: the active virtualenv's, else the one jackd was "

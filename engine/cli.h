@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/coverage_options.h"
+#include "engine/ssh_options.h"
 #include "engine/worker_command.h"
 
 namespace CLI {
@@ -53,6 +54,7 @@ struct RunOptions {
   std::string tls_client_ca;
   std::string token_file;
   bool insecure = false;
+  SshOptions ssh;  // --ssh and friends: remote workers started over SSH (engine/ssh_launcher.h)
   std::vector<std::string> pytest_args;
 };
 

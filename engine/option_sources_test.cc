@@ -164,7 +164,8 @@ TEST(RunOptionTableTest, EveryOptionIsGroupedDocumentedAndConfigurable) {
                                         "Reports",
                                         "Coverage",
                                         "Engine",
-                                        "Remote workers"};
+                                        "Remote workers",
+                                        "Remote workers over SSH"};
   CLI::App app;
   RunOptions options;
   AddRunOptions(app, options);
@@ -195,7 +196,8 @@ TEST(RunOptionTableTest, EveryOptionIsGroupedDocumentedAndConfigurable) {
         "serial_mark",  "timeout",       "session_timeout", "retry_crashed", "reruns",
         "reruns_delay", "fail_on_flaky", "count",           "detect_flaky",  "worker_start_timeout",
         "json_report",  "log_level",     "python",          "cov",           "cov_report",
-        "cov_config",   "cov_branch",    "cov_fail_under",  "no_cov",        "cov_keep_worker_data"}) {
+        "cov_config",   "cov_branch",    "cov_fail_under",  "no_cov",        "cov_keep_worker_data",
+        "ssh",          "ssh_workers",   "ssh_option",      "advertise"}) {
     EXPECT_TRUE(keys.contains(key)) << key;
   }
 }

@@ -38,17 +38,39 @@ ExitStatus FromWaitStatus(int status) {
   return out;
 }
 
+// A child that exits without reading its input makes write fail (EPIPE; the engine ignores SIGPIPE):
+// the child has gone, and its exit status tells the story.
+void WriteAll(int fd, const std::string& data) {
+  std::size_t written = 0;
+  while (written < data.size()) {
+    const ssize_t n = write(fd, data.data() + written, data.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    written += static_cast<std::size_t>(n);
+  }
+}
+
 }  // namespace
 
-pid_t Spawn(const SpawnRequest& request) {
+// `input_data`: null for stdin from /dev/null.
+static pid_t SpawnWith(const SpawnRequest& request, const std::string* input_data) {
   // Everything the child needs is prepared before fork: after fork in a multi-threaded process only
   // async-signal-safe calls are allowed until exec.
   std::vector<char*> argv = CStrings(request.argv);
   std::vector<char*> envp = CStrings(request.env);
+  // O_CLOEXEC: children spawned by other threads meanwhile must not inherit the write end, or the reader
+  // would never see the end of its input.
+  int input[2] = {-1, -1};
+  if (input_data && pipe2(input, O_CLOEXEC) != 0) return -1;
   const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid != 0) {
     if (pid > 0) setpgid(pid, pid);  // also done in the child; whichever runs first wins the race
+    if (input_data) {
+      close(input[0]);
+      if (pid > 0) WriteAll(input[1], *input_data);
+      close(input[1]);
+    }
     return pid;
   }
   setpgid(0, 0);
@@ -61,7 +83,7 @@ pid_t Spawn(const SpawnRequest& request) {
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
   signal(SIGPIPE, SIG_DFL);
-  int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int in = input_data ? input[0] : open("/dev/null", O_RDONLY | O_CLOEXEC);
   // An empty path keeps the parent's descriptor (`jackd worker`'s shims write to its own output).
   auto open_output = [](const std::string& path, int inherited) {
     return path.empty() ? inherited : open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -74,6 +96,12 @@ pid_t Spawn(const SpawnRequest& request) {
   if (err != 2) dup2(err, 2);
   execve(argv[0], argv.data(), envp.data());
   _exit(127);
+}
+
+pid_t Spawn(const SpawnRequest& request) { return SpawnWith(request, nullptr); }
+
+pid_t SpawnWithInput(const SpawnRequest& request, const std::string& input) {
+  return SpawnWith(request, &input);
 }
 
 void SignalGroup(pid_t pid, int signal) {

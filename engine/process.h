@@ -34,8 +34,14 @@ struct ExitStatus {
 
 // Starts `request` as the leader of a new process group (pgid == pid). The child also gets
 // PR_SET_PDEATHSIG=SIGKILL, so it dies with the engine even when the engine is killed outright.
-// Returns the pid, or -1 with errno set when fork itself failed. An exec failure shows up as exit 127.
+// Returns the pid, or -1 with errno set when fork (or the stdin pipe) failed. An exec failure shows up as
+// exit 127. The child's stdin is /dev/null.
 pid_t Spawn(const SpawnRequest& request);
+
+// As Spawn, but the child's stdin is a pipe that carries exactly `input` and then ends: a secret for the
+// child, which must not go on its command line where `ps` shows it. `input` must fit in a pipe buffer
+// (64 KiB on Linux), as it is written before this returns.
+pid_t SpawnWithInput(const SpawnRequest& request, const std::string& input);
 
 // Sends `signal` to the whole process group led by `pid`. Harmless if it is already gone.
 void SignalGroup(pid_t pid, int signal);

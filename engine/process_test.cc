@@ -71,6 +71,21 @@ TEST(ProcessTest, ChildRunsInItsOwnProcessGroupWithRedirectedOutput) {
   std::filesystem::remove(TempPath(".err"));
 }
 
+TEST(ProcessTest, StdinDataReachesTheChildAndEnds) {
+  asio::io_context io;
+  ChildReaper reaper(io);
+  const std::string out = TempPath(".stdin.out");
+  pid_t pid =
+      SpawnWithInput({{"/bin/sh", "-c", "cat; echo end"}, EnvironmentWith({}), out, "/dev/null"}, "secret\n");
+  ASSERT_GT(pid, 0);
+  EXPECT_TRUE(RunToExit(io, reaper, pid).Success());  // cat saw the end of its input: no hang
+  std::ifstream in(out);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), "secret\nend\n");
+  std::filesystem::remove(out);
+}
+
 TEST(ProcessTest, SignalGroupKillsTheChildAndItsChildren) {
   asio::io_context io;
   ChildReaper reaper(io);

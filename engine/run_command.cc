@@ -32,6 +32,7 @@
 #include "engine/run_directory.h"
 #include "engine/run_loop.h"
 #include "engine/shard_selection.h"
+#include "engine/ssh_launcher.h"
 #include "engine/terminal_reporter.h"
 #include "engine/tls_credentials.h"
 #include "engine/worker_count.h"
@@ -120,6 +121,16 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   if (!fallback) return UserError("unknown --dist-fallback mode '" + options.dist_fallback + "'");
   auto shard = ResolveShard(options.shard, options.shard_mode);
   if (!shard.ok()) return UserError(std::string(shard.status().message()));
+  // --ssh: checked before collection, started once the listener is up (engine/ssh_launcher.h).
+  std::optional<SshLaunch> ssh_launch;
+  if (!options.ssh.hosts.empty()) {
+    auto token = SshToken(options.token_file);
+    if (!token.ok()) return UserError(std::string(token.status().message()));
+    auto launch = ResolveSshLaunch(options.ssh, options.listen, *token, options.insecure,
+                                   std::filesystem::current_path().string());
+    if (!launch.ok()) return UserError(std::string(launch.status().message()));
+    ssh_launch = std::move(*launch);
+  }
   auto directory = RunDirectory::Create();
   if (!directory.ok()) return UserError(std::string(directory.status().message()), kExitInternalError);
 
@@ -334,6 +345,18 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
                                   listener ? " (is the port in use, or the address not on this host?)" : ""),
                      kExitInternalError);
   }
+  // Remote workers over SSH. When none can join and there are no local workers, the run cannot go on.
+  std::string ssh_failure;
+  std::optional<SshLauncher> ssh;
+  if (ssh_launch) {
+    ssh.emplace(io, reaper, std::move(*ssh_launch), directory->path(), [&](const std::string& message) {
+      // Local workers, or remote ones that joined another way, carry the run; the warnings said what failed.
+      if (workers > 0 || run.RemoteWorkerJoined()) return;
+      ssh_failure = message;
+      run.Interrupt(SIGTERM);
+    });
+    if (auto started = ssh->Start(); !started.ok()) return UserError(std::string(started.message()));
+  }
 
   reporters.RunStarted(context);
   loop = &run;
@@ -345,7 +368,12 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   if (interrupted) run.Interrupt(SIGINT);
   io.run();
   loop = nullptr;
+  if (ssh) ssh->Stop();
   RunResult result = run.TakeResult();
+  if (!ssh_failure.empty()) {
+    result.errors.push_back({ssh_failure, ""});
+    result.exit_code = kExitInternalError;
+  }
   if (collection.shard) result.notes.push_back(ShardNote(*collection.shard));
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   // A run that could not go on (a worker that cannot start, say) has its error; no report on top of it.

@@ -70,6 +70,9 @@ class RunLoop final : public WorkerEvents {
   // where its main thread is (the shim's faulthandler prints its stacks on SIGUSR1).
   void ShowActivity();
 
+  // Some remote worker has passed its checks and joined the run (--listen).
+  bool RemoteWorkerJoined() const { return remote_joined_; }
+
   // Valid after the io_context stopped.
   RunResult TakeResult();
 
