@@ -19,6 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from jackd_e2e import check_report_shape
+from tls_certificates import make_tls
+
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 # Generous bounds: sshd starts in well under a second; only a broken setup reaches them.
 SSHD_START_TIMEOUT = 20
@@ -219,6 +222,12 @@ def fake_jackd(tmp_path):
     return Fake
 
 
+def _tls_args(tmp_path, ssh_host) -> list:
+    """The engine's TLS (its certificate names the address the namespace host connects to)."""
+    tls = make_tls(tmp_path / "tls", [ssh_host.gateway])
+    return ["--tls-cert", tls["server"], "--tls-key", tls["server_key"]]
+
+
 def _token_file(tmp_path):
     path = tmp_path / "token"
     path.write_text(TOKEN + "\n")
@@ -236,6 +245,7 @@ def test_ssh_starts_the_contracts_worker_command_with_the_token_on_stdin(
         path,
         "-n", "1",
         "--listen", listen,
+        *_tls_args(tmp_path, ssh_host),
         "--token-file", _token_file(tmp_path),
         "--ssh", f"{ssh_host.address},{unreachable}",
         "--ssh-workers", "2",
@@ -273,6 +283,7 @@ def test_every_ssh_failing_leaves_the_run_to_the_local_workers(project, run_jack
         _waiting_project(project, tmp_path),
         "-n", "1",
         "--listen", f"{ssh_host.gateway}:{ssh_host.port + 1}",
+        *_tls_args(tmp_path, ssh_host),
         "--token-file", _token_file(tmp_path),
         "--ssh", ssh_host.address,
         "--ssh-jackd", fake_jackd.path,
@@ -292,10 +303,37 @@ def test_every_ssh_failing_leaves_the_run_to_the_local_workers(project, run_jack
         (["--ssh", "build1"], "--ssh needs --listen HOST:PORT"),
         (["--ssh", "build1", "--listen", "0.0.0.0:7000", "--insecure"], "--listen 0.0.0.0:7000 names every local"),
         (["--ssh", "build1", "--listen", "10.0.0.1:7000", "--advertise", "[::]:7000", "--insecure"], "--advertise"),
-        (["--ssh", "build1", "--listen", "10.0.0.1:7000"], "--ssh needs the token"),
+        (["--ssh", "build1", "--listen", "10.0.0.1:7000"], "--listen 10.0.0.1:7000 needs TLS and a shared token"),
     ],
 )
 def test_ssh_usage_errors(project, run_jackd, args, message):
     result = run_jackd(project("mixed"), *args, json_report=False)
     assert result.rc == 4, result.describe()
     assert f"jackd: error: {message}" in result.stderr, result.describe()
+
+
+def test_real_workers_over_ssh_match_a_local_run(project, run_jackd, ssh_host, jackd_bin, test_python, tmp_path):
+    """The whole path: the engine (no local worker) starts the real `jackd worker` on the namespace host
+    over ssh; its shims connect back over TLS with the token from ssh's stdin and run the suite."""
+    path = project("mixed")
+    local = run_jackd(path, "-n", "2")
+    tls = make_tls(tmp_path / "tls", [ssh_host.gateway])
+    remote = run_jackd(
+        path,
+        "-n", "0",
+        "--listen", f"{ssh_host.gateway}:{ssh_host.port + 1}",
+        "--tls-cert", tls["server"], "--tls-key", tls["server_key"],
+        "--token-file", _token_file(tmp_path),
+        "--worker-start-timeout", "90",
+        "--ssh", ssh_host.address,
+        "--ssh-workers", "2",
+        "--ssh-jackd", jackd_bin,
+        "--ssh-tls-ca", tls["ca"],
+        f"--ssh-worker-arg=--python={test_python}",
+        *ssh_host.ssh_options(),
+    )  # fmt: skip
+    check_report_shape(remote)
+    assert remote.rc == local.rc == 1, remote.describe()
+    assert remote.outcome_map() == local.outcome_map(), remote.describe()
+    assert set(remote.report["worker_ids"]) <= {"gw0", "gw1"}, remote.report["worker_ids"]
+    assert "ssh to" not in remote.stderr, remote.describe()
