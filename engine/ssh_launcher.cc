@@ -221,7 +221,7 @@ void SshLauncher::Ended(Connection& connection, ExitStatus status) {
   ++failed_;
   spdlog::warn("ssh to {} failed ({}): {}", connection.host, status.Describe(),
                StderrExcerpt(connection.stderr_path));
-  if (failed_ == static_cast<int>(connections_.size()) && joined_ == 0 && on_no_workers_) {
+  if (failed_ == static_cast<int>(connections_.size()) && on_no_workers_) {
     auto callback = std::move(on_no_workers_);
     on_no_workers_ = nullptr;
     // Posted: the callback may stop the run, which must not happen inside the reaper's loop.

@@ -12,13 +12,9 @@
 // notice the engine's stream closing and exit.
 //
 // An ssh that ends in failure (255: it could not connect or log in) is one warning naming the host and
-// the end of ssh's stderr; the run goes on with the other workers. Only when every ssh failed and no
-// remote worker joined does the launcher call OnNoWorkers, and the run decides whether it can go on
-// (with local workers it can).
-//
-// Hook for the run loop (engine/run_loop.*, not touched here): call SshLauncher::WorkerJoined() when a
-// remote worker has connected and passed its checks. Until it has been called, a failing ssh counts
-// towards "no worker can join".
+// the end of ssh's stderr; the run goes on with the other workers. Only when every ssh failed does the
+// launcher call OnNoWorkers, and the run decides whether it can go on: it can with local workers, or
+// with remote workers that joined before their ssh failed (RunLoop::RemoteWorkerJoined).
 #pragma once
 
 #include <sys/types.h>
@@ -82,9 +78,6 @@ class SshLauncher {
   // Starts one ssh per host. Fails only when there is no ssh client to run.
   absl::Status Start();
 
-  // The hook: a remote worker joined the run (see the header comment).
-  void WorkerJoined() { ++joined_; }
-
   // Ends every ssh still running: SIGTERM to its process group, SIGKILL after a grace period. Their exits
   // are no longer warnings.
   void Stop();
@@ -105,7 +98,6 @@ class SshLauncher {
   std::string log_directory_;
   OnNoWorkers on_no_workers_;
   std::vector<Connection> connections_;
-  int joined_ = 0;
   int failed_ = 0;
   bool stopping_ = false;
 };

@@ -200,23 +200,6 @@ TEST(SshLauncherTest, EverySshFailingMeansNoWorkerCanJoin) {
   EXPECT_EQ(ssh.Stdin(), "s3cret\n");
 }
 
-TEST(SshLauncherTest, AJoinedWorkerMeansTheRunHasRemoteWorkers) {
-  FakeSsh ssh(255);
-  asio::io_context io;
-  ChildReaper reaper(io);
-  bool called = false;
-  SshLauncher launcher(io, reaper, TwoHosts(), ssh.directory(), [&](const std::string&) { called = true; });
-  launcher.WorkerJoined();
-  ASSERT_TRUE(launcher.Start().ok());
-  // Both fake ssh exit at once; 2 s is plenty for their exits to be reaped (the reaper also polls each
-  // second).
-  bool settled = false;
-  asio::steady_timer settle(io, std::chrono::seconds(2));
-  settle.async_wait([&](const std::error_code&) { settled = true; });
-  RunUntil(io, settled);
-  EXPECT_FALSE(called);
-}
-
 TEST(SshLauncherTest, StopEndsAnSshThatStillRuns) {
   asio::io_context io;
   ChildReaper reaper(io);
