@@ -24,6 +24,9 @@
 namespace jackd {
 namespace {
 
+// How long `jackd worker` may take to notice a shim's exit when its SIGCHLD went to another thread.
+constexpr timespec kReapBackstop{1, 0};
+
 namespace pb = ::jackd::v1;
 
 // The shim's exit code when its engine stream broke or the engine refused it (jackd_shim/link.py).
@@ -145,8 +148,10 @@ int WorkerCommand(const WorkerOptions& options) {
   std::vector<std::string> late;
   bool any_finished = false;
   while (!shims.empty()) {
-    int signal_number = 0;
-    if (sigwait(&handled, &signal_number) != 0) continue;
+    // gRPC's threads, started by the Join above, do not block these signals, and a SIGCHLD the kernel
+    // hands to one of them is lost (its default action is to ignore it): so look for exited shims at
+    // least every kReapBackstop too, whether a signal came or not.
+    const int signal_number = sigtimedwait(&handled, nullptr, &kReapBackstop);
     if (signal_number == SIGINT || signal_number == SIGTERM) {
       for (const auto& [pid, id] : shims) SignalGroup(pid, signal_number);
       continue;
