@@ -124,9 +124,9 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   // --ssh: checked before collection, started once the listener is up (engine/ssh_launcher.h).
   std::optional<SshLaunch> ssh_launch;
   if (!options.ssh.hosts.empty()) {
-    auto token = SshToken(options.token_file);
-    if (!token.ok()) return UserError(std::string(token.status().message()));
-    auto launch = ResolveSshLaunch(options.ssh, options.listen, *token, options.insecure,
+    // The listener's token (resolved above; none without --listen, which ResolveSshLaunch reports).
+    const std::string token = remote_access ? remote_access->token : std::string();
+    auto launch = ResolveSshLaunch(options.ssh, options.listen, token, options.insecure,
                                    std::filesystem::current_path().string());
     if (!launch.ok()) return UserError(std::string(launch.status().message()));
     ssh_launch = std::move(*launch);

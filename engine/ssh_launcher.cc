@@ -84,23 +84,6 @@ std::string StderrExcerpt(const std::string& path) {
 
 }  // namespace
 
-absl::StatusOr<std::string> SshToken(const std::string& token_file) {
-  std::string token;
-  if (!token_file.empty()) {
-    std::ifstream in(token_file);
-    if (!in) return absl::InvalidArgumentError("cannot read --token-file " + token_file);
-    std::stringstream text;
-    text << in.rdbuf();
-    token = text.str();
-  } else if (const char* value = std::getenv("JACKD_AUTH_TOKEN")) {
-    token = value;
-  }
-  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
-  if (token.find('\n') != std::string::npos)
-    return absl::InvalidArgumentError("the token is more than one line (--token-file or JACKD_AUTH_TOKEN)");
-  return token;
-}
-
 std::string ShellQuote(const std::string& text) {
   if (!text.empty() && std::all_of(text.begin(), text.end(), IsShellSafe)) return text;
   std::string out = "'";

@@ -38,10 +38,6 @@ std::string ShellQuote(const std::string& text);
 // they can reach (not 0.0.0.0 or ::, which only mean "every local address").
 absl::StatusOr<std::string> ConnectAddress(const std::string& listen, const std::string& advertise);
 
-// The token the remote workers present: --token-file's content, else $JACKD_AUTH_TOKEN, without trailing
-// whitespace; empty when neither is given.
-absl::StatusOr<std::string> SshToken(const std::string& token_file);
-
 // Everything one launch needs, resolved.
 struct SshLaunch {
   SshOptions options;           // hosts, remote jackd and directory (resolved), ssh -o options, ...

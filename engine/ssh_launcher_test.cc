@@ -120,20 +120,6 @@ TEST(SshCommandTest, InsecureWithoutTokenReadsNoStdin) {
   EXPECT_EQ(RemoteCommand(*launch), "cd /d && exec jackd worker --connect 10.0.0.5:7000 --insecure");
 }
 
-TEST(SshTokenTest, FromTheFileElseTheEnvironmentWithoutTrailingNewline) {
-  const std::string path = ::testing::TempDir() + "/jackd_ssh_token";
-  FILE* file = std::fopen(path.c_str(), "w");
-  std::fputs("from-file\n", file);
-  std::fclose(file);
-  setenv("JACKD_AUTH_TOKEN", "from-env", 1);
-  EXPECT_EQ(*SshToken(path), "from-file");
-  EXPECT_EQ(*SshToken(""), "from-env");
-  unsetenv("JACKD_AUTH_TOKEN");
-  EXPECT_EQ(*SshToken(""), "");
-  EXPECT_FALSE(SshToken(path + ".missing").ok());
-  std::remove(path.c_str());
-}
-
 // A fake `ssh` first on PATH: it records its stdin, then exits with `exit_code` after a line on stderr.
 class FakeSsh {
  public:

@@ -36,18 +36,21 @@ constexpr int kMinPingIntervalMs = kKeepaliveTimeMs / 2;
 }  // namespace
 
 absl::StatusOr<std::string> ReadToken(const std::string& path) {
+  std::string token;
   if (path == "-") {
-    std::string line;
-    std::getline(std::cin, line);
-    return Trimmed(line);
-  }
-  if (!path.empty()) {
+    std::getline(std::cin, token);
+  } else if (!path.empty()) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read --token-file '", path, "'"));
-    return Trimmed(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+    token.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } else if (const char* from_env = std::getenv(kAuthTokenVariable)) {
+    token = from_env;
   }
-  const char* from_env = std::getenv(kAuthTokenVariable);
-  return from_env ? Trimmed(from_env) : std::string();
+  token = Trimmed(std::move(token));
+  // `jackd worker --token-file -` reads one line (the ssh launcher writes the token to its stdin).
+  if (token.find('\n') != std::string::npos)
+    return absl::InvalidArgumentError("the token is more than one line (--token-file or JACKD_AUTH_TOKEN)");
+  return token;
 }
 
 bool TokensEqual(const std::string& given, const std::string& expected) {

@@ -58,7 +58,7 @@ struct ClientAccess {
 absl::StatusOr<ClientAccess> ResolveClientAccess(const ClientSecurityOptions& options);
 
 // The token from `path` ("-": stdin) with surrounding whitespace removed, else from JACKD_AUTH_TOKEN;
-// empty when neither gives one.
+// empty when neither gives one. A token is one line.
 absl::StatusOr<std::string> ReadToken(const std::string& path);
 
 // Compares in time independent of where the strings differ, so the token cannot be guessed bytewise.
