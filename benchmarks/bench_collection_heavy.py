@@ -89,15 +89,8 @@ def main() -> int:
     tests = args.modules * TESTS_PER_MODULE
 
     all_contenders = contenders(args, tests)
-    timed = all_contenders if b.jackd_available(args.jackd) else all_contenders[:-1]
-    b.print_header(f"{args.modules} modules importing a {IMPORT_CPU} s helper each, {tests} tests,"
-                   f" {args.workers} workers", args)
-    suite = b.make_suite_dir()
-    try:
-        generate_suite(suite, args.modules)
-        b.time_contenders(timed, suite, args.modes, args.repeat, args.timeout)
-    finally:
-        b.remove_suite(suite, args.keep)
+    b.time_on_fresh_suite(all_contenders, args, f"{args.modules} modules importing a {IMPORT_CPU} s helper each, {tests} tests, {args.workers} workers",
+                          lambda suite: generate_suite(suite, args.modules))
     report(all_contenders, args)
     return b.finish(all_contenders)
 

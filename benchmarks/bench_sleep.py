@@ -73,14 +73,8 @@ def main() -> int:
     bound = args.tests * SLEEP / args.workers
 
     all_contenders = contenders(args)
-    timed = all_contenders if b.jackd_available(args.jackd) else all_contenders[:-1]
-    b.print_header(f"{args.tests} tests sleeping {SLEEP} s in {args.files} files, {args.workers} workers", args)
-    suite = b.make_suite_dir()
-    try:
-        generate_suite(suite, args.tests, args.files)
-        b.time_contenders(timed, suite, args.modes, args.repeat, args.timeout)
-    finally:
-        b.remove_suite(suite, args.keep)
+    b.time_on_fresh_suite(all_contenders, args, f"{args.tests} tests sleeping {SLEEP} s in {args.files} files, {args.workers} workers",
+                          lambda suite: generate_suite(suite, args.tests, args.files))
     report(all_contenders, args, bound)
     return b.finish(all_contenders)
 

@@ -76,14 +76,8 @@ def main() -> int:
     args.files = args.files or (10 if args.quick else 100)
 
     all_contenders = contenders(args)
-    timed = all_contenders if b.jackd_available(args.jackd) else all_contenders[:-1]
-    b.print_header(f"{args.tests} trivial tests in {args.files} files, {args.workers} workers", args)
-    suite = b.make_suite_dir()
-    try:
-        generate_suite(suite, args.tests, args.files)
-        b.time_contenders(timed, suite, args.modes, args.repeat, args.timeout)
-    finally:
-        b.remove_suite(suite, args.keep)
+    b.time_on_fresh_suite(all_contenders, args, f"{args.tests} trivial tests in {args.files} files, {args.workers} workers",
+                          lambda suite: generate_suite(suite, args.tests, args.files))
     report(all_contenders, args.modes, args.markdown)
     return b.finish(all_contenders)
 

@@ -16,6 +16,7 @@ PASS or MISS and never change the exit code: a benchmark reports, it does not ga
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 import os
 import platform
 import re
@@ -319,6 +320,20 @@ def print_header(title: str, args: argparse.Namespace) -> None:
     print(f"bench: {title}; median of {args.repeat} run(s); modes: {', '.join(args.modes)}")
     print(f"bench: machine: {machine_line(args.python, args.jackd)}")
     warn_if_busy("before")
+
+
+def time_on_fresh_suite(all_contenders: list[Contender], args: argparse.Namespace, title: str,
+                        generate: Callable[[Path], None]) -> None:
+    """The usual benchmark: a header, a suite `generate` writes into a fresh directory, every contender
+    timed on it (jackd, listed last, only when its binary is there), and the suite removed."""
+    timed = all_contenders if jackd_available(args.jackd) else all_contenders[:-1]
+    print_header(title, args)
+    suite = make_suite_dir()
+    try:
+        generate(suite)
+        time_contenders(timed, suite, args.modes, args.repeat, args.timeout)
+    finally:
+        remove_suite(suite, args.keep)
 
 
 # ------------------------------------------------------------------------------------------------
