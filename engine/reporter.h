@@ -21,9 +21,9 @@ class Reporter {
   virtual void RunFinished(const RunContext&, const RunResult&) {}
   // Every RunPlan::tick_period while tests run: what each live worker is doing.
   virtual void Tick(const RunContext&, const std::vector<WorkerActivity>&) {}
-  // Whole lines a worker wrote to its stdout (or stderr) while output is live (PytestSettings::LiveOutput).
-  virtual void WorkerOutput(const RunContext&, const std::string& /*worker*/, bool /*is_stderr*/,
-                            std::string_view /*lines*/) {}
+  // Whole lines a worker wrote to its stdout or stderr while output is live (PytestSettings::LiveOutput),
+  // in the order they were read (-s shows both streams as one, as a terminal would).
+  virtual void WorkerOutput(const RunContext&, const std::string& /*worker*/, std::string_view /*lines*/) {}
   // Text for the user now, outside the test results (the status dump asked for with SIGUSR1).
   virtual void Notice(const RunContext&, std::string_view) {}
 };
@@ -53,9 +53,8 @@ class ReporterList final : public Reporter {
   void Tick(const RunContext& context, const std::vector<WorkerActivity>& activity) override {
     for (auto& r : reporters_) r->Tick(context, activity);
   }
-  void WorkerOutput(const RunContext& context, const std::string& worker, bool is_stderr,
-                    std::string_view lines) override {
-    for (auto& r : reporters_) r->WorkerOutput(context, worker, is_stderr, lines);
+  void WorkerOutput(const RunContext& context, const std::string& worker, std::string_view lines) override {
+    for (auto& r : reporters_) r->WorkerOutput(context, worker, lines);
   }
   void Notice(const RunContext& context, std::string_view text) override {
     for (auto& r : reporters_) r->Notice(context, text);

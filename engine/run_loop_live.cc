@@ -81,9 +81,9 @@ void RunLoop::PassOutputOn(Worker& worker, bool exited) {
     worker.stderr_tail = OutputTail(files.stderr_path);
   }
   const std::string out = exited ? worker.stdout_tail.TakeRest() : worker.stdout_tail.TakeLines();
-  if (!out.empty()) reporter_.WorkerOutput(context_, worker.id, false, out);
+  if (!out.empty()) reporter_.WorkerOutput(context_, worker.id, out);
   const std::string err = exited ? worker.stderr_tail.TakeRest() : worker.stderr_tail.TakeLines();
-  if (!err.empty()) reporter_.WorkerOutput(context_, worker.id, true, err);
+  if (!err.empty()) reporter_.WorkerOutput(context_, worker.id, err);
 }
 
 void RunLoop::ShowActivity() {

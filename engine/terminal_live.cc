@@ -79,7 +79,7 @@ void TerminalReporter::LogProgress(const RunContext& context, double elapsed) {
   std::fflush(out_);
 }
 
-void TerminalReporter::WorkerOutput(const RunContext& context, const std::string& worker, bool,
+void TerminalReporter::WorkerOutput(const RunContext& context, const std::string& worker,
                                     std::string_view lines) {
   // A streamed line starts a line of its own; the progress letters go on below it.
   if (column_ > 0) {

@@ -40,8 +40,7 @@ class TerminalReporter final : public Reporter {
   void AttemptFinished(const RunContext& context, TestIndex index, const TestRecord& attempt) override;
   void RunFinished(const RunContext& context, const RunResult& result) override;
   void Tick(const RunContext& context, const std::vector<WorkerActivity>& activity) override;
-  void WorkerOutput(const RunContext& context, const std::string& worker, bool is_stderr,
-                    std::string_view lines) override;
+  void WorkerOutput(const RunContext& context, const std::string& worker, std::string_view lines) override;
   void Notice(const RunContext& context, std::string_view text) override;
 
   // Runs that end at collection: errors (exit 2), nothing selected (exit 5), --collect-only.
