@@ -206,6 +206,14 @@ void AddRunOptions(CLI::App& run, RunOptions& options) {
       ->group(kSchedulingGroup)
       ->check(CLI::IsMember({"duration", "hash"}))
       ->capture_default_str();
+  run.add_option("--collection", options.collection,
+                 "split: the workers collect a share of the files each, in parallel, and collect others "
+                 "only for tests they are given; whole: every worker collects the whole suite (as "
+                 "pytest-xdist does; --lf, --ff, --nf, --sw, node-ID arguments and random-order plugins "
+                 "always get it)")
+      ->group(kSchedulingGroup)
+      ->check(CLI::IsMember({"split", "whole"}))
+      ->capture_default_str();
   run.add_option("--json-report", options.json_report, "Write a JSON report of every test to this path")
       ->group(kReportsGroup);
   run.add_option("--html-report", options.html_report,

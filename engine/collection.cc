@@ -1,18 +1,21 @@
 #include "engine/collection.h"
 
 #include <signal.h>
+#include <spdlog/spdlog.h>
 
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "engine/exit_code.h"
 #include "engine/proto_convert.h"
 #include "engine/python_interpreter.h"
+#include "engine/split_collection.h"
 #include "engine/version.h"
 
 namespace jackd {
@@ -119,44 +122,91 @@ CollectionOutcome Collect(asio::io_context& io, ChildReaper& reaper, const std::
 }
 
 CollectionOutcome CollectFrom(asio::io_context& io, ChildReaper& reaper, const std::string& python,
-                              const RunningCollector& collector, const std::string& run_directory,
-                              const bool& interrupted, std::chrono::milliseconds limit) {
-  const std::string report_path = run_directory + "/collection.pb";
+                              const std::vector<RunningCollector>& collectors, const bool& interrupted,
+                              std::chrono::milliseconds limit) {
+  if (collectors.empty()) return CollectionUnavailable{};
   const auto started = std::chrono::steady_clock::now();
-  bool exited = false, ready = false, timed_out = false;
-  ExitStatus status;
-  reaper.Watch(collector.pid, [&](ExitStatus s) {
-    status = s;
-    exited = true;
-  });
-  // The report appears by rename, whole; looking for it this often costs nothing next to a collection.
+  const std::size_t n = collectors.size();
+  std::vector<bool> exited(n, false);
+  std::vector<ExitStatus> status(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    reaper.Watch(collectors[i].pid, [&, i](ExitStatus s) {
+      status[i] = s;
+      exited[i] = true;
+    });
+  }
+  // gw0's report tells whether the others write one too (a split collection) or not.
+  std::optional<pb::CollectionReport> first;
+  std::size_t needed = 1;
+  enum class Wait { kPending, kReady, kUnavailable } wait = Wait::kPending;
+  auto check = [&] {
+    if (!first && std::filesystem::exists(collectors[0].report_path)) {
+      first.emplace();
+      std::ifstream in(collectors[0].report_path, std::ios::binary);
+      if (!first->ParseFromIstream(&in)) first->Clear();
+      needed = first->split_ways() > 0 ? first->split_ways() : 1;
+    }
+    // A share whose worker never started: the shares cannot make the whole collection.
+    if (needed > n) return Wait::kUnavailable;
+    bool all = first.has_value();
+    for (std::size_t i = 0; i < needed; ++i) {
+      if (std::filesystem::exists(collectors[i].report_path)) continue;
+      all = false;
+      if (exited[i]) return Wait::kUnavailable;  // it exited without its report
+    }
+    if (all) return Wait::kReady;
+    return std::chrono::steady_clock::now() - started > limit ? Wait::kUnavailable : Wait::kPending;
+  };
+  // Reports appear by rename, whole; looking for them this often costs nothing next to a collection.
   constexpr auto kReportPoll = std::chrono::milliseconds(10);
   asio::steady_timer poll(io);
   std::function<void()> arm = [&] {
     poll.expires_after(kReportPoll);
     poll.async_wait([&](const std::error_code& error) {
       if (error) return;
-      if (std::filesystem::exists(report_path)) {
-        ready = true;
-      } else if (std::chrono::steady_clock::now() - started > limit) {
-        timed_out = true;
-      } else {
-        arm();
-      }
+      wait = check();
+      if (wait == Wait::kPending) arm();
     });
   };
   arm();
-  while (!exited && !ready && !timed_out && !interrupted && io.run_one() > 0) {
+  while (wait == Wait::kPending && !interrupted && io.run_one() > 0) {
   }
   poll.cancel();
   io.poll();  // the cancelled wait's handler
   io.restart();
-  if (!exited) reaper.Forget(collector.pid);  // it goes on as a worker; the run loop watches it then
+  // Those still running go on as workers; the run loop watches them then.
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!exited[i]) reaper.Forget(collectors[i].pid);
+  }
   if (interrupted) return CollectionInterrupted{};
-  if (timed_out) return CollectionUnavailable{};
+  if (wait != Wait::kReady) return CollectionUnavailable{};
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (!std::filesystem::exists(report_path)) return CollectionUnavailable{};
-  return ReadReport(python, report_path, collector.stdout_path, collector.stderr_path, status, seconds);
+  if (needed == 1) {
+    return ReadReport(python, collectors[0].report_path, collectors[0].stdout_path, collectors[0].stderr_path,
+                      status[0], seconds);
+  }
+  std::vector<pb::CollectionReport> shares(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::ifstream in(collectors[i].report_path, std::ios::binary);
+    if (!shares[i].ParseFromIstream(&in)) return CollectionUnavailable{};
+  }
+  MergedCollection merged;
+  std::string error;
+  if (!MergeShares(shares, merged, error)) {
+    spdlog::warn("cannot merge the workers' collections ({}); collecting again in one process", error);
+    return CollectionUnavailable{};
+  }
+  // Where the whole-collection workers that join later (replacements, remote hosts) read it.
+  {
+    std::ofstream out(collectors[0].report_path + ".merged", std::ios::binary);
+    merged.report.SerializeToOstream(&out);
+  }
+  std::filesystem::rename(collectors[0].report_path + ".merged", collectors[0].report_path);
+  CollectionOutcome outcome = ReadReport(python, collectors[0].report_path, collectors[0].stdout_path,
+                                         collectors[0].stderr_path, status[0], seconds);
+  if (auto* collection = std::get_if<Collection>(&outcome))
+    collection->collected_by = std::move(merged.collected_by);
+  return outcome;
 }
 
 }  // namespace jackd

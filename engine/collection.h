@@ -31,10 +31,11 @@ struct CollectionUnavailable {};
 using CollectionOutcome =
     std::variant<Collection, CollectionFailure, CollectionInterrupted, CollectionUnavailable>;
 
-// A process that is already running and writes the CollectionReport while it keeps running: worker gw0
-// of a prestarted run (engine/prestart.h).
+// A process that is already running and writes a CollectionReport while it keeps running: a worker of
+// a prestarted run (engine/prestart.h).
 struct RunningCollector {
   pid_t pid = -1;
+  std::string report_path;
   std::string stdout_path;
   std::string stderr_path;
 };
@@ -45,10 +46,13 @@ CollectionOutcome Collect(asio::io_context& io, ChildReaper& reaper, const std::
                           const std::vector<std::string>& pytest_args, const std::string& run_directory,
                           const bool& interrupted);
 
-// Waits for `collector` to write the report at `<run_directory>/collection.pb`; CollectionUnavailable when
-// it exits without one or `limit` passes first (the process is then left alone).
+// Waits for `collectors[0]` (gw0) to write its report. When that report is share 0 of a split collection
+// over all of `collectors`, waits for the other shares too and merges them (engine/split_collection.h),
+// rewriting gw0's report file as the merged one; Collection::collected_by then says who collected what.
+// CollectionUnavailable when a needed collector exits without its report or `limit` passes first (the
+// processes are then left alone).
 CollectionOutcome CollectFrom(asio::io_context& io, ChildReaper& reaper, const std::string& python,
-                              const RunningCollector& collector, const std::string& run_directory,
-                              const bool& interrupted, std::chrono::milliseconds limit);
+                              const std::vector<RunningCollector>& collectors, const bool& interrupted,
+                              std::chrono::milliseconds limit);
 
 }  // namespace jackd

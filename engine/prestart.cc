@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/wait.h>
 
+#include "absl/strings/str_cat.h"
 #include "engine/run_loop.h"
 #include "engine/status_slot.h"
 #include "engine/worker_launch.h"
@@ -16,17 +17,22 @@ PrestartedWorkers::PrestartedWorkers(const RunPlan& plan, std::string start_file
     const auto slot = static_cast<scheduler::WorkerId>(i);
     const WorkerFiles files = FilesOf(plan.run_directory, slot);
     CreateStatusSlot(files.status_path);
-    // gw0 collects for the engine (and so needs no report to compare with); the others diff against it.
-    const bool collector = slot == 0;
+    // gw0 writes the engine's report. With split collection every worker collects its share of the
+    // files and writes it; when the run needs the whole collection in every worker, gw0 writes the one
+    // report and the others diff against it.
+    const std::string report = slot == 0 ? plan.collection_report
+                                         : absl::StrCat(plan.run_directory, "/collection-", files.id, ".pb");
+    const bool split = plan.split_collection && plan.workers > 1;
     const pid_t pid = Spawn(LaunchRequest(plan, files,
                                           {.digest = "",
-                                           .report = collector ? "" : plan.collection_report,
+                                           .report = slot == 0 ? "" : plan.collection_report,
                                            .basetemp = "",
                                            .start_file = start_file_,
-                                           .collection_out = collector ? plan.collection_report : ""}));
+                                           .collection_out = slot == 0 || split ? report : "",
+                                           .share = split ? absl::StrCat(slot, "/", plan.workers) : ""}));
     if (pid < 0) break;  // the run loop starts what is missing, and reports a failure to start
     pids_.emplace(slot, pid);
-    if (collector) collector_ = {pid, files.stdout_path, files.stderr_path};
+    if (slot == 0 || split) collectors_.push_back({pid, report, files.stdout_path, files.stderr_path});
   }
   spdlog::debug("started {} workers while collecting", pids_.size());
 }

@@ -13,6 +13,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "engine/collection.h"
 #include "engine/process.h"
@@ -40,14 +41,15 @@ class PrestartedWorkers {
   // Hands the workers over (to RunPlan::prestarted); this object forgets them.
   std::map<scheduler::WorkerId, pid_t> Release() { return std::move(pids_); }
   const std::string& start_file() const { return start_file_; }
-  // gw0, which collects for the engine; pid -1 when it could not be started.
-  const RunningCollector& collector() const { return collector_; }
+  // The workers that collect for the engine: gw0, or all of them when the collection is split (gw0 first);
+  // empty when gw0 could not be started.
+  const std::vector<RunningCollector>& collectors() const { return collectors_; }
 
  private:
   std::map<scheduler::WorkerId, pid_t> pids_;
   std::string start_file_;
   std::string env_key_;
-  RunningCollector collector_;
+  std::vector<RunningCollector> collectors_;
 };
 
 }  // namespace jackd

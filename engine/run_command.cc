@@ -203,6 +203,7 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   if (!AsksForCollectOnly(options.pytest_args) && !remote_only) {
     const std::string early_coverage = coverage_json_for(ResolveCoverage(options.coverage, std::nullopt));
     RunPlan early = plan;
+    early.split_collection = options.collection == "split";
     with_coverage(early, early_coverage);
     prestarted.emplace(early, directory->File("start"), early_coverage);
   }
@@ -210,12 +211,11 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   // worker), or the suite asks only for a listing, the engine's own collect process collects instead
   // and the run goes on as without prestarted workers.
   CollectionOutcome outcome = CollectionUnavailable{};
-  if (prestarted && prestarted->collector().pid > 0) {
+  if (prestarted && !prestarted->collectors().empty()) {
     const auto limit = options.worker_start_timeout > 0
                            ? std::chrono::milliseconds(static_cast<long>(options.worker_start_timeout * 1000))
                            : kCollectorPatience;
-    outcome =
-        CollectFrom(io, reaper, *python, prestarted->collector(), directory->path(), interrupted, limit);
+    outcome = CollectFrom(io, reaper, *python, prestarted->collectors(), interrupted, limit);
     const auto* listing = std::get_if<Collection>(&outcome);
     if (listing && listing->settings.collect_only) outcome = CollectionUnavailable{};
   }
@@ -326,6 +326,8 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   if (prestarted && prestarted->Fits(workers, coverage_json)) {
     plan.start_file = prestarted->start_file();
     plan.prestarted = prestarted->Release();
+    // They collected a share each: each runs mostly the files it has imported.
+    scheduler::PreferCollectors(work, collection.collected_by, static_cast<std::uint32_t>(workers));
   }
   plan.listening = remote_access.has_value();
   if (remote_access) {

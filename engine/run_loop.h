@@ -44,6 +44,9 @@ struct RunPlan {
   // and told to go on through `start_file`.
   std::map<scheduler::WorkerId, pid_t> prestarted;
   std::string start_file;
+  // Prestarted workers collect a share of the files each (engine/split_collection.h), unless the run
+  // needs the whole collection everywhere (--collection whole, or options the shim recognises).
+  bool split_collection = false;
   // How often reporters hear what each worker is doing (Reporter::Tick); 0: never.
   std::chrono::milliseconds tick_period{0};
   bool stream_output = false;  // pass the workers' stdout and stderr on as they write (-s, live logs)

@@ -100,6 +100,9 @@ struct Collection {
   std::optional<ShardInfo> shard;
   PytestSettings settings;
   std::string digest;
+  // A split collection (engine/split_collection.h): by TestIndex, the prestarted worker that collected the
+  // test. Empty when one process collected everything.
+  std::vector<scheduler::WorkerId> collected_by;
   int pytest_exit = 0;
   double seconds = 0;  // wall time of the collection process
   std::string collect_only_output;

@@ -91,8 +91,10 @@ std::vector<double> ApplyShard(Collection& collection, const scheduler::ShardSpe
   std::vector<double> timeouts;
   std::vector<std::optional<FlakyMark>> flaky;
   std::vector<double> kept_expected;
+  std::vector<scheduler::WorkerId> collected_by;
   for (scheduler::TestIndex i : kept) {
     items.push_back(std::move(collection.items[i]));
+    if (i < collection.collected_by.size()) collected_by.push_back(collection.collected_by[i]);
     if (i < collection.timeouts.size()) timeouts.push_back(collection.timeouts[i]);
     if (i < collection.flaky.size()) flaky.push_back(collection.flaky[i]);
     if (i < expected.size()) kept_expected.push_back(expected[i]);
@@ -100,6 +102,7 @@ std::vector<double> ApplyShard(Collection& collection, const scheduler::ShardSpe
   collection.items = std::move(items);
   collection.timeouts = std::move(timeouts);
   collection.flaky = std::move(flaky);
+  collection.collected_by = std::move(collected_by);
   collection.deselected += info.deselected;
   spdlog::debug("shard {}/{} ({}): {} of {} tests", info.index, info.total, info.mode, kept.size(),
                 info.collected_total);

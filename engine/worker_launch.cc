@@ -35,6 +35,7 @@ SpawnRequest LaunchRequest(const RunPlan& plan, const WorkerFiles& files, const 
   }
   if (!handoff.report.empty()) overrides.push_back("JACKD_COLLECTION_REPORT=" + handoff.report);
   if (!handoff.collection_out.empty()) overrides.push_back("JACKD_COLLECTION_OUT=" + handoff.collection_out);
+  if (!handoff.share.empty()) overrides.push_back("JACKD_COLLECT_SHARE=" + handoff.share);
   if (!handoff.basetemp.empty()) {
     overrides.push_back(absl::StrCat("JACKD_BASETEMP=", handoff.basetemp, "/popen-", files.id));
   }

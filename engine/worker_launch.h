@@ -30,8 +30,10 @@ struct CollectionHandoff {
   std::string report;
   std::string basetemp;
   std::string start_file;
-  // Worker gw0 of a prestarted run also collects for the engine, writing its CollectionReport here.
+  // A prestarted worker that collects for the engine writes its CollectionReport here.
   std::string collection_out;
+  // "K/N": collect the share K of N of the suite's files (split collection); empty for all of them.
+  std::string share;
 };
 
 SpawnRequest LaunchRequest(const RunPlan& plan, const WorkerFiles& files, const CollectionHandoff& handoff);

@@ -44,12 +44,16 @@ Scheduler::Scheduler(WorkPlan plan, SchedulerOptions options)
   double filled = 0;
   for (Unit& unit : plan.units) {
     if (unit.tests.empty()) continue;
+    queued_seconds_ += unit.seconds;
+    if (unit.home) {  // PreferCollectors chose
+      queues_[*unit.home % queues_.size()].push_back(std::move(unit));
+      continue;
+    }
     // A queue is full once it holds its share; what is left over goes to the next. Counts compare as
     // `filled >= ceil(share)`, which keeps the count-based split exactly as it was.
     const double share = timed ? per_queue : std::ceil(per_queue);
     if (filled > 0 && filled >= share && queue + 1 < queues_.size()) ++queue, filled = 0;
     filled += weight(unit);
-    queued_seconds_ += unit.seconds;
     queues_[queue].push_back(std::move(unit));
   }
   for (TestIndex test : plan.run_alone) {
@@ -222,6 +226,20 @@ Assignment Scheduler::NextParallel(WorkerId worker, WorkerState& state) {
       continue;
     }
     take(i);
+  }
+  // Nothing at home this worker may take now (a limit or a retry's avoidance holds it back): one unit
+  // from another worker's queue, so it does not idle while there is work it may run.
+  for (std::size_t q = 0; out.tests.empty() && q < queues_.size(); ++q) {
+    std::deque<Unit>& other = queues_[q];
+    if (&other == &home) continue;
+    for (std::size_t i = 0; i < other.size() && i < kLimitLookahead; ++i) {
+      if (Admits(state, other[i]) && !Avoids(worker, other[i])) {
+        home.push_front(std::move(other[i]));
+        other.erase(other.begin() + static_cast<std::ptrdiff_t>(i));
+        take(0);
+        break;
+      }
+    }
   }
   // A worker holding one test cannot run it before it knows the next. When that test is long, its
   // companion is the last unit of the queue (long tests go first, so the back holds short ones), not the

@@ -423,5 +423,56 @@ TEST(SchedulerRetryTest, RepeatedPlanRunsEveryTestOncePerRound) {
   }
 }
 
+// Split collection: file f was collected by worker f % 2.
+std::vector<WorkerId> CollectedByFile(const Inventory& inventory) {
+  std::vector<WorkerId> by;
+  for (const TestItem& item : inventory)
+    by.push_back(static_cast<WorkerId>(std::stoul(item.file.substr(1)) % 2));
+  return by;
+}
+
+TEST(PreferCollectorsTest, EachWorkerRunsTheFilesItCollectedWhenTheyBalance) {
+  const Inventory inventory = Trivial(200);  // 20 files of 10, collected alternately
+  const std::vector<WorkerId> by = CollectedByFile(inventory);
+  for (DistMode mode : {DistMode::kLoad, DistMode::kLoadFile, DistMode::kWorkSteal}) {
+    WorkPlan plan = Plan(inventory, mode);
+    PreferCollectors(plan, by, 2);
+    EXPECT_EQ(plan.home_queues, 2u);
+    Scheduler scheduler(std::move(plan));
+    Simulation sim = Simulate(scheduler, {0, 1});
+    std::size_t total = 0, away = 0;
+    for (const auto& [worker, tests] : sim.ran) {
+      total += tests.size();
+      for (TestIndex t : tests) away += by[t] != worker;
+    }
+    EXPECT_EQ(total, inventory.size());
+    // Only the tail is stolen across workers.
+    EXPECT_LE(away, inventory.size() / 10) << DistModeName(mode);
+  }
+}
+
+TEST(PreferCollectorsTest, LongUnitsSpreadEvenWhenOneWorkerCollectedThemAll) {
+  Inventory inventory = Trivial(40);
+  std::vector<double> expected(inventory.size(), 0.01);
+  for (TestIndex t : {0u, 1u, 2u, 3u}) expected[t] = 2.0;  // all in t0.py, collected by worker 0
+  WorkPlan plan = PlanWork(inventory, PolicyFor(DistMode::kLoad), 2, expected);
+  PreferCollectors(plan, CollectedByFile(inventory), 2);
+  std::map<WorkerId, double> seconds;
+  for (const Unit& unit : plan.units) {
+    ASSERT_TRUE(unit.home.has_value());
+    seconds[*unit.home] += unit.seconds;
+  }
+  EXPECT_NEAR(seconds[0], seconds[1], 0.55);  // within the slack (8.36 s / 16) and one short test
+}
+
+TEST(PreferCollectorsTest, OneWorkerOrNoSplitLeavesThePlanAlone) {
+  const Inventory inventory = Trivial(20);
+  WorkPlan plan = Plan(inventory);
+  PreferCollectors(plan, {}, 2);
+  PreferCollectors(plan, CollectedByFile(inventory), 1);
+  EXPECT_EQ(plan.home_queues, 1u);
+  for (const Unit& unit : plan.units) EXPECT_FALSE(unit.home.has_value());
+}
+
 }  // namespace
 }  // namespace jackd::scheduler

@@ -46,6 +46,8 @@ struct Unit {
   bool spread = false;
   // Expected seconds, from earlier runs' durations (PlanWork); 0 when unknown.
   double seconds = 0;
+  // The home queue it starts in (PreferCollectors); unset: the plan's even split decides.
+  std::optional<WorkerId> home;
 };
 
 }  // namespace jackd::scheduler

@@ -65,6 +65,35 @@ WorkPlan PlanWork(const Inventory& inventory, const Policy& policy, std::uint32_
   return plan;
 }
 
+void PreferCollectors(WorkPlan& plan, const std::vector<WorkerId>& collected_by, std::uint32_t workers) {
+  if (workers <= 1 || collected_by.empty()) return;
+  // Concurrency limits and --detect-flaky's spread decide who may take a unit; a home queue would hold a
+  // unit back for a worker that may not take it yet while another could.
+  if (!plan.limits.empty()) return;
+  bool timed = false;
+  for (const Unit& unit : plan.units) {
+    if (unit.spread) return;
+    timed = timed || unit.seconds > 0;
+  }
+  auto weight = [&](const Unit& unit) {
+    return timed ? unit.seconds : static_cast<double>(unit.tests.size());
+  };
+  double total = 0;
+  for (const Unit& unit : plan.units) total += weight(unit);
+  const double slack = total / (8.0 * workers);
+  std::vector<double> load(workers, 0.0);
+  for (Unit& unit : plan.units) {
+    if (unit.tests.empty()) continue;
+    const TestIndex first = unit.tests.front();
+    WorkerId home = first < collected_by.size() ? collected_by[first] % workers : 0;
+    const auto least = static_cast<WorkerId>(std::min_element(load.begin(), load.end()) - load.begin());
+    if (load[home] - load[least] > slack) home = least;
+    unit.home = home;
+    load[home] += weight(unit);
+  }
+  plan.home_queues = workers;
+}
+
 WorkPlan RepeatPlan(WorkPlan plan, std::uint32_t rounds) {
   if (rounds <= 1) return plan;
   std::vector<Unit> units = plan.units;

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import pluggy
 import pytest
@@ -26,6 +26,9 @@ from jackd_shim.outcome import collect_error_summary, location_of_skip, render_l
 from jackd_shim.protocol import PROTOCOL_VERSION, collection_digest, utf8_text
 from jackd_shim import live_output, repeats
 from jackd_shim.xdist_compat import neutralise_xdist, register_marks
+
+if TYPE_CHECKING:
+    from jackd_shim.split_collection import SplitCollection
 
 # Set by jackd_shim.__main__ before pytest.main(); the file the CollectionReport goes to.
 report_path: Optional[str] = None
@@ -63,23 +66,28 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(CollectionRecorder(config, report_path), "jackd-collection")
 
 
-def record_in_worker(config: pytest.Config, path: str) -> None:
-    """Record the CollectionReport in a worker (gw0 of a prestarted run), written once collection is done."""
+def record_in_worker(config: pytest.Config, path: str, split: "SplitCollection | None" = None) -> None:
+    """Record the CollectionReport in a prestarted worker, written once collection is done: the whole
+    collection (gw0), or this worker's share of a split one."""
     global _user_collect_only
     _user_collect_only = bool(config.option.collectonly)
-    config.pluginmanager.register(CollectionRecorder(config, path, in_worker=True), "jackd-collection")
+    config.pluginmanager.register(CollectionRecorder(config, path, in_worker=True, split=split),
+                                  "jackd-collection")
 
 
 class CollectionRecorder:
     """Gathers the CollectionReport from pytest's collection hooks and writes it at session finish."""
 
-    def __init__(self, config: pytest.Config, path: str, in_worker: bool = False) -> None:
-        """`in_worker`: recording inside worker gw0, which collects for the engine and then serves tests
+    def __init__(self, config: pytest.Config, path: str, in_worker: bool = False,
+                 split: "SplitCollection | None" = None) -> None:
+        """`in_worker`: recording inside a worker, which collects for the engine and then serves tests
         (see engine/prestart.h): the report is written as soon as collection is done, with the options
-        the user gave (captured now, before the worker plugin changes them)."""
+        the user gave (captured now, before the worker plugin changes them). `split`: the worker collects
+        a share of the files, and the report says which."""
         self._config = config
         self._path = path
         self._in_worker = in_worker
+        self._split = split
         self._written = False
         self._maxfail = int(config.option.maxfail or 0)
         self._report = jackd_pb2.CollectionReport(protocol_version=PROTOCOL_VERSION, shim_version=__version__)
@@ -89,9 +97,12 @@ class CollectionRecorder:
         config.option.xmlpath = None
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if self._written:
+            return  # a file a split worker collects later, for its tests
         if report.failed:
             self._report.errors.add(node_id=utf8_text(report.nodeid), longrepr=utf8_text(render_longrepr(report)),
-                                    summary=utf8_text(collect_error_summary(report)))
+                                    summary=utf8_text(collect_error_summary(report)),
+                                    file_ordinal=self._split.files_walked() if self._split else 0)
         elif report.skipped and isinstance(report.longrepr, tuple):
             self._report.skips.add(
                 node_id=utf8_text(report.nodeid),
@@ -102,6 +113,8 @@ class CollectionRecorder:
     def pytest_warning_recorded(self, warning_message, when: str, nodeid: str, location) -> None:
         from _pytest.warnings import warning_record_to_str
 
+        if self._written:
+            return
         # As pytest's WarningReport.get_location: the node ID, else where the warning points.
         where = nodeid
         if not where and getattr(warning_message, "filename", None):
@@ -110,11 +123,17 @@ class CollectionRecorder:
                                   location=utf8_text(where or ""))
 
     def pytest_deselected(self, items) -> None:
-        self._report.deselected += len(items)
+        if not self._written:
+            self._report.deselected += len(items)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         rootpath = self._config.rootpath
-        self._report.items.extend(to_test_item(item, rootpath) for item in session.items)
+        split = self._split
+        for item in session.items:
+            test = self._report.items.add()
+            test.CopyFrom(to_test_item(item, rootpath))
+            if split is not None:
+                test.file_ordinal = split.ordinal_of(item)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_collection(self, session: pytest.Session):
@@ -136,13 +155,20 @@ class CollectionRecorder:
         self._written = True
         report = self._report
         report.pytest_exit = exitstatus
-        report.digest = collection_digest(item.node_id for item in report.items)
-        report.settings.CopyFrom(read_settings(self._config, self._junitxml))
+        split = self._split
+        if split is None:
+            report.digest = collection_digest(item.node_id for item in report.items)
+        else:  # the engine's digest is of the merged shares
+            report.split_ways, report.split_share = split.ways, split.share
+        # Share 0 (or the one report) makes the run's basetemp; the others would each number a new one.
+        report.settings.CopyFrom(read_settings(self._config, self._junitxml,
+                                               make_basetemp=split is None or split.share == 0))
         report.settings.maxfail = self._maxfail
         _write_atomically(self._path, report.SerializeToString())
 
 
-def read_settings(config: pytest.Config, junitxml: Optional[str]) -> jackd_pb2.PytestSettings:
+def read_settings(config: pytest.Config, junitxml: Optional[str],
+                  make_basetemp: bool = True) -> jackd_pb2.PytestSettings:
     """The parts of pytest's parsed configuration the engine's reporters honour."""
     from _pytest.terminal import getreportopt
 
@@ -178,7 +204,7 @@ def read_settings(config: pytest.Config, junitxml: Optional[str]) -> jackd_pb2.P
         benchmark_only=bool(getattr(option, "benchmark_only", False)),
         cache_dir=_cache_dir(config),
         invocation_dir=str(config.invocation_params.dir),
-        basetemp=_basetemp(config),
+        basetemp=_basetemp(config) if make_basetemp else "",
     )
     cov_options = read_pytest_cov_options(config)
     if cov_options is not None:

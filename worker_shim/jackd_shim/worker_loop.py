@@ -33,6 +33,7 @@ from jackd_shim.link import EXIT_ENGINE_GONE, EngineLink
 from jackd_shim.outcome import RenderOptions, TestRecord, now
 from jackd_shim.protocol import NoStatusSlot, StatusSlot, utf8_text
 from jackd_shim.repeats import prepare_rerun
+from jackd_shim.split_collection import SplitCollection
 
 # Results per TestResults message before a flush: large enough to amortise the per-message cost over
 # trivial tests, small enough that the engine sees progress every few milliseconds.
@@ -64,8 +65,10 @@ class WorkerLoop:
 
     def __init__(self, session: pytest.Session, link: EngineLink, worker_id: str,
                  slot: "StatusSlot | NoStatusSlot", options: RenderOptions, flush_failures: bool,
-                 before_flush: Callable[[], None] = lambda: None) -> None:
+                 before_flush: Callable[[], None] = lambda: None,
+                 split: "SplitCollection | None" = None) -> None:
         self._session = session
+        self._split = split  # collects the files this worker did not collect up front
         # Runs just before each results flush (the coverage checkpoint): whatever it saves then covers
         # every result the engine has received.
         self._before_flush = before_flush
@@ -169,6 +172,10 @@ class WorkerLoop:
         items = self._items
         for ref in refs:
             item = items.get(ref.node_id)
+            if item is None and self._split is not None:
+                for collected in self._split.collect_file_of(ref.node_id):
+                    items.setdefault(utf8_text(collected.nodeid), collected)
+                item = items.get(ref.node_id)
             if item is None:
                 self._not_collected(ref)
             else:
@@ -206,6 +213,9 @@ class WorkerLoop:
         phase.when = jackd_pb2.PHASE_SETUP
         phase.longrepr = (f"jackd worker {self._worker_id} did not collect {ref.node_id!r}: its collection "
                           f"differs from the engine's")
+        file_error = self._split.errors.get(ref.node_id.split("::", 1)[0]) if self._split is not None else None
+        if file_error:
+            phase.longrepr += f"; collecting its file here failed:\n{file_error}"
         phase.summary = "not collected by this worker"
         self._buffered += 1
 

@@ -31,7 +31,8 @@ from jackd_shim.link import EngineLink
 from jackd_shim.outcome import RenderOptions, collect_error_summary
 from jackd_shim.protocol import PROTOCOL_VERSION, collection_digest, open_status_slot, utf8_text
 from jackd_shim.worker_loop import WorkerLoop
-from jackd_shim import collect_plugin, compat_fixtures, coverage_worker, live_output, repeats, start_signal
+from jackd_shim import (collect_plugin, compat_fixtures, coverage_worker, live_output, repeats, split_collection,
+                        start_signal)
 from jackd_shim.coverage_compat import silence_pytest_cov
 from jackd_shim.xdist_compat import let_pytest_benchmark_measure, neutralise_xdist, register_marks
 
@@ -40,7 +41,9 @@ from jackd_shim.xdist_compat import let_pytest_benchmark_measure, neutralise_xdi
 _FAILED_ERRORS_LISTED = 10
 _FAILED_LONGREPR_LINES = 40
 
-# Set for worker gw0 when it collects for the engine: where its CollectionReport goes.
+# Set for prestarted workers, which collect for the engine: where a CollectionReport goes. With a share
+# (split_collection) each writes its own; without one, or when the run needs the whole collection in
+# every worker, gw0 (share 0) writes the one report.
 COLLECTION_OUT_ENV = "JACKD_COLLECTION_OUT"
 
 # pytest's cacheprovider plugins that write a run's outcomes to .pytest_cache at session end.
@@ -86,9 +89,11 @@ def pytest_configure(config: pytest.Config) -> None:
     environment = WorkerEnvironment.from_environ()
     # Worker gw0 of a prestarted run collects for the engine too (engine/prestart.h): its report records
     # the user's options, so it is made before this plugin changes any.
+    split = split_collection.install(config)
     collection_out = os.environ.get(COLLECTION_OUT_ENV)
-    if collection_out:
-        collect_plugin.record_in_worker(config, collection_out)
+    share = split_collection.share_from_environ()
+    if collection_out and (split is not None or share is None or share[0] == 0):
+        collect_plugin.record_in_worker(config, collection_out, split)
     register_marks(config)
     repeats.register(config)
     repeats.switch_off_rerun_plugins(config)  # the engine reruns failed tests, on any worker
@@ -117,15 +122,16 @@ def pytest_configure(config: pytest.Config) -> None:
     if timeout_plugin is not None:
         config.pluginmanager.unregister(timeout_plugin)
     config.pluginmanager.register(compat_fixtures, "jackd-compat-fixtures")
-    config.pluginmanager.register(WorkerSession(config, environment, stderr_fd, maxfail), "jackd-worker")
+    config.pluginmanager.register(WorkerSession(config, environment, stderr_fd, maxfail, split), "jackd-worker")
 
 
 class WorkerSession:
     """Connects to the engine once collection is done and serves the stream in pytest_runtestloop."""
 
     def __init__(self, config: pytest.Config, environment: WorkerEnvironment, stderr_fd: int,
-                 maxfail: int) -> None:
+                 maxfail: int, split: "split_collection.SplitCollection | None") -> None:
         self._config = config
+        self._split = split  # this worker collected a share only
         self._maxfail = maxfail  # the user's --maxfail / -x, which this worker leaves to the engine
         self._environment = environment
         self._stderr_fd = stderr_fd
@@ -162,7 +168,9 @@ class WorkerSession:
         slot = open_status_slot(environment.status_file)
         link = EngineLink(environment.address, stderr_fd=self._stderr_fd)
         digest, failure = self._check_collection(session)
-        mismatch = self._mismatch(session, digest, expected) if failure is None else None
+        # A share has no digest of its own to compare: the engine merged the shares into its collection.
+        mismatch = (self._mismatch(session, digest, expected)
+                    if failure is None and self._split is None else None)
         if mismatch is not None:
             link.close(last=jackd_pb2.WorkerMessage(failed=jackd_pb2.WorkerFailed(
                 worker_id=environment.worker_id, token=environment.token, mismatch=mismatch,
@@ -182,9 +190,11 @@ class WorkerSession:
             pid=os.getpid(),
             collected=len(session.items),
             digest=digest,
+            split_ways=self._split.ways if self._split is not None else 0,
         )))
         loop = WorkerLoop(session, link, environment.worker_id, slot, _render_options(self._config),
-                          flush_failures=self._maxfail > 0, before_flush=coverage_worker.checkpoint)
+                          flush_failures=self._maxfail > 0, before_flush=coverage_worker.checkpoint,
+                          split=self._split)
         self._config.pluginmanager.register(loop, "jackd-loop")
         try:
             loop.run()
@@ -198,6 +208,8 @@ class WorkerSession:
         """(digest, None) when this worker can serve, else ("", what went wrong)."""
         if session.testsfailed and not session.config.option.continue_on_collection_errors:
             return "", self._collection_failure(session.testsfailed)
+        if self._split is not None:
+            return "", None
         try:
             return collection_digest(utf8_text(item.nodeid) for item in session.items), None
         except Exception as error:  # a plugin made node IDs that are not strings, or worse

@@ -1,0 +1,115 @@
+#include "engine/split_collection.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <set>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+
+#include "absl/strings/str_cat.h"
+
+namespace jackd {
+
+bool MergeShares(const std::vector<pb::CollectionReport>& shares, MergedCollection& out, std::string& error) {
+  const auto ways = static_cast<std::uint32_t>(shares.size());
+  for (std::uint32_t k = 0; k < ways; ++k) {
+    if (shares[k].split_ways() != ways || shares[k].split_share() != k) {
+      error = absl::StrCat("worker gw", k, " reported share ", shares[k].split_share(), " of ",
+                           shares[k].split_ways(), ", expected share ", k, " of ", ways);
+      return false;
+    }
+  }
+  out = MergedCollection{};
+  if (shares.empty()) return true;
+  pb::CollectionReport& merged = out.report;
+  merged.set_protocol_version(shares[0].protocol_version());
+  merged.set_shim_version(shares[0].shim_version());
+  *merged.mutable_settings() = shares[0].settings();
+
+  // Items: by file ordinal; within a file, in the order of the share that collected it.
+  struct Source {
+    std::uint32_t ordinal, share;
+    int position;
+  };
+  std::vector<Source> order;
+  for (std::uint32_t k = 0; k < ways; ++k) {
+    for (int i = 0; i < shares[k].items_size(); ++i)
+      order.push_back({shares[k].items(i).file_ordinal(), k, i});
+  }
+  std::stable_sort(order.begin(), order.end(), [](const Source& a, const Source& b) {
+    return std::tie(a.ordinal, a.share) < std::tie(b.ordinal, b.share);
+  });
+  std::unordered_map<std::string_view, std::uint32_t> owner;  // node ID -> the share that listed it first
+  for (const Source& source : order) {
+    const pb::TestItem& item = shares[source.share].items(source.position);
+    auto [it, fresh] = owner.emplace(item.node_id(), source.share);
+    // Duplicates within one share are pytest's (--keep-duplicates); across shares, one collection.
+    if (!fresh && it->second != source.share) continue;
+    *merged.add_items() = item;
+    out.collected_by.push_back(source.share);
+  }
+
+  // What every share met (outside any file) is reported once, in walk order.
+  std::vector<const pb::CollectError*> errors;
+  std::set<std::string> seen;
+  for (const auto& share : shares) {
+    for (const auto& e : share.errors())
+      if (seen.insert(e.node_id()).second) errors.push_back(&e);
+  }
+  std::stable_sort(errors.begin(), errors.end(),
+                   [](const auto* a, const auto* b) { return a->file_ordinal() < b->file_ordinal(); });
+  for (const auto* e : errors) *merged.add_errors() = *e;
+  seen.clear();
+  for (const auto& share : shares) {
+    for (const auto& skip : share.skips())
+      if (seen.insert(skip.node_id()).second) *merged.add_skips() = skip;
+  }
+  std::set<std::pair<std::string, std::string>> seen_warnings;
+  for (const auto& share : shares) {
+    for (const auto& warning : share.warnings())
+      if (seen_warnings.emplace(warning.message(), warning.location()).second)
+        *merged.add_warnings() = warning;
+  }
+  std::uint32_t deselected = 0;
+  int pytest_exit = 0;
+  for (const auto& share : shares) {
+    deselected += share.deselected();
+    pytest_exit = std::max(pytest_exit, share.pytest_exit());
+  }
+  merged.set_deselected(deselected);
+  merged.set_pytest_exit(pytest_exit);
+  std::vector<std::string> ids;
+  ids.reserve(merged.items_size());
+  for (const auto& item : merged.items()) ids.push_back(item.node_id());
+  merged.set_digest(CollectionDigest(std::move(ids)));
+  return true;
+}
+
+std::string CollectionDigest(std::vector<std::string> node_ids) {
+  // std::string compares bytes as unsigned char: UTF-8 byte order, which is code point order.
+  std::sort(node_ids.begin(), node_ids.end());
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr);
+  for (std::size_t i = 0; i < node_ids.size(); ++i) {
+    if (i > 0) EVP_DigestUpdate(context.get(), "\n", 1);
+    EVP_DigestUpdate(context.get(), node_ids[i].data(), node_ids[i].size());
+  }
+  unsigned char hash[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(context.get(), hash, &length);
+  std::string hex;
+  hex.reserve(2 * length);
+  for (unsigned int i = 0; i < length; ++i) {
+    const unsigned char byte = hash[i];
+    char pair[3];
+    std::snprintf(pair, sizeof pair, "%02x", byte);
+    hex += pair;
+  }
+  return hex;
+}
+
+}  // namespace jackd

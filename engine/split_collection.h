@@ -1,0 +1,34 @@
+// Split collection: the prestarted workers each collect a share of the suite's files (in parallel, and
+// each file once), and the engine merges their CollectionReports into the one a single process would
+// have written. See worker_shim/jackd_shim/split_collection.py for the workers' side.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "jackd.pb.h"
+#include "scheduler/test_item.h"
+
+namespace jackd {
+
+namespace pb = ::jackd::v1;
+
+struct MergedCollection {
+  pb::CollectionReport report;
+  // By position in report.items: the share (worker slot) that collected the item.
+  std::vector<scheduler::WorkerId> collected_by;
+};
+
+// Merges `shares` (share k at index k, each with split_ways == shares.size()). Items go in file order
+// (TestItem.file_ordinal), keeping each share's order within a file; an item reported by two shares
+// (collected outside any file) is kept once. Errors, skips and warnings that every worker met (a broken
+// conftest, a warning while configuring) are kept once. The settings are share 0's, the one that made
+// the basetemp. The digest is CollectionDigest of the merged IDs.
+// Returns false, with `error` saying why, when the shares do not fit together.
+bool MergeShares(const std::vector<pb::CollectionReport>& shares, MergedCollection& out, std::string& error);
+
+// The order-independent digest of a collection: lowercase hex sha256 of the node IDs sorted by bytes and
+// joined with '\n'. Equal to jackd_shim.protocol.collection_digest, which whole-collection workers send.
+std::string CollectionDigest(std::vector<std::string> node_ids);
+
+}  // namespace jackd

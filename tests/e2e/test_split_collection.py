@@ -1,0 +1,93 @@
+"""Split collection (`--collection split`, the default): the prestarted workers collect a share of the
+files each, the engine merges the shares, and a worker handed tests of a file it did not collect collects
+that file then.
+
+The `split` project has twelve modules of five tests; each records the process that imported it
+(E2E_IMPORT_LOG) and each test the process that ran it (E2E_RUN_LOG). Its conftest skips `slow` tests in
+pytest_collection_modifyitems, as pytest's documentation shows.
+"""
+from collections import defaultdict
+
+from fault_checks import check_all_accounted
+
+MODULES = [f"test_m{i:02d}" for i in range(12)]
+TOTAL = len(MODULES) * 5
+SLOW = {f"{module}.py::test_slow" for module in MODULES}
+
+
+def pids_by_key(log, key=lambda text: text) -> dict:
+    """{key(text): {pids}} from "<pid> <text>" lines."""
+    found = defaultdict(set)
+    if log.exists():
+        for line in log.read_text().splitlines():
+            pid, text = line.split(" ", 1)
+            found[key(text)].add(int(pid))
+    return dict(found)
+
+
+def run_split(project, run_jackd, tmp_path, *args):
+    imports, runs = tmp_path / "imports.log", tmp_path / "runs.log"
+    result = run_jackd(project("split"), *args, env={"E2E_IMPORT_LOG": imports, "E2E_RUN_LOG": runs})
+    outcomes = check_all_accounted(result, TOTAL)
+    assert result.rc == 0, result.describe()
+    # The conftest's modifyitems skipped every slow test, also in workers that collected its file late.
+    assert {k for k, v in outcomes.items() if v == "skipped"} == SLOW, outcomes
+    assert set(outcomes.values()) == {"passed", "skipped"}, outcomes
+    imported = pids_by_key(imports)
+    ran = pids_by_key(runs, key=lambda node_id: node_id.split(".py::")[0])
+    assert set(imported) == set(MODULES), imported
+    return result, imported, ran
+
+
+def test_each_file_is_collected_once_and_imported_elsewhere_only_to_run_its_tests(project, run_jackd, tmp_path):
+    result, imported, ran = run_split(project, run_jackd, tmp_path, "-n", "2")
+    for module in MODULES:
+        # One process collected the module for the engine; any other that imported it ran its tests.
+        without_tests = imported[module] - ran.get(module, set())
+        assert len(without_tests) <= 1, (module, imported, ran)
+    # Workers mostly run the files they collected (with --collection whole no module is imported once;
+    # stealing at the tail of the run makes a few imports more).
+    assert sum(len(pids) == 1 for pids in imported.values()) >= 4, (imported, ran)
+
+
+def test_whole_collection_imports_every_file_in_every_worker(project, run_jackd, tmp_path):
+    result, imported, ran = run_split(project, run_jackd, tmp_path, "-n", "2", "--collection", "whole")
+    assert all(len(pids) == 2 for pids in imported.values()), imported
+
+
+def test_a_group_across_files_runs_on_one_worker_that_collects_the_other_file(project, run_jackd, tmp_path):
+    # Groups pair the modules 0+1, 2+3, ...: under a split of two, each pair has one module per worker.
+    result, imported, ran = run_split(project, run_jackd, tmp_path, "-n", "2", "--dist", "loadgroup")
+    for first in range(0, 12, 2):
+        pair = [MODULES[first], MODULES[first + 1]]
+        runners = ran[pair[0]] | ran[pair[1]]
+        assert len(runners) == 1, (pair, ran)
+        # The runner imported both modules, one of them after the split collection gave it to the other.
+        assert all(runners <= imported[module] for module in pair), (pair, imported, ran)
+    assert any(len(pids) == 2 for pids in imported.values()), imported
+
+
+def test_the_merged_collection_keeps_pytests_order(project, run_jackd, run_pytest, tmp_path):
+    result, _, _ = run_split(project, run_jackd, tmp_path, "-n", "3")
+    listing = run_pytest(project("split"), "--collect-only", "-q")
+    assert [t["node_id"] for t in result.tests] == listing.collected, result.describe()
+
+
+def test_workers_started_later_agree_with_the_merged_digest(project, run_jackd, tmp_path):
+    # Six groups for eight requested workers: the eight prestarted ones do not fit, so six new ones
+    # collect the whole suite and compare its digest with the engine's merged one (a mismatch is fatal).
+    result, imported, _ = run_split(project, run_jackd, tmp_path, "-n", "8", "--dist", "loadgroup")
+    assert "different" not in result.output, result.describe()
+
+
+def test_options_that_need_the_whole_collection_get_it(project, run_jackd, tmp_path):
+    # --ff orders by the last failures over the whole collection; a node-ID argument is matched inside
+    # its file while collecting. Both make every worker collect everything.
+    _, imported, _ = run_split(project, run_jackd, tmp_path, "-n", "2", "--ff")
+    assert all(len(pids) == 2 for pids in imported.values()), imported
+    imports = tmp_path / "node-id-imports.log"
+    result = run_jackd(project("split"), "-n", "2", "test_m00.py::test_fast", "test_m01.py", "test_m02.py",
+                       env={"E2E_IMPORT_LOG": imports})
+    assert result.rc == 0, result.describe()
+    assert len(check_all_accounted(result, 4 + 5 + 5)) == 14
+    assert all(len(pids) == 2 for pids in pids_by_key(imports).values()), imports.read_text()

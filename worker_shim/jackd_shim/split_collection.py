@@ -1,0 +1,149 @@
+"""Split collection: each worker collects a share of the suite's files; other files when it needs them.
+
+A worker started with JACKD_COLLECT_SHARE="K/N" (worker gwK of N prestarted ones) walks the same
+directories as every other worker, numbering the files it meets (their ordinals agree across workers:
+pytest walks in sorted order). It collects the files whose ordinal % N == K, which is where the time
+goes (importing test modules, rewriting their asserts), and defers the rest: they get an empty collect
+report, as pytest's own --lf does for files without failures. The engine merges the N shares into one
+collection (engine/split_collection.h).
+
+When the engine hands this worker a test of a deferred file, `collect_file_of` collects that file then,
+running pytest_collection_modifyitems over its items as the owner's collection did (a conftest adding
+skip marks there keeps working).
+
+Some options need the whole collection in one process: --lf/--ff/--nf/--sw decide from every collected
+test, and random-order plugins shuffle across files. With those the share is ignored (`wanted`): every
+worker collects everything, as without split collection, and gw0 reports for the engine.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Dict, List, Optional, Tuple
+
+import pytest
+
+SHARE_ENV = "JACKD_COLLECT_SHARE"
+
+# Options whose plugins filter or order the collection from all of it (pytest's cacheprovider).
+_WHOLE_COLLECTION_OPTIONS = ("lf", "failedfirst", "newfirst", "stepwise", "stepwise_skip")
+# Plugins that reorder tests across files.
+_WHOLE_COLLECTION_PLUGINS = ("randomly", "random_order", "random-order")
+
+
+def share_from_environ() -> Optional[Tuple[int, int]]:
+    """(K, N) from JACKD_COLLECT_SHARE, or None without one (or with a malformed one)."""
+    text = os.environ.get(SHARE_ENV, "")
+    share, _, ways = text.partition("/")
+    if not share.isdigit() or not ways.isdigit() or not 0 <= int(share) < int(ways):
+        return None
+    return int(share), int(ways)
+
+
+def wanted(config: pytest.Config) -> bool:
+    """False when this run's options need the whole collection in every worker."""
+    if any(getattr(config.option, name, False) for name in _WHOLE_COLLECTION_OPTIONS):
+        return False
+    if any(config.pluginmanager.has_plugin(name) for name in _WHOLE_COLLECTION_PLUGINS):
+        return False
+    # Node-ID arguments (path::name) are matched inside their file while pytest collects: that file must
+    # be collected everywhere, which a share cannot promise. Such runs are small.
+    return not any("::" in str(arg) for arg in config.args)
+
+
+class SplitCollection:
+    """The pytest plugin: defers files outside the share, and collects them on demand."""
+
+    def __init__(self, share: int, ways: int) -> None:
+        self.share = share
+        self.ways = ways
+        self._next_ordinal = 0
+        self._ordinals: Dict[str, int] = {}  # file node ID -> ordinal
+        self._deferred: Dict[str, pytest.Collector] = {}  # file node ID -> its collector, not collected yet
+        self._releasing: Optional[pytest.Collector] = None
+        self._session: Optional[pytest.Session] = None
+        self.errors: Dict[str, str] = {}  # file node ID -> why collecting it on demand failed
+
+    # -- pytest hooks -------------------------------------------------------------------------------
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self._session = session
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_make_collect_report(self, collector: pytest.Collector) -> Optional[pytest.CollectReport]:
+        if not isinstance(collector, pytest.File) or isinstance(collector, pytest.Package):
+            return None  # directories are walked by every worker; pytest 7's Package is a File
+        if collector is self._releasing:
+            return None
+        nodeid = collector.nodeid
+        if nodeid not in self._ordinals:
+            self._ordinals[nodeid] = self._next_ordinal
+            self._next_ordinal += 1
+        if self._ordinals[nodeid] % self.ways == self.share:
+            return None
+        self._deferred[nodeid] = collector
+        return pytest.CollectReport(nodeid, "passed", None, [])
+
+    # -- for the collection report and the worker loop ------------------------------------------------
+
+    def ordinal_of(self, item: pytest.Item) -> int:
+        """The ordinal of the file `item` belongs to."""
+        node = item.getparent(pytest.File)
+        return self._ordinals.get(node.nodeid, 0) if node is not None else 0
+
+    def files_walked(self) -> int:
+        """How many files the walk has reached so far."""
+        return self._next_ordinal
+
+    def collect_file_of(self, node_id: str) -> List[pytest.Item]:
+        """Collect the deferred file that holds `node_id` (all deferred files when none can be told from
+        the ID) and return its items; [] when nothing is deferred any more."""
+        path = node_id.split("::", 1)[0]
+        if path in self._deferred:
+            collectors = [self._deferred.pop(path)]
+        else:
+            collectors = list(self._deferred.values())
+            self._deferred.clear()
+        items: List[pytest.Item] = []
+        for collector in collectors:
+            items.extend(self._collect(collector))
+        return items
+
+    def _collect(self, collector: pytest.Collector) -> List[pytest.Item]:
+        session = self._session
+        assert session is not None
+        errors = _CollectErrors()
+        config = session.config
+        config.pluginmanager.register(errors, "jackd-split-errors")
+        self._releasing = collector
+        try:
+            items = list(session.genitems(collector))
+        finally:
+            self._releasing = None
+            config.pluginmanager.unregister(errors)
+        if errors.first:
+            self.errors[collector.nodeid] = errors.first
+        # As the owner's collection did, so marks that conftests add there apply here too.
+        config.hook.pytest_collection_modifyitems(session=session, config=config, items=items)
+        return items
+
+
+class _CollectErrors:
+    """Keeps the first collection error while a deferred file is collected."""
+
+    def __init__(self) -> None:
+        self.first = ""
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed and not self.first:
+            self.first = report.longreprtext
+
+
+def install(config: pytest.Config) -> Optional[SplitCollection]:
+    """Register the plugin when this worker was given a share and the run allows splitting."""
+    share = share_from_environ()
+    if share is None or not wanted(config):
+        return None
+    plugin = SplitCollection(*share)
+    config.pluginmanager.register(plugin, "jackd-split-collection")
+    return plugin
