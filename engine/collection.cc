@@ -185,8 +185,8 @@ CollectionOutcome CollectFrom(asio::io_context& io, ChildReaper& reaper, const s
     return ReadReport(python, collectors[0].report_path, collectors[0].stdout_path, collectors[0].stderr_path,
                       status[0], seconds);
   }
-  std::vector<pb::CollectionReport> shares(n);
-  for (std::size_t i = 0; i < n; ++i) {
+  std::vector<pb::CollectionReport> shares(needed);
+  for (std::size_t i = 0; i < needed; ++i) {
     std::ifstream in(collectors[i].report_path, std::ios::binary);
     if (!shares[i].ParseFromIstream(&in)) return CollectionUnavailable{};
   }

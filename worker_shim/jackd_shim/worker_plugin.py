@@ -87,8 +87,9 @@ def pytest_cmdline_main(config: pytest.Config):
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     environment = WorkerEnvironment.from_environ()
-    # Worker gw0 of a prestarted run collects for the engine too (engine/prestart.h): its report records
-    # the user's options, so it is made before this plugin changes any.
+    # Prestarted workers collect for the engine too (engine/prestart.h): gw0 the whole suite, or each its
+    # share (split_collection). The report records the user's options, so it is made before this plugin
+    # changes any.
     split = split_collection.install(config)
     collection_out = os.environ.get(COLLECTION_OUT_ENV)
     share = split_collection.share_from_environ()
