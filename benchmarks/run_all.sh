@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the four issue-6 benchmarks one after another with the same options, e.g.
+# Runs the four timing benchmarks of issue 6 one after another with the same options, e.g.
 #   benchmarks/run_all.sh --quick           # smoke run, a few minutes
 #   benchmarks/run_all.sh --markdown        # full run, for RESULTS.md (about 30 minutes on 2 cores)
 # Every script still runs when an earlier one reported a crashed contender; the exit status is 1 if

@@ -327,7 +327,8 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
     plan.start_file = prestarted->start_file();
     plan.prestarted = prestarted->Release();
     // They collected a share each: each runs mostly the files it has imported.
-    scheduler::PreferCollectors(work, collection.collected_by, static_cast<std::uint32_t>(workers));
+    scheduler::PreferCollectors(work, collection.items, collection.collected_by,
+                                static_cast<std::uint32_t>(workers));
   }
   plan.listening = remote_access.has_value();
   if (remote_access) {

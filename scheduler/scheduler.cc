@@ -46,6 +46,7 @@ Scheduler::Scheduler(WorkPlan plan, SchedulerOptions options)
     if (unit.tests.empty()) continue;
     queued_seconds_ += unit.seconds;
     if (unit.home) {  // PreferCollectors chose
+      collector_homes_ = true;
       queues_[*unit.home % queues_.size()].push_back(std::move(unit));
       continue;
     }
@@ -193,8 +194,27 @@ Assignment Scheduler::Next(WorkerId worker) {
 Assignment Scheduler::NextParallel(WorkerId worker, WorkerState& state) {
   Assignment out;
   if (state.in_flight.size() > state.report_at) return out;
-  std::deque<Unit>& home = HomeQueue(worker);
-  if (home.empty()) StealInto(home);
+  // Where this assignment comes from: the worker's home queue while it holds work. Then, under
+  // worksteal's split, half of the longest queue moves home (StealInto); under collectors' homes, the
+  // front of the fullest queue serves, as `load`'s shared queue would: each worker then runs every
+  // queue's units in that queue's order, so a module or class it returns to was not torn down between.
+  std::deque<Unit>* queue = &HomeQueue(worker);
+  auto refill = [&] {
+    if (!queue->empty()) return;
+    if (!collector_homes_) {
+      StealInto(*queue);
+      return;
+    }
+    // The queue it drew from last, while that lasts: a file it started there continues there.
+    if (state.draws_from < queues_.size() && !queues_[state.draws_from].empty()) {
+      queue = &queues_[state.draws_from];
+      return;
+    }
+    for (std::size_t q = 0; q < queues_.size(); ++q) {
+      if (queues_[q].size() > queue->size()) queue = &queues_[q], state.draws_from = q;
+    }
+  };
+  refill();
   const std::uint32_t target = TargetSize();
   // With earlier runs' durations, an assignment is also capped by expected seconds, so a run of slow
   // tests in collection order is not handed to one worker in one batch.
@@ -211,30 +231,31 @@ Assignment Scheduler::NextParallel(WorkerId worker, WorkerState& state) {
     return out.tests.size() + unit.tests.size() <= target && out_seconds + unit.seconds <= target_seconds;
   };
   auto take = [&](std::size_t i) {
-    Hand(worker, state, home[i].tests, out);
-    if (repeats_) last_ran_on_[home[i].tests.front()] = worker;
-    parallel_tests_ -= home[i].tests.size();
-    out_seconds += home[i].seconds;
-    queued_seconds_ = std::max(0.0, queued_seconds_ - home[i].seconds);
-    home.erase(home.begin() + static_cast<std::ptrdiff_t>(i));
-    if (home.empty()) StealInto(home);
+    std::deque<Unit>& from = *queue;
+    Hand(worker, state, from[i].tests, out);
+    if (repeats_) last_ran_on_[from[i].tests.front()] = worker;
+    parallel_tests_ -= from[i].tests.size();
+    out_seconds += from[i].seconds;
+    queued_seconds_ = std::max(0.0, queued_seconds_ - from[i].seconds);
+    from.erase(from.begin() + static_cast<std::ptrdiff_t>(i));
+    refill();
   };
-  for (std::size_t i = 0; i < home.size() && i < kLimitLookahead;) {
-    if (!wants_more(home[i])) break;
-    if (!Admits(state, home[i]) || Avoids(worker, home[i])) {
+  for (std::size_t i = 0; i < queue->size() && i < kLimitLookahead;) {
+    if (!wants_more((*queue)[i])) break;
+    if (!Admits(state, (*queue)[i]) || Avoids(worker, (*queue)[i])) {
       ++i;
       continue;
     }
     take(i);
   }
-  // Nothing at home this worker may take now (a limit or a retry's avoidance holds it back): one unit
-  // from another worker's queue, so it does not idle while there is work it may run.
+  // Nothing in this queue the worker may take now (a limit or a retry's avoidance holds it back): one
+  // unit from another queue, so it does not idle while there is work it may run.
   for (std::size_t q = 0; out.tests.empty() && q < queues_.size(); ++q) {
     std::deque<Unit>& other = queues_[q];
-    if (&other == &home) continue;
+    if (&other == queue) continue;
     for (std::size_t i = 0; i < other.size() && i < kLimitLookahead; ++i) {
       if (Admits(state, other[i]) && !Avoids(worker, other[i])) {
-        home.push_front(std::move(other[i]));
+        queue->push_front(std::move(other[i]));
         other.erase(other.begin() + static_cast<std::ptrdiff_t>(i));
         take(0);
         break;
@@ -244,9 +265,10 @@ Assignment Scheduler::NextParallel(WorkerId worker, WorkerState& state) {
   // A worker holding one test cannot run it before it knows the next. When that test is long, its
   // companion is the last unit of the queue (long tests go first, so the back holds short ones), not the
   // next long test, which another worker can start at once.
-  if (state.in_flight.size() < 2 && !home.empty()) {
-    for (std::size_t i = home.size(); i-- > 0 && home.size() - i <= kLimitLookahead;) {
-      if (Admits(state, home[i]) && !Avoids(worker, home[i])) {
+  if (state.in_flight.size() < 2 && !queue->empty()) {
+    std::deque<Unit>& from = *queue;
+    for (std::size_t i = from.size(); i-- > 0 && from.size() - i <= kLimitLookahead;) {
+      if (Admits(state, from[i]) && !Avoids(worker, from[i])) {
         take(i);
         break;
       }

@@ -95,6 +95,7 @@ class Scheduler {
     std::uint32_t report_at = 1;
     bool finished = false;
     bool standby = false;                        // SchedulerOptions::keep_standby: held back from finishing
+    std::size_t draws_from = SIZE_MAX;           // collectors' homes: the other queue it takes from
     std::map<std::string, std::uint32_t> pools;  // pool -> tests of it in flight here
   };
 
@@ -116,6 +117,7 @@ class Scheduler {
   std::deque<TestIndex> alone_;
   std::multiset<TestIndex> parked_;
   bool repeats_ = false;                       // the plan has spread units
+  bool collector_homes_ = false;               // units came with homes (PreferCollectors)
   std::map<TestIndex, WorkerId> last_ran_on_;  // by a unit's first test, when the plan repeats
   std::vector<bool> runs_alone_;
   std::vector<std::optional<ConcurrencyLimit>> limits_;

@@ -423,11 +423,11 @@ TEST(SchedulerRetryTest, RepeatedPlanRunsEveryTestOncePerRound) {
   }
 }
 
-// Split collection: file f was collected by worker f % 2.
-std::vector<WorkerId> CollectedByFile(const Inventory& inventory) {
+// Split collection: file f was collected by worker f % ways.
+std::vector<WorkerId> CollectedByFile(const Inventory& inventory, WorkerId ways = 2) {
   std::vector<WorkerId> by;
   for (const TestItem& item : inventory)
-    by.push_back(static_cast<WorkerId>(std::stoul(item.file.substr(1)) % 2));
+    by.push_back(static_cast<WorkerId>(std::stoul(item.file.substr(1)) % ways));
   return by;
 }
 
@@ -436,7 +436,7 @@ TEST(PreferCollectorsTest, EachWorkerRunsTheFilesItCollectedWhenTheyBalance) {
   const std::vector<WorkerId> by = CollectedByFile(inventory);
   for (DistMode mode : {DistMode::kLoad, DistMode::kLoadFile, DistMode::kWorkSteal}) {
     WorkPlan plan = Plan(inventory, mode);
-    PreferCollectors(plan, by, 2);
+    PreferCollectors(plan, inventory, by, 2);
     EXPECT_EQ(plan.home_queues, 2u);
     Scheduler scheduler(std::move(plan));
     Simulation sim = Simulate(scheduler, {0, 1});
@@ -451,12 +451,87 @@ TEST(PreferCollectorsTest, EachWorkerRunsTheFilesItCollectedWhenTheyBalance) {
   }
 }
 
+TEST(PreferCollectorsTest, AWorkerRunsEachFilesTestsBackToBack) {
+  // What keeps module and class fixtures set up once per worker: on every worker, the tests of a file
+  // it ran are consecutive in its run order, also where it took work from another worker's queue.
+  Inventory uneven = Trivial(300);
+  for (std::size_t i = 0; i < uneven.size(); ++i) {  // two files of 50 tests, then files of 7
+    uneven[i].file = "t" + std::to_string(i < 100 ? i / 50 : 2 + (i - 100) / 7) + ".py";
+  }
+  for (const auto& [inventory, ways] : {std::pair{uneven, 2u}, {uneven, 3u}, {Trivial(25, 5), 2u}}) {
+    WorkPlan plan = Plan(inventory, DistMode::kLoad, ways);
+    PreferCollectors(plan, inventory, CollectedByFile(inventory, ways), ways);
+    Scheduler scheduler(std::move(plan));
+    std::vector<WorkerId> workers;
+    for (WorkerId w = 0; w < ways; ++w) workers.push_back(w);
+    Simulation sim = Simulate(scheduler, workers);
+    std::size_t total = 0;
+    for (const auto& [worker, tests] : sim.ran) {
+      total += tests.size();
+      std::set<std::string> done;
+      for (std::size_t i = 0; i < tests.size(); ++i) {
+        const std::string& file = inventory[tests[i]].file;
+        if (i > 0 && inventory[tests[i - 1]].file != file) {
+          EXPECT_TRUE(done.insert(inventory[tests[i - 1]].file).second) << "worker " << worker;
+          EXPECT_FALSE(done.count(file)) << file << " resumed on worker " << worker << " of " << ways;
+        }
+      }
+    }
+    EXPECT_EQ(total, inventory.size());
+  }
+}
+
+TEST(PreferCollectorsTest, ALateWorkerLeavesEveryWorkersFilesBackToBack) {
+  // Worker 1 connects after worker 0 ran `head` tests: worker 0 has taken from worker 1's queue by then.
+  const Inventory inventory = Trivial(25, 5);
+  for (std::size_t head : {3u, 8u, 13u, 18u}) {
+    WorkPlan plan = Plan(inventory);
+    PreferCollectors(plan, inventory, CollectedByFile(inventory), 2);
+    Scheduler scheduler(std::move(plan));
+    std::map<WorkerId, std::deque<TestIndex>> queues;
+    std::map<WorkerId, bool> finished;
+    std::map<WorkerId, std::vector<TestIndex>> ran;
+    auto ask = [&](WorkerId w) {
+      Assignment a = scheduler.Next(w);
+      queues[w].insert(queues[w].end(), a.tests.begin(), a.tests.end());
+      finished[w] = finished[w] || a.finish;
+    };
+    auto step = [&](WorkerId w) {
+      auto& q = queues[w];
+      if (q.empty() || (q.size() < 2 && !finished[w])) return false;
+      ran[w].push_back(q.front());
+      scheduler.TestFinished(w, q.front());
+      q.pop_front();
+      ask(w);
+      for (WorkerId starving : scheduler.Starving()) ask(starving);
+      return true;
+    };
+    scheduler.AddWorker(0);
+    ask(0);
+    for (std::size_t i = 0; i < head && step(0);) ++i;
+    scheduler.AddWorker(1);
+    ask(1);
+    for (bool progress = true; progress;) progress = step(0) | step(1);
+    EXPECT_EQ(ran[0].size() + ran[1].size(), inventory.size());
+    for (const auto& [worker, tests] : ran) {
+      std::set<std::string> left;
+      for (std::size_t i = 1; i < tests.size(); ++i) {
+        const std::string& before = inventory[tests[i - 1]].file;
+        if (before == inventory[tests[i]].file) continue;
+        left.insert(before);
+        EXPECT_FALSE(left.count(inventory[tests[i]].file))
+            << inventory[tests[i]].file << " resumed on worker " << worker << " (head " << head << ")";
+      }
+    }
+  }
+}
+
 TEST(PreferCollectorsTest, LongUnitsSpreadEvenWhenOneWorkerCollectedThemAll) {
   Inventory inventory = Trivial(40);
   std::vector<double> expected(inventory.size(), 0.01);
   for (TestIndex t : {0u, 1u, 2u, 3u}) expected[t] = 2.0;  // all in t0.py, collected by worker 0
   WorkPlan plan = PlanWork(inventory, PolicyFor(DistMode::kLoad), 2, expected);
-  PreferCollectors(plan, CollectedByFile(inventory), 2);
+  PreferCollectors(plan, inventory, CollectedByFile(inventory), 2);
   std::map<WorkerId, double> seconds;
   for (const Unit& unit : plan.units) {
     ASSERT_TRUE(unit.home.has_value());
@@ -468,8 +543,8 @@ TEST(PreferCollectorsTest, LongUnitsSpreadEvenWhenOneWorkerCollectedThemAll) {
 TEST(PreferCollectorsTest, OneWorkerOrNoSplitLeavesThePlanAlone) {
   const Inventory inventory = Trivial(20);
   WorkPlan plan = Plan(inventory);
-  PreferCollectors(plan, {}, 2);
-  PreferCollectors(plan, CollectedByFile(inventory), 1);
+  PreferCollectors(plan, inventory, {}, 2);
+  PreferCollectors(plan, inventory, CollectedByFile(inventory), 1);
   EXPECT_EQ(plan.home_queues, 1u);
   for (const Unit& unit : plan.units) EXPECT_FALSE(unit.home.has_value());
 }

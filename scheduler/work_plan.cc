@@ -65,8 +65,9 @@ WorkPlan PlanWork(const Inventory& inventory, const Policy& policy, std::uint32_
   return plan;
 }
 
-void PreferCollectors(WorkPlan& plan, const std::vector<WorkerId>& collected_by, std::uint32_t workers) {
-  if (workers <= 1 || collected_by.empty()) return;
+void PreferCollectors(WorkPlan& plan, const Inventory& inventory, const std::vector<WorkerId>& collected_by,
+                      std::uint32_t workers) {
+  if (workers <= 1 || collected_by.size() != inventory.size()) return;
   // Concurrency limits and --detect-flaky's spread decide who may take a unit; a home queue would hold a
   // unit back for a worker that may not take it yet while another could.
   if (!plan.limits.empty()) return;
@@ -82,14 +83,23 @@ void PreferCollectors(WorkPlan& plan, const std::vector<WorkerId>& collected_by,
   for (const Unit& unit : plan.units) total += weight(unit);
   const double slack = total / (8.0 * workers);
   std::vector<double> load(workers, 0.0);
+  const std::string* last_file = nullptr;
+  WorkerId last_home = 0;
   for (Unit& unit : plan.units) {
     if (unit.tests.empty()) continue;
     const TestIndex first = unit.tests.front();
-    WorkerId home = first < collected_by.size() ? collected_by[first] % workers : 0;
-    const auto least = static_cast<WorkerId>(std::min_element(load.begin(), load.end()) - load.begin());
-    if (load[home] - load[least] > slack) home = least;
+    // A file's consecutive units stay together, so its module fixtures are set up once; a long unit
+    // (more than the slack) is placed on its own.
+    WorkerId home = last_home;
+    if (last_file == nullptr || inventory[first].file != *last_file || weight(unit) > slack) {
+      home = collected_by[first] % workers;
+      const auto least = static_cast<WorkerId>(std::min_element(load.begin(), load.end()) - load.begin());
+      if (load[home] - load[least] > slack) home = least;
+    }
     unit.home = home;
     load[home] += weight(unit);
+    last_file = &inventory[first].file;
+    last_home = home;
   }
   plan.home_queues = workers;
 }

@@ -35,11 +35,13 @@ WorkPlan PlanWork(const Inventory& inventory, const Policy& policy, std::uint32_
 
 // Split collection: each worker collected some files up front and must import any other file it is given
 // tests of. So every unit starts in the home queue of the worker that collected its first test
-// (`collected_by`, by TestIndex), unless that queue already holds more than its fair share by over an
-// eighth of one worker's share (of expected seconds, else of tests): then in the least loaded queue, so
-// long units still spread. Workers steal from each other's queues when theirs runs dry. Plans with
-// concurrency limits or spread units (--detect-flaky) are left alone.
-void PreferCollectors(WorkPlan& plan, const std::vector<WorkerId>& collected_by, std::uint32_t workers);
+// (`collected_by`, by TestIndex), unless that queue already holds more than the least loaded one by over
+// an eighth of one worker's share (of expected seconds, else of tests): then in the least loaded queue,
+// so long units still spread. Consecutive units of one file share a home. A worker whose queue runs dry
+// takes from the front of the fullest one, as from `load`'s shared queue. Plans with concurrency limits
+// or spread units (--detect-flaky) are left alone.
+void PreferCollectors(WorkPlan& plan, const Inventory& inventory, const std::vector<WorkerId>& collected_by,
+                      std::uint32_t workers);
 
 // The plan run `rounds` times over, round after round (`--detect-flaky`): a test's attempts are a whole
 // round apart, so they tend to land on different workers. In flight, a test may then appear more than
