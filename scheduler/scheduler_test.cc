@@ -274,7 +274,7 @@ TEST(SchedulerTest, RunAloneTestsRunWhileNothingElseRunsInTheirOrder) {
   Inventory inventory = Trivial(60);
   for (TestIndex i : {3u, 17u, 40u}) inventory[i].marks = {"serial"};
   inventory[25].fixtures = {"benchmark"};
-  for (DistMode mode : {DistMode::kLoad, DistMode::kLoadFile, DistMode::kWorkSteal}) {
+  for (DistMode mode : {DistMode::kLoad, DistMode::kLoadFile, DistMode::kLoadScope}) {
     Scheduler scheduler(Plan(inventory, mode, 3));
     Simulation sim = Simulate(scheduler, {0, 1, 2});
     ExpectExactlyOnce(sim, 60);
@@ -407,7 +407,7 @@ TEST(SchedulerRetryTest, CancelReturnsParkedTests) {
 }
 
 TEST(SchedulerRetryTest, RepeatedPlanRunsEveryTestOncePerRound) {
-  for (DistMode mode : {DistMode::kLoad, DistMode::kLoadFile, DistMode::kWorkSteal}) {
+  for (DistMode mode : {DistMode::kLoad, DistMode::kLoadFile, DistMode::kLoadScope}) {
     Scheduler scheduler(RepeatPlan(Plan(Trivial(60), mode, 2), 3));
     Simulation sim = Simulate(scheduler, {0, 1});
     std::map<TestIndex, int> runs;
@@ -434,7 +434,7 @@ std::vector<WorkerId> CollectedByFile(const Inventory& inventory, WorkerId ways 
 TEST(PreferCollectorsTest, EachWorkerRunsTheFilesItCollectedWhenTheyBalance) {
   const Inventory inventory = Trivial(200);  // 20 files of 10, collected alternately
   const std::vector<WorkerId> by = CollectedByFile(inventory);
-  for (DistMode mode : {DistMode::kLoad, DistMode::kLoadFile, DistMode::kWorkSteal}) {
+  for (DistMode mode : {DistMode::kLoad, DistMode::kLoadFile, DistMode::kLoadScope}) {
     WorkPlan plan = Plan(inventory, mode);
     PreferCollectors(plan, inventory, by, 2);
     EXPECT_EQ(plan.home_queues, 2u);
@@ -540,13 +540,16 @@ TEST(PreferCollectorsTest, LongUnitsSpreadEvenWhenOneWorkerCollectedThemAll) {
   EXPECT_NEAR(seconds[0], seconds[1], 0.55);  // within the slack (8.36 s / 16) and one short test
 }
 
-TEST(PreferCollectorsTest, OneWorkerOrNoSplitLeavesThePlanAlone) {
+TEST(PreferCollectorsTest, OneWorkerNoSplitOrWorkstealLeavesThePlanAlone) {
   const Inventory inventory = Trivial(20);
   WorkPlan plan = Plan(inventory);
   PreferCollectors(plan, inventory, {}, 2);
   PreferCollectors(plan, inventory, CollectedByFile(inventory), 1);
   EXPECT_EQ(plan.home_queues, 1u);
   for (const Unit& unit : plan.units) EXPECT_FALSE(unit.home.has_value());
+  WorkPlan worksteal = Plan(inventory, DistMode::kWorkSteal);
+  PreferCollectors(worksteal, inventory, CollectedByFile(inventory), 2);
+  for (const Unit& unit : worksteal.units) EXPECT_FALSE(unit.home.has_value());
 }
 
 }  // namespace

@@ -71,6 +71,7 @@ void PreferCollectors(WorkPlan& plan, const Inventory& inventory, const std::vec
   // Concurrency limits and --detect-flaky's spread decide who may take a unit; a home queue would hold a
   // unit back for a worker that may not take it yet while another could.
   if (!plan.limits.empty()) return;
+  if (plan.home_queues > 1) return;  // worksteal: its own split, by expected seconds, is the point
   bool timed = false;
   for (const Unit& unit : plan.units) {
     if (unit.spread) return;

@@ -38,8 +38,8 @@ WorkPlan PlanWork(const Inventory& inventory, const Policy& policy, std::uint32_
 // (`collected_by`, by TestIndex), unless that queue already holds more than the least loaded one by over
 // an eighth of one worker's share (of expected seconds, else of tests): then in the least loaded queue,
 // so long units still spread. Consecutive units of one file share a home. A worker whose queue runs dry
-// takes from the front of the fullest one, as from `load`'s shared queue. Plans with concurrency limits
-// or spread units (--detect-flaky) are left alone.
+// takes from the front of the fullest one, as from `load`'s shared queue. Worksteal plans and plans with
+// concurrency limits or spread units (--detect-flaky) are left alone.
 void PreferCollectors(WorkPlan& plan, const Inventory& inventory, const std::vector<WorkerId>& collected_by,
                       std::uint32_t workers);
 
