@@ -45,7 +45,9 @@ def read_proc(pid: int) -> tuple[float, float] | None:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    peak_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+    peak_kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), None)
+    if peak_kb is None:  # a zombie: it has exited, its memory is gone
+        return None
     fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
     cpu = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
     return peak_kb / 1024, cpu

@@ -46,6 +46,22 @@ CollectionFailure UsageFailure(const std::string& stderr_text) {
           "pytest could not start with these arguments and configuration (see its message above)"};
 }
 
+// The Collection a parsed report describes, unless its shim speaks another protocol.
+CollectionOutcome FromReport(const std::string& python, const pb::CollectionReport& report,
+                             const std::string& stdout_path, double seconds) {
+  if (report.protocol_version() != kProtocolVersion) {
+    return CollectionFailure{
+        kExitUsageError, "",
+        absl::StrCat(python, " has jackd-shim ", report.shim_version(), " (protocol ",
+                     report.protocol_version(), "), this jackd ", kVersion, " needs protocol ",
+                     kProtocolVersion, " (install the matching jackd-shim)")};
+  }
+  Collection collection = FromProto(report);
+  collection.seconds = seconds;
+  if (collection.settings.collect_only) collection.collect_only_output = ReadFile(stdout_path);
+  return collection;
+}
+
 // The outcome of a collection from what its process left: the report, else its exit status and output.
 CollectionOutcome ReadReport(const std::string& python, const std::string& report_path,
                              const std::string& stdout_path, const std::string& stderr_path,
@@ -73,17 +89,7 @@ CollectionOutcome ReadReport(const std::string& python, const std::string& repor
         absl::StrCat("pytest stopped before collecting (", status.Describe(),
                      "; a plugin or conftest that fails at import does this; pytest's output is above)")};
   }
-  if (report.protocol_version() != kProtocolVersion) {
-    return CollectionFailure{
-        kExitUsageError, "",
-        absl::StrCat(python, " has jackd-shim ", report.shim_version(), " (protocol ",
-                     report.protocol_version(), "), this jackd ", kVersion, " needs protocol ",
-                     kProtocolVersion, " (install the matching jackd-shim)")};
-  }
-  Collection collection = FromProto(report);
-  collection.seconds = seconds;
-  if (collection.settings.collect_only) collection.collect_only_output = ReadFile(stdout_path);
-  return collection;
+  return FromReport(python, report, stdout_path, seconds);
 }
 
 }  // namespace
@@ -196,14 +202,14 @@ CollectionOutcome CollectFrom(asio::io_context& io, ChildReaper& reaper, const s
     spdlog::warn("cannot merge the workers' collections ({}); collecting again in one process", error);
     return CollectionUnavailable{};
   }
+  shares.clear();
   // Where the whole-collection workers that join later (replacements, remote hosts) read it.
   {
     std::ofstream out(collectors[0].report_path + ".merged", std::ios::binary);
     merged.report.SerializeToOstream(&out);
   }
   std::filesystem::rename(collectors[0].report_path + ".merged", collectors[0].report_path);
-  CollectionOutcome outcome = ReadReport(python, collectors[0].report_path, collectors[0].stdout_path,
-                                         collectors[0].stderr_path, status[0], seconds);
+  CollectionOutcome outcome = FromReport(python, merged.report, collectors[0].stdout_path, seconds);
   if (auto* collection = std::get_if<Collection>(&outcome))
     collection->collected_by = std::move(merged.collected_by);
   return outcome;

@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <memory>
 #include <set>
-#include <string_view>
 #include <tuple>
 #include <unordered_map>
 
@@ -14,7 +13,7 @@
 
 namespace jackd {
 
-bool MergeShares(const std::vector<pb::CollectionReport>& shares, MergedCollection& out, std::string& error) {
+bool MergeShares(std::vector<pb::CollectionReport>& shares, MergedCollection& out, std::string& error) {
   const auto ways = static_cast<std::uint32_t>(shares.size());
   for (std::uint32_t k = 0; k < ways; ++k) {
     if (shares[k].split_ways() != ways || shares[k].split_share() != k) {
@@ -43,15 +42,17 @@ bool MergeShares(const std::vector<pb::CollectionReport>& shares, MergedCollecti
   std::stable_sort(order.begin(), order.end(), [](const Source& a, const Source& b) {
     return std::tie(a.ordinal, a.share) < std::tie(b.ordinal, b.share);
   });
-  std::unordered_map<std::string_view, std::uint32_t> owner;  // node ID -> the share that listed it first
+  std::unordered_map<std::string, std::uint32_t> owner;  // node ID -> the share that listed it first
+  merged.mutable_items()->Reserve(static_cast<int>(order.size()));
   for (const Source& source : order) {
-    const pb::TestItem& item = shares[source.share].items(source.position);
-    auto [it, fresh] = owner.emplace(item.node_id(), source.share);
+    pb::TestItem* item = shares[source.share].mutable_items(source.position);
+    auto [it, fresh] = owner.emplace(item->node_id(), source.share);
     // Duplicates within one share are pytest's (--keep-duplicates); across shares, one collection.
     if (!fresh && it->second != source.share) continue;
-    *merged.add_items() = item;
+    merged.add_items()->Swap(item);
     out.collected_by.push_back(source.share);
   }
+  owner.clear();
 
   // What every share met (outside any file) is reported once, in walk order.
   std::vector<const pb::CollectError*> errors;

@@ -24,8 +24,9 @@ struct MergedCollection {
 // (collected outside any file) is kept once. Errors, skips and warnings that every worker met (a broken
 // conftest, a warning while configuring) are kept once. The settings are share 0's, the one that made
 // the basetemp. The digest is CollectionDigest of the merged IDs.
+// The items are moved out of `shares` (a 100,000-test suite would otherwise be held twice).
 // Returns false, with `error` saying why, when the shares do not fit together.
-bool MergeShares(const std::vector<pb::CollectionReport>& shares, MergedCollection& out, std::string& error);
+bool MergeShares(std::vector<pb::CollectionReport>& shares, MergedCollection& out, std::string& error);
 
 // The order-independent digest of a collection: lowercase hex sha256 of the node IDs sorted by bytes and
 // joined with '\n'. Equal to jackd_shim.protocol.collection_digest, which whole-collection workers send.
