@@ -40,24 +40,24 @@ def run_split(project, run_jackd, tmp_path, *args):
 
 
 def test_each_file_is_collected_once_and_imported_elsewhere_only_to_run_its_tests(project, run_jackd, tmp_path):
-    result, imported, ran = run_split(project, run_jackd, tmp_path, "-n", "2")
+    _, imported, ran = run_split(project, run_jackd, tmp_path, "-n", "2")
     for module in MODULES:
         # One process collected the module for the engine; any other that imported it ran its tests.
         without_tests = imported[module] - ran.get(module, set())
         assert len(without_tests) <= 1, (module, imported, ran)
     # Workers mostly run the files they collected (with --collection whole no module is imported once;
-    # stealing at the tail of the run makes a few imports more).
+    # a worker that runs dry takes tests from the other's queue, which makes a few imports more).
     assert sum(len(pids) == 1 for pids in imported.values()) >= 4, (imported, ran)
 
 
 def test_whole_collection_imports_every_file_in_every_worker(project, run_jackd, tmp_path):
-    result, imported, ran = run_split(project, run_jackd, tmp_path, "-n", "2", "--collection", "whole")
+    _, imported, _ = run_split(project, run_jackd, tmp_path, "-n", "2", "--collection", "whole")
     assert all(len(pids) == 2 for pids in imported.values()), imported
 
 
 def test_a_group_across_files_runs_on_one_worker_that_collects_the_other_file(project, run_jackd, tmp_path):
     # Groups pair the modules 0+1, 2+3, ...: under a split of two, each pair has one module per worker.
-    result, imported, ran = run_split(project, run_jackd, tmp_path, "-n", "2", "--dist", "loadgroup")
+    _, imported, ran = run_split(project, run_jackd, tmp_path, "-n", "2", "--dist", "loadgroup")
     for first in range(0, 12, 2):
         pair = [MODULES[first], MODULES[first + 1]]
         runners = ran[pair[0]] | ran[pair[1]]
@@ -75,9 +75,10 @@ def test_the_merged_collection_keeps_pytests_order(project, run_jackd, run_pytes
 
 def test_workers_started_later_agree_with_the_merged_digest(project, run_jackd, tmp_path):
     # Six groups for eight requested workers: the eight prestarted ones do not fit, so six new ones
-    # collect the whole suite and compare its digest with the engine's merged one (a mismatch is fatal).
-    result, imported, _ = run_split(project, run_jackd, tmp_path, "-n", "8", "--dist", "loadgroup")
-    assert "different" not in result.output, result.describe()
+    # collect the whole suite and compare its digest with the engine's merged one (a mismatch is fatal,
+    # and run_split wants exit 0).
+    result, _, _ = run_split(project, run_jackd, tmp_path, "-n", "8", "--dist", "loadgroup")
+    assert result.report["workers"] == 6, result.describe()
 
 
 def test_options_that_need_the_whole_collection_get_it(project, run_jackd, tmp_path):

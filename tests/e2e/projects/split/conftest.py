@@ -4,7 +4,10 @@ test which process ran it (E2E_RUN_LOG).
 As in pytest's documentation, tests marked `slow` are skipped in pytest_collection_modifyitems unless
 --runslow is given: a worker that collects a file only for the tests it was handed must apply this too.
 """
+import os
+
 import pytest
+from record_import import append
 
 
 def pytest_addoption(parser):
@@ -23,12 +26,4 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def record_process(request):
     """Appends "<pid> <node id>" to E2E_RUN_LOG, when set."""
-    import os
-
-    path = os.environ.get("E2E_RUN_LOG")
-    if path:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, f"{os.getpid()} {request.node.nodeid}\n".encode())
-        finally:
-            os.close(fd)
+    append("E2E_RUN_LOG", f"{os.getpid()} {request.node.nodeid}")
