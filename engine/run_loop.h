@@ -98,6 +98,7 @@ class RunLoop final : public WorkerEvents {
     // A worker of a `jackd worker` host: no process, status slot or files here; it lives as long as its
     // stream (`exited` is set from the start), and is never replaced.
     bool remote = false;
+    bool collects_on_demand = false;  // started with no share of a split collection (JACKD_COLLECT_SHARE)
     ExitStatus exit_status;
     std::string stderr_path;
     std::string status_path;

@@ -32,7 +32,8 @@ struct CollectionHandoff {
   std::string start_file;
   // A prestarted worker that collects for the engine writes its CollectionReport here.
   std::string collection_out;
-  // "K/N": collect the share K of N of the suite's files (split collection); empty for all of them.
+  // "K/N": collect the share K of N of the suite's files (split collection); "none": collect only the
+  // files of the tests it is given; empty: collect all of them.
   std::string share;
 };
 

@@ -73,12 +73,29 @@ def test_the_merged_collection_keeps_pytests_order(project, run_jackd, run_pytes
     assert [t["node_id"] for t in result.tests] == listing.collected, result.describe()
 
 
-def test_workers_started_later_agree_with_the_merged_digest(project, run_jackd, tmp_path):
-    # Six groups for eight requested workers: the eight prestarted ones do not fit, so six new ones
-    # collect the whole suite and compare its digest with the engine's merged one (a mismatch is fatal,
-    # and run_split wants exit 0).
-    result, _, _ = run_split(project, run_jackd, tmp_path, "-n", "8", "--dist", "loadgroup")
+def test_workers_started_later_collect_only_the_files_they_run(project, run_jackd, tmp_path):
+    # Six groups for eight requested workers: the eight prestarted ones do not fit, so six new ones start,
+    # with no share: each imports only the modules of the group it is given.
+    result, imported, ran = run_split(project, run_jackd, tmp_path, "-n", "8", "--dist", "loadgroup")
     assert result.report["workers"] == 6, result.describe()
+    runners = {pid for pids in ran.values() for pid in pids}
+    assert runners, ran
+    # One prestarted worker collected the module for the engine, one new worker ran it.
+    assert all(len(pids) <= 2 for pids in imported.values()), imported
+    for pid in runners:
+        assert {m for m, pids in imported.items() if pid in pids} == {m for m, pids in ran.items() if pid in pids}, (
+            pid, imported, ran)
+
+
+def test_the_merged_digest_equals_a_whole_collections(project, run_jackd):
+    # A shard's JSON report carries the collection digest: the engine's (C++) over the merged shares, and
+    # the shim's (Python) over one whole collection. Workers of both kinds are compared against it.
+    digests = {}
+    for collection in ("split", "whole"):
+        result = run_jackd(project("split"), "-n", "2", "--collection", collection, "--shard", "1/1")
+        assert result.rc == 0, result.describe()
+        digests[collection] = result.report["shard"]["collection_digest"]
+    assert digests["split"] == digests["whole"] and len(digests["split"]) == 64, digests
 
 
 def test_options_that_need_the_whole_collection_get_it(project, run_jackd, tmp_path):

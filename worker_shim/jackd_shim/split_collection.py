@@ -7,6 +7,10 @@ goes (importing test modules, rewriting their asserts), and defers the rest: the
 report, as pytest's own --lf does for files without failures. The engine merges the N shares into one
 collection (engine/split_collection.h).
 
+A worker the engine starts later (a replacement after a crash, a rerun's extra worker, a pool smaller
+than the prestarted one) gets JACKD_COLLECT_SHARE=none when the run's collection was split: it collects
+no file up front.
+
 When the engine hands this worker a test of a deferred file, `collect_file_of` collects that file then,
 running pytest_collection_modifyitems over its items as the owner's collection did (a conftest adding
 skip marks there keeps working).
@@ -31,9 +35,15 @@ _WHOLE_COLLECTION_OPTIONS = ("lf", "failedfirst", "newfirst", "stepwise", "stepw
 _WHOLE_COLLECTION_PLUGINS = ("randomly", "random_order", "random-order")
 
 
+# JACKD_COLLECT_SHARE for a worker started after the prestarted ones: no share, every file on demand.
+NO_SHARE = "none"
+
+
 def share_from_environ() -> Optional[Tuple[int, int]]:
-    """(K, N) from JACKD_COLLECT_SHARE, or None without one (or with a malformed one)."""
+    """(K, N) from JACKD_COLLECT_SHARE, (0, 0) for NO_SHARE, or None without one (or a malformed one)."""
     text = os.environ.get(SHARE_ENV, "")
+    if text == NO_SHARE:
+        return 0, 0
     share, _, ways = text.partition("/")
     if not share.isdigit() or not ways.isdigit() or not 0 <= int(share) < int(ways):
         return None
@@ -79,7 +89,7 @@ class SplitCollection:
         if nodeid not in self._ordinals:
             self._ordinals[nodeid] = self._next_ordinal
             self._next_ordinal += 1
-        if self._ordinals[nodeid] % self.ways == self.share:
+        if self.ways and self._ordinals[nodeid] % self.ways == self.share:
             return None
         self._deferred[nodeid] = collector
         return pytest.CollectReport(nodeid, "passed", None, [])
