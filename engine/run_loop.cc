@@ -114,8 +114,9 @@ void RunLoop::SpawnWorker(scheduler::WorkerId slot) {
                                       .collection_out = "",
                                       // After a split collection it collects only the files it runs.
                                       .share = collection_.collected_by.empty() ? "" : "none"}));
-    worker.collects_on_demand = !collection_.collected_by.empty();
   }
+  // After a split collection a worker has its share (prestarted) or none: no digest of its own.
+  worker.collects_on_demand = !collection_.collected_by.empty();
   if (worker.pid < 0) {
     worker.exited = worker.retired = true;
     Fatal(absl::StrCat("cannot start worker ", worker.id, ": ", std::strerror(errno)));
@@ -187,12 +188,7 @@ void RunLoop::OnReady(const std::shared_ptr<WorkerLink>& link, const pb::WorkerR
                        " (install the jackd-shim that came with jackd ", kVersion, ")"));
     return;
   }
-  // A prestarted worker of a split collection collected its share only, which the engine merged; a
-  // worker started later collects only what it runs.
-  const bool share_of_ours = ready.split_ways() > 0 && !collection_.collected_by.empty() &&
-                             ready.split_ways() == static_cast<std::uint32_t>(plan_.workers);
-  if (!share_of_ours && !(worker->collects_on_demand && ready.digest().empty()) &&
-      ready.digest() != collection_.digest) {
+  if (!(worker->collects_on_demand && ready.digest().empty()) && ready.digest() != collection_.digest) {
     Fatal(absl::StrCat("worker ", worker->id, " collected a different set of tests (", ready.collected(),
                        " tests, the engine collected ", collection_.items.size(),
                        "); does collection depend on the environment or on randomness?"));

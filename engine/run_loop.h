@@ -98,7 +98,7 @@ class RunLoop final : public WorkerEvents {
     // A worker of a `jackd worker` host: no process, status slot or files here; it lives as long as its
     // stream (`exited` is set from the start), and is never replaced.
     bool remote = false;
-    bool collects_on_demand = false;  // started with no share of a split collection (JACKD_COLLECT_SHARE)
+    bool collects_on_demand = false;  // of a split collection: collected a share or nothing up front
     ExitStatus exit_status;
     std::string stderr_path;
     std::string status_path;

@@ -32,7 +32,7 @@ SHARE_ENV = "JACKD_COLLECT_SHARE"
 # Options whose plugins filter or order the collection from all of it (pytest's cacheprovider).
 _WHOLE_COLLECTION_OPTIONS = ("lf", "failedfirst", "newfirst", "stepwise", "stepwise_skip")
 # Plugins that reorder tests across files.
-_WHOLE_COLLECTION_PLUGINS = ("randomly", "random_order", "random-order")
+_WHOLE_COLLECTION_PLUGINS = ("randomly", "random_order")
 
 
 # JACKD_COLLECT_SHARE for a worker started after the prestarted ones: no share, every file on demand.
@@ -71,13 +71,9 @@ class SplitCollection:
         self._ordinals: Dict[str, int] = {}  # file node ID -> ordinal
         self._deferred: Dict[str, pytest.Collector] = {}  # file node ID -> its collector, not collected yet
         self._releasing: Optional[pytest.Collector] = None
-        self._session: Optional[pytest.Session] = None
         self.errors: Dict[str, str] = {}  # file node ID -> why collecting it on demand failed
 
     # -- pytest hooks -------------------------------------------------------------------------------
-
-    def pytest_sessionstart(self, session: pytest.Session) -> None:
-        self._session = session
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_make_collect_report(self, collector: pytest.Collector) -> Optional[pytest.CollectReport]:
@@ -120,8 +116,7 @@ class SplitCollection:
         return items
 
     def _collect(self, collector: pytest.Collector) -> List[pytest.Item]:
-        session = self._session
-        assert session is not None
+        session = collector.session
         errors = _CollectErrors()
         config = session.config
         config.pluginmanager.register(errors, "jackd-split-errors")

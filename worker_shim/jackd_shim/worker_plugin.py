@@ -191,7 +191,6 @@ class WorkerSession:
             pid=os.getpid(),
             collected=len(session.items),
             digest=digest,
-            split_ways=self._split.ways if self._split is not None else 0,
         )))
         loop = WorkerLoop(session, link, environment.worker_id, slot, _render_options(self._config),
                           flush_failures=self._maxfail > 0, before_flush=coverage_worker.checkpoint,
