@@ -165,6 +165,12 @@ void AddRunOptions(CLI::App& run, RunOptions& options) {
                  "plus 5 times the collection time)")
       ->group(kReliabilityGroup)
       ->check(kNotNegative);
+  run.add_option("--worker-start", options.worker_start,
+                 "fork: workers are forked from one Python that has imported pytest and gRPC already "
+                 "(faster to start); exec: every worker starts a Python of its own")
+      ->group(kReliabilityGroup)
+      ->check(CLI::IsMember({"fork", "exec"}))
+      ->capture_default_str();
 
   run.add_option("--reruns", options.reruns,
                  "Run a failed test again, on any worker, up to N times; one that then passes is 'flaky' "

@@ -23,13 +23,14 @@ PrestartedWorkers::PrestartedWorkers(const RunPlan& plan, std::string start_file
     const std::string report = slot == 0 ? plan.collection_report
                                          : absl::StrCat(plan.run_directory, "/collection-", files.id, ".pb");
     const bool split = plan.split_collection && plan.workers > 1;
-    const pid_t pid = Spawn(LaunchRequest(plan, files,
-                                          {.digest = "",
-                                           .report = slot == 0 ? "" : plan.collection_report,
-                                           .basetemp = "",
-                                           .start_file = start_file_,
-                                           .collection_out = slot == 0 || split ? report : "",
-                                           .share = split ? absl::StrCat(slot, "/", plan.workers) : ""}));
+    const pid_t pid =
+        StartWorker(plan, LaunchRequest(plan, files,
+                                        {.digest = "",
+                                         .report = slot == 0 ? "" : plan.collection_report,
+                                         .basetemp = "",
+                                         .start_file = start_file_,
+                                         .collection_out = slot == 0 || split ? report : "",
+                                         .share = split ? absl::StrCat(slot, "/", plan.workers) : ""}));
     if (pid < 0) break;  // the run loop starts what is missing, and reports a failure to start
     pids_.emplace(slot, pid);
     if (slot == 0 || split) collectors_.push_back({pid, report, files.stdout_path, files.stderr_path});

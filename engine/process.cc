@@ -50,27 +50,43 @@ void WriteAll(int fd, const std::string& data) {
   }
 }
 
-}  // namespace
+// The engine's ends of a child's stdin and stdout pipes (SpawnConnected).
+struct Connection {
+  int to_child = -1;
+  int from_child = -1;
+};
 
-// `input_data`: null for stdin from /dev/null.
-static pid_t SpawnWith(const SpawnRequest& request, const std::string* input_data) {
+// `input_data`: what the child reads on stdin (a pipe), or null. `connection`: when not null, the child's
+// stdin and stdout are pipes whose other ends it receives. Neither: stdin is /dev/null.
+pid_t SpawnWith(const SpawnRequest& request, const std::string* input_data, Connection* connection) {
   // Everything the child needs is prepared before fork: after fork in a multi-threaded process only
   // async-signal-safe calls are allowed until exec.
   std::vector<char*> argv = CStrings(request.argv);
   std::vector<char*> envp = CStrings(request.env);
-  // O_CLOEXEC: children spawned by other threads meanwhile must not inherit the write end, or the reader
-  // would never see the end of its input.
+  // O_CLOEXEC: children spawned by other threads meanwhile must not inherit the engine's ends, or the
+  // reader would never see the end of its input.
   int input[2] = {-1, -1};
-  if (input_data && pipe2(input, O_CLOEXEC) != 0) return -1;
+  int output[2] = {-1, -1};
+  if ((input_data || connection) && pipe2(input, O_CLOEXEC) != 0) return -1;
+  if (connection && pipe2(output, O_CLOEXEC) != 0) {
+    close(input[0]);
+    close(input[1]);
+    return -1;
+  }
   const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid != 0) {
     if (pid > 0) setpgid(pid, pid);  // also done in the child; whichever runs first wins the race
-    if (input_data) {
-      close(input[0]);
-      if (pid > 0) WriteAll(input[1], *input_data);
-      close(input[1]);
+    if (input[0] >= 0) close(input[0]);
+    if (output[1] >= 0) close(output[1]);
+    if (connection && pid > 0) {
+      connection->to_child = input[1];
+      connection->from_child = output[0];
+      return pid;
     }
+    if (input_data && pid > 0) WriteAll(input[1], *input_data);
+    if (input[1] >= 0) close(input[1]);
+    if (output[0] >= 0) close(output[0]);
     return pid;
   }
   setpgid(0, 0);
@@ -83,12 +99,12 @@ static pid_t SpawnWith(const SpawnRequest& request, const std::string* input_dat
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
   signal(SIGPIPE, SIG_DFL);
-  int in = input_data ? input[0] : open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int in = input[0] >= 0 ? input[0] : open("/dev/null", O_RDONLY | O_CLOEXEC);
   // An empty path keeps the parent's descriptor (`jackd worker`'s shims write to its own output).
   auto open_output = [](const std::string& path, int inherited) {
     return path.empty() ? inherited : open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   };
-  int out = open_output(request.stdout_path, 1);
+  int out = output[1] >= 0 ? output[1] : open_output(request.stdout_path, 1);
   int err = open_output(request.stderr_path, 2);
   if (in < 0 || out < 0 || err < 0) _exit(127);
   dup2(in, 0);
@@ -98,10 +114,20 @@ static pid_t SpawnWith(const SpawnRequest& request, const std::string* input_dat
   _exit(127);
 }
 
-pid_t Spawn(const SpawnRequest& request) { return SpawnWith(request, nullptr); }
+}  // namespace
+
+pid_t Spawn(const SpawnRequest& request) { return SpawnWith(request, nullptr, nullptr); }
 
 pid_t SpawnWithInput(const SpawnRequest& request, const std::string& input) {
-  return SpawnWith(request, &input);
+  return SpawnWith(request, &input, nullptr);
+}
+
+pid_t SpawnConnected(const SpawnRequest& request, int& to_child, int& from_child) {
+  Connection connection;
+  const pid_t pid = SpawnWith(request, nullptr, &connection);
+  to_child = connection.to_child;
+  from_child = connection.from_child;
+  return pid;
 }
 
 void SignalGroup(pid_t pid, int signal) {

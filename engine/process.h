@@ -43,6 +43,11 @@ pid_t Spawn(const SpawnRequest& request);
 // (64 KiB on Linux), as it is written before this returns.
 pid_t SpawnWithInput(const SpawnRequest& request, const std::string& input);
 
+// As Spawn, but the child's stdin and stdout are pipes (its stderr still follows the request): the
+// engine's ends, close-on-exec, are returned in `to_child` and `from_child`. For a child that answers
+// requests (engine/fork_server.h).
+pid_t SpawnConnected(const SpawnRequest& request, int& to_child, int& from_child);
+
 // Sends `signal` to the whole process group led by `pid`. Harmless if it is already gone.
 void SignalGroup(pid_t pid, int signal);
 

@@ -20,6 +20,7 @@
 #include "engine/coverage.h"
 #include "engine/durations_store.h"
 #include "engine/exit_code.h"
+#include "engine/fork_server.h"
 #include "engine/html_reporter.h"
 #include "engine/json_reporter.h"
 #include "engine/junit_reporter.h"
@@ -187,6 +188,7 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
                directory->File("collection.pb"),
                {},
                {},
+               nullptr,
                {}};
   auto coverage_json_for = [&](const std::optional<CoverageSettings>& coverage) {
     if (!coverage) return std::string();
@@ -199,8 +201,17 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
       into.worker_env.push_back(absl::StrCat(kCoverageEnvironment, "=", coverage_json));
   };
   // The workers collect while the engine does (engine/prestart.h); not for a listing.
+  std::optional<ForkServer> fork_server;
   std::optional<PrestartedWorkers> prestarted;
   if (!AsksForCollectOnly(options.pytest_args) && !remote_only) {
+    if (options.worker_start == "fork") {
+      fork_server.emplace(
+          *python, EnvironmentWith({}), directory->File("forkserver.stderr"),
+          options.worker_start_timeout > 0
+              ? std::chrono::milliseconds(static_cast<long>(options.worker_start_timeout * 1000))
+              : kCollectorPatience);
+      plan.fork_server = &*fork_server;
+    }
     const std::string early_coverage = coverage_json_for(ResolveCoverage(options.coverage, std::nullopt));
     RunPlan early = plan;
     early.split_collection = options.collection == "split";

@@ -106,14 +106,15 @@ void RunLoop::SpawnWorker(scheduler::WorkerId slot) {
     plan_.prestarted.erase(early);
   } else {
     CreateStatusSlot(worker.status_path);
-    worker.pid = Spawn(LaunchRequest(plan_, files,
-                                     {.digest = collection_.digest,
-                                      .report = plan_.collection_report,
-                                      .basetemp = collection_.settings.basetemp,
-                                      .start_file = "",
-                                      .collection_out = "",
-                                      // After a split collection it collects only the files it runs.
-                                      .share = collection_.collected_by.empty() ? "" : "none"}));
+    worker.pid =
+        StartWorker(plan_, LaunchRequest(plan_, files,
+                                         {.digest = collection_.digest,
+                                          .report = plan_.collection_report,
+                                          .basetemp = collection_.settings.basetemp,
+                                          .start_file = "",
+                                          .collection_out = "",
+                                          // After a split collection it collects only the files it runs.
+                                          .share = collection_.collected_by.empty() ? "" : "none"}));
   }
   // After a split collection a worker has its share (prestarted) or none: no digest of its own.
   worker.collects_on_demand = !collection_.collected_by.empty();

@@ -20,6 +20,8 @@
 
 namespace jackd {
 
+class ForkServer;
+
 struct RunPlan {
   std::string python;
   std::vector<std::string> pytest_args;
@@ -43,6 +45,8 @@ struct RunPlan {
   // Workers started while the engine collected (engine/prestart.h), by slot: adopted instead of started,
   // and told to go on through `start_file`.
   std::map<scheduler::WorkerId, pid_t> prestarted;
+  // Forks local workers when set (--worker-start fork); null: every worker is exec'd. Not owned.
+  ForkServer* fork_server = nullptr;
   std::string start_file;
   // Prestarted workers collect a share of the files each (engine/split_collection.h), unless the run
   // needs the whole collection everywhere (--collection whole, or options the shim recognises).

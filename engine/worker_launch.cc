@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "engine/fork_server.h"
 #include "engine/python_interpreter.h"
 #include "engine/run_loop.h"
 
@@ -42,6 +43,10 @@ SpawnRequest LaunchRequest(const RunPlan& plan, const WorkerFiles& files, const 
   overrides.insert(overrides.end(), plan.worker_env.begin(), plan.worker_env.end());
   return SpawnRequest{ShimCommand(plan.python, "worker", plan.pytest_args), EnvironmentWith(overrides),
                       files.stdout_path, files.stderr_path};
+}
+
+pid_t StartWorker(const RunPlan& plan, const SpawnRequest& request) {
+  return plan.fork_server ? plan.fork_server->Spawn(request) : Spawn(request);
 }
 
 bool WriteStartFile(const std::string& path, const std::string& digest, const std::string& basetemp) {

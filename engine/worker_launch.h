@@ -39,6 +39,9 @@ struct CollectionHandoff {
 
 SpawnRequest LaunchRequest(const RunPlan& plan, const WorkerFiles& files, const CollectionHandoff& handoff);
 
+// Starts the worker process: through plan.fork_server when there is one, else with Spawn.
+pid_t StartWorker(const RunPlan& plan, const SpawnRequest& request);
+
 // Writes `path` atomically (a temporary file, then rename), so a waiting worker never reads half of it.
 bool WriteStartFile(const std::string& path, const std::string& digest, const std::string& basetemp);
 

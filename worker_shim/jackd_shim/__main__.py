@@ -7,6 +7,8 @@ Modes (docs/engine-shim-contract.md):
 - `worker PYTEST_ARGS...`: pytest with jackd_shim.worker_plugin, which serves one Engine.Work stream.
   Returns pytest's exit code (a broken engine stream ends the process with 70 instead). With
   JACKD_COVERAGE set, coverage measurement starts before pytest is imported (jackd_shim.coverage_worker).
+- `forkserver`: import pytest and gRPC, then fork a worker per request on stdin (jackd_shim.fork_server).
+  Returns 0 when the engine closes stdin; in a forked worker, runs the worker mode as above.
 - `coverage SETTINGS_PATH RESULT_PATH`: after the workers are done, combine their coverage data into the
   configured data file and write the reports (jackd_shim.coverage_report). Returns 0 when RESULT_PATH was
   written (also when it reports an error), 4 on a usage error.
@@ -21,7 +23,7 @@ from typing import Sequence
 _USAGE_ERROR = 4  # pytest.ExitCode.USAGE_ERROR, so the engine reads every usage problem the same way
 
 _USAGE = ("usage: python -m jackd_shim collect REPORT_PATH [PYTEST_ARGS...] | worker [PYTEST_ARGS...] | "
-          "coverage SETTINGS_PATH RESULT_PATH")
+          "forkserver | coverage SETTINGS_PATH RESULT_PATH")
 
 
 def main(argv: Sequence[str]) -> int:
@@ -32,6 +34,11 @@ def main(argv: Sequence[str]) -> int:
         return _collect(argv[1], argv[2:])
     if mode == "worker":
         return _worker(argv[1:])
+    if mode == "forkserver" and len(argv) == 1:
+        from jackd_shim import fork_server
+
+        # A forked worker comes back with sys.argv set to its own `worker PYTEST_ARGS...`.
+        return main(sys.argv[1:]) if fork_server.serve() else 0
     if mode == "coverage" and len(argv) == 3:
         from jackd_shim.coverage_report import combine_and_report
 

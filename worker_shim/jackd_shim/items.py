@@ -6,13 +6,14 @@ taken from pytest's own objects here.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
 
 from jackd_shim import jackd_pb2
 from jackd_shim.protocol import utf8_text
-from jackd_shim.repeats import flaky_reruns
+from jackd_shim.repeats import FLAKY_MARK, flaky_reruns
 
 # The mark pytest-xdist's `loadgroup` mode groups by, and the name it falls back to without arguments.
 XDIST_GROUP_MARK = "xdist_group"
@@ -21,17 +22,20 @@ _XDIST_DEFAULT_GROUP = "default"
 
 def to_test_item(item: pytest.Item, rootpath: Path) -> jackd_pb2.TestItem:
     """Describe one collected item for the CollectionReport."""
-    reruns, reruns_delay = flaky_reruns(item)
+    marks = mark_names(item)
+    # Looking for a mark walks the item's chain; most items have none of these, so look only for those
+    # the one walk above found.
+    reruns, reruns_delay = flaky_reruns(item) if FLAKY_MARK in marks else (None, 0.0)
     test = jackd_pb2.TestItem(
         node_id=utf8_text(item.nodeid),  # as the worker keys it; see protocol.utf8_text
-        file=relative_file(Path(item.path), rootpath),
+        file=relative_file(item.path, rootpath),
         class_chain=[node.name for node in item.listchain() if isinstance(node, pytest.Class)],
-        xdist_group=xdist_group(item),
-        marks=mark_names(item),
+        xdist_group=xdist_group(item) if XDIST_GROUP_MARK in marks else "",
+        marks=marks,
         line=_line(item),
         fixtures=[str(name) for name in getattr(item, "fixturenames", [])],
-        limit=concurrency_limit(item),
-        timeout_seconds=timeout_seconds(item),
+        limit=concurrency_limit(item) if LIMIT_MARK in marks else None,
+        timeout_seconds=timeout_seconds(item) if TIMEOUT_MARK in marks else 0.0,
         reruns_delay=reruns_delay,
     )
     if reruns is not None:
@@ -75,6 +79,7 @@ def concurrency_limit(item: pytest.Item) -> "jackd_pb2.ConcurrencyLimit | None":
     return jackd_pb2.ConcurrencyLimit(pool=utf8_text(pool), max_running=max_running)
 
 
+@functools.lru_cache(maxsize=1024)  # every item of a file asks for the same path
 def relative_file(path: Path, rootpath: Path) -> str:
     """`path` relative to `rootpath` with '/' separators; absolute when it lies outside the rootdir."""
     try:

@@ -2,7 +2,7 @@
 
 With E2E_PID_DIR set, every pytest process that loads this conftest (jackd's collection process and each
 worker) writes `process-<pid>.json`, and every test writes `test-<sha1 of node id>.json`, each holding
-pid, process group, parent pid and the xdist-compatible environment.
+pid, process group, parent pid, process name and the xdist-compatible environment.
 
 E2E_BLOCK_DIR: each test writes `started-<pid>-<sha1>` there, then waits (at most 60 s) until a file
 named `release` appears, so a test can act on the engine while tests are running.
@@ -13,6 +13,7 @@ ends the process (os._exit(17)) or raises, as a worker that dies on import would
 import hashlib
 import json
 import os
+import random
 import sys
 import time
 
@@ -43,6 +44,7 @@ def _process_facts():
         "pid": os.getpid(),
         "pgid": os.getpgid(0),
         "ppid": os.getppid(),
+        "comm": open("/proc/self/comm").read().strip(),  # "jackd-gwN" in a forked worker
         "PYTEST_XDIST_WORKER": os.environ.get("PYTEST_XDIST_WORKER"),
         "PYTEST_XDIST_WORKER_COUNT": os.environ.get("PYTEST_XDIST_WORKER_COUNT"),
         "PYTEST_XDIST_TESTRUNUID": os.environ.get("PYTEST_XDIST_TESTRUNUID"),
@@ -50,7 +52,8 @@ def _process_facts():
 
 
 def pytest_configure(config):
-    _write_record(f"process-{os.getpid()}", dict(_process_facts(), argv=sys.argv))
+    # `random` must be reseeded in every worker, forked or not.
+    _write_record(f"process-{os.getpid()}", dict(_process_facts(), argv=sys.argv, random=random.random()))
 
 
 def _optional_fixture(request, name):
