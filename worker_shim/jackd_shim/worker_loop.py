@@ -4,8 +4,9 @@ Queue rule (pytest's `nextitem` semantics): a test runs only once the test after
 the engine said Finish (then the last one runs with nextitem=None). So module and class fixtures shared
 by consecutive tests are set up once even when the tests arrive in several batches.
 
-Results are batched: one TestResults message carries many. They are flushed when the queue is down to
-the engine's `report_at`, when FLUSH_RESULTS are buffered or FLUSH_BYTES of text, when FLUSH_SECONDS
+Results are batched: one TestResults message carries many. They are flushed when the queue first gets
+down to the engine's `report_at` after a RunBatch (once: that flush is the request for more work, and a
+flush after every later test until the next batch arrives would cost a message per test), when FLUSH_RESULTS are buffered or FLUSH_BYTES of text, when FLUSH_SECONDS
 passed since the last flush, after a failure when the user set --maxfail/-x (the engine stops the run
 sooner), before blocking for engine messages, and at the end. There is no per-test round trip; between
 tests the inbox is drained without blocking.
@@ -84,6 +85,7 @@ class WorkerLoop:
             self._items.setdefault(utf8_text(item.nodeid), item)
         self._queue: Deque[Tuple[int, pytest.Item]] = deque()
         self._report_at = 0
+        self._asked = False  # the queue got down to report_at and results went out since the last batch
         self._finish = False
         self._stop = False
         self._record: Optional[TestRecord] = None
@@ -146,10 +148,11 @@ class WorkerLoop:
                 return  # queued tests are dropped: the engine accounts for them
             if len(queue) >= 2 or (queue and self._finish):
                 failed = self._run_next()
-                if (self._buffered >= FLUSH_RESULTS or len(queue) <= self._report_at
-                        or self._buffered_bytes >= FLUSH_BYTES or (failed and self._flush_failures)
-                        or now() - self._last_flush >= FLUSH_SECONDS):
+                low = len(queue) <= self._report_at and not self._asked
+                if (low or self._buffered >= FLUSH_RESULTS or self._buffered_bytes >= FLUSH_BYTES
+                        or (failed and self._flush_failures) or now() - self._last_flush >= FLUSH_SECONDS):
                     self._flush()
+                    self._asked = self._asked or low
             elif self._finish:
                 return
             else:
@@ -160,6 +163,7 @@ class WorkerLoop:
         kind = message.WhichOneof("kind")
         if kind == "run":
             self._report_at = message.run.report_at
+            self._asked = False
             self._enqueue(message.run.tests)
         elif kind == "finish":
             self._finish = True
