@@ -36,6 +36,10 @@ struct SchedulerOptions {
   // Upper bound on tests per assignment. Small enough that a slow test strands little queued work
   // behind it, large enough that trivial tests do not pay a message per test.
   std::uint32_t max_batch = 16;
+  // The bound when earlier runs' durations are known: assignments are then also capped by expected
+  // seconds (a share of what is queued), which keeps a slow test from stranding work, so trivial tests
+  // may come in larger batches and pay fewer messages.
+  std::uint32_t max_batch_timed = 64;
   // Aim to give each worker at least this many assignments of what is queued, so assignments shrink as
   // the queue drains and the tail balances.
   std::uint32_t batches_per_worker = 4;

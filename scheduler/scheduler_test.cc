@@ -96,6 +96,29 @@ TEST(SchedulerTest, EveryModeRunsEveryTestExactlyOnceAndFinishesEveryWorker) {
   }
 }
 
+TEST(SchedulerTest, KnownShortDurationsAllowLargerAssignments) {
+  const Inventory inventory = Trivial(1000);
+  const std::vector<double> expected(inventory.size(), 0.001);
+  Scheduler timed(PlanWork(inventory, PolicyFor(DistMode::kLoad), 2, expected),
+                  SchedulerOptions{.max_batch = 16, .max_batch_timed = 64});
+  timed.AddWorker(0);
+  timed.AddWorker(1);
+  EXPECT_EQ(timed.Next(0).tests.size(), 64u);
+  // Unknown durations: the plain bound.
+  Scheduler untimed(Plan(inventory), SchedulerOptions{.max_batch = 16, .max_batch_timed = 64});
+  untimed.AddWorker(0);
+  EXPECT_EQ(untimed.Next(0).tests.size(), 16u);
+  // Slow tests are still capped by seconds: 20 of 10 s among 980 short ones queue about 201 s, a
+  // quarter of a worker's share is 25 s, so two of them make an assignment.
+  std::vector<double> skewed(inventory.size(), 0.001);
+  std::fill(skewed.begin(), skewed.begin() + 20, 10.0);
+  Scheduler slow(PlanWork(inventory, PolicyFor(DistMode::kLoad), 2, skewed),
+                 SchedulerOptions{.max_batch = 16, .max_batch_timed = 64});
+  slow.AddWorker(0);
+  slow.AddWorker(1);
+  EXPECT_EQ(slow.Next(0).tests.size(), 2u);
+}
+
 TEST(SchedulerTest, AssignmentsShrinkTowardsTheEnd) {
   Scheduler scheduler(Plan(Trivial(400)), SchedulerOptions{.max_batch = 16});
   scheduler.AddWorker(0);
