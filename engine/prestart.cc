@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 #include <sys/wait.h>
 
+#include <filesystem>
+
 #include "absl/strings/str_cat.h"
 #include "engine/run_loop.h"
 #include "engine/status_slot.h"
@@ -13,6 +15,9 @@ namespace jackd {
 
 PrestartedWorkers::PrestartedWorkers(const RunPlan& plan, std::string start_file, std::string env_key)
     : start_file_(std::move(start_file)), env_key_(std::move(env_key)) {
+  const bool split = plan.split_collection && plan.workers > 1;
+  std::error_code ignored;  // without the directory every claim fails and each worker collects everything
+  if (split) std::filesystem::create_directory(ClaimsDirectory(plan.run_directory), ignored);
   for (int i = 0; i < plan.workers; ++i) {
     const auto slot = static_cast<scheduler::WorkerId>(i);
     const WorkerFiles files = FilesOf(plan.run_directory, slot);
@@ -22,7 +27,6 @@ PrestartedWorkers::PrestartedWorkers(const RunPlan& plan, std::string start_file
     // report and the others diff against it.
     const std::string report = slot == 0 ? plan.collection_report
                                          : absl::StrCat(plan.run_directory, "/collection-", files.id, ".pb");
-    const bool split = plan.split_collection && plan.workers > 1;
     const pid_t pid =
         StartWorker(plan, LaunchRequest(plan, files,
                                         {.digest = "",

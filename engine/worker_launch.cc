@@ -37,6 +37,8 @@ SpawnRequest LaunchRequest(const RunPlan& plan, const WorkerFiles& files, const 
   if (!handoff.report.empty()) overrides.push_back("JACKD_COLLECTION_REPORT=" + handoff.report);
   if (!handoff.collection_out.empty()) overrides.push_back("JACKD_COLLECTION_OUT=" + handoff.collection_out);
   if (!handoff.share.empty()) overrides.push_back("JACKD_COLLECT_SHARE=" + handoff.share);
+  if (!handoff.share.empty() && handoff.share != "none")
+    overrides.push_back("JACKD_COLLECT_CLAIMS=" + ClaimsDirectory(plan.run_directory));
   if (!handoff.basetemp.empty()) {
     overrides.push_back(absl::StrCat("JACKD_BASETEMP=", handoff.basetemp, "/popen-", files.id));
   }
@@ -44,6 +46,8 @@ SpawnRequest LaunchRequest(const RunPlan& plan, const WorkerFiles& files, const 
   return SpawnRequest{ShimCommand(plan.python, "worker", plan.pytest_args), EnvironmentWith(overrides),
                       files.stdout_path, files.stderr_path};
 }
+
+std::string ClaimsDirectory(const std::string& run_directory) { return run_directory + "/claims"; }
 
 pid_t StartWorker(const RunPlan& plan, const SpawnRequest& request) {
   return plan.fork_server ? plan.fork_server->Spawn(request) : Spawn(request);

@@ -37,6 +37,10 @@ struct CollectionHandoff {
   std::string share;
 };
 
+// Where the workers of a split collection claim the files they collect, one empty file per file ordinal
+// (worker_shim/jackd_shim/split_collection.py). The run directory's, made before they start.
+std::string ClaimsDirectory(const std::string& run_directory);
+
 SpawnRequest LaunchRequest(const RunPlan& plan, const WorkerFiles& files, const CollectionHandoff& handoff);
 
 // Starts the worker process: through plan.fork_server when there is one, else with Spawn.

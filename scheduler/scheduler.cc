@@ -82,8 +82,8 @@ std::uint32_t Scheduler::TargetSize() const {
   const std::size_t workers = std::max<std::size_t>(1, workers_.size());
   const std::size_t share =
       parallel_tests_ / (workers * std::max<std::uint32_t>(1, options_.batches_per_worker));
-  const std::uint32_t bound = queued_seconds_ > 0 ? std::max(options_.max_batch, options_.max_batch_timed)
-                                                  : options_.max_batch;
+  const std::uint32_t bound =
+      queued_seconds_ > 0 ? std::max(options_.max_batch, options_.max_batch_timed) : options_.max_batch;
   return static_cast<std::uint32_t>(std::clamp<std::size_t>(share, 1, std::max<std::uint32_t>(1, bound)));
 }
 

@@ -27,6 +27,7 @@ its own process group, as engine/process.h promises of every child.
 from __future__ import annotations
 
 import ctypes
+import gc
 import importlib
 import os
 import sys
@@ -61,6 +62,10 @@ def preload() -> None:
             pass
     from jackd_shim import jackd_pb2  # noqa: F401
     from jackd_shim.grpc_runtime import grpc  # noqa: F401
+
+    # What is loaded now lives as long as every worker: kept out of their garbage collections (a full one
+    # would walk it all, about 10 ms, and pytest runs several), and out of their pages' copy-on-write.
+    gc.freeze()
 
 
 def _netstring(stream: BinaryIO) -> bytes:

@@ -2,10 +2,15 @@
 
 A worker started with JACKD_COLLECT_SHARE="K/N" (worker gwK of N prestarted ones) walks the same
 directories as every other worker, numbering the files it meets (their ordinals agree across workers:
-pytest walks in sorted order). It collects the files whose ordinal % N == K, which is where the time
-goes (importing test modules, rewriting their asserts), and defers the rest: they get an empty collect
-report, as pytest's own --lf does for files without failures. The engine merges the N shares into one
-collection (engine/split_collection.h).
+pytest walks in sorted order). It collects the files it claims, which is where the time goes (importing
+test modules, rewriting their asserts), and defers the rest: they get an empty collect report, as
+pytest's own --lf does for files without failures. The engine merges the N shares into one collection
+(engine/split_collection.h).
+
+A file is claimed by creating `<ordinal>` in the directory JACKD_COLLECT_CLAIMS exclusively: whoever
+reaches a file first collects it, so the workers finish collecting at about the same time however
+unevenly files cost (the engine waits for every share before it dispatches). Without that variable the
+worker takes the files whose ordinal % N == K.
 
 A worker the engine starts later (a replacement after a crash, a rerun's extra worker, a pool smaller
 than the prestarted one) gets JACKD_COLLECT_SHARE=none when the run's collection was split: it collects
@@ -28,6 +33,7 @@ from typing import Dict, List, Optional, Tuple
 import pytest
 
 SHARE_ENV = "JACKD_COLLECT_SHARE"
+CLAIMS_ENV = "JACKD_COLLECT_CLAIMS"
 
 # Options whose plugins filter or order the collection from all of it (pytest's cacheprovider).
 _WHOLE_COLLECTION_OPTIONS = ("lf", "failedfirst", "newfirst", "stepwise", "stepwise_skip")
@@ -64,9 +70,10 @@ def wanted(config: pytest.Config) -> bool:
 class SplitCollection:
     """The pytest plugin: defers files outside the share, and collects them on demand."""
 
-    def __init__(self, share: int, ways: int) -> None:
+    def __init__(self, share: int, ways: int, claims: str = "") -> None:
         self.share = share
         self.ways = ways
+        self._claims = claims
         self._next_ordinal = 0
         self._ordinals: Dict[str, int] = {}  # file node ID -> ordinal
         self._deferred: Dict[str, pytest.Collector] = {}  # file node ID -> its collector, not collected yet
@@ -85,10 +92,21 @@ class SplitCollection:
         if nodeid not in self._ordinals:
             self._ordinals[nodeid] = self._next_ordinal
             self._next_ordinal += 1
-        if self.ways and self._ordinals[nodeid] % self.ways == self.share:
+        if self.ways and self._takes(self._ordinals[nodeid]):
             return None
         self._deferred[nodeid] = collector
         return pytest.CollectReport(nodeid, "passed", None, [])
+
+    def _takes(self, ordinal: int) -> bool:
+        if not self._claims:
+            return ordinal % self.ways == self.share
+        try:
+            os.close(os.open(os.path.join(self._claims, str(ordinal)), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            return False
+        except OSError:
+            return True  # cannot claim: collect it anyway; the engine keeps one copy of what two shares hold
+        return True
 
     # -- for the collection report and the worker loop ------------------------------------------------
 
@@ -149,6 +167,6 @@ def install(config: pytest.Config) -> Optional[SplitCollection]:
     share = share_from_environ()
     if share is None or not wanted(config):
         return None
-    plugin = SplitCollection(*share)
+    plugin = SplitCollection(*share, claims=os.environ.get(CLAIMS_ENV, "") if share[1] else "")
     config.pluginmanager.register(plugin, "jackd-split-collection")
     return plugin
