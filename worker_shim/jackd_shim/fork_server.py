@@ -8,7 +8,8 @@ forks one worker per request, which starts where a freshly started worker would 
 Only modules with no per-process state are imported here: pytest and its default plugins, gRPC (through
 grpc_runtime, so without fork handlers) and the generated protobuf code. Neither the suite, its
 conftests nor setuptools plugins are: they load in the worker, after coverage started, as before. No
-thread runs in the server, so a fork copies one consistent interpreter.
+thread may run in the server, so that a fork copies one consistent interpreter: should an import start
+one, the server exits at once and the engine execs its workers.
 
 Protocol, on the server's stdin and stdout (see docs/engine-shim-contract.md):
 - a request is `N\\n` followed by N netstrings (`LEN:BYTES,`): the worker's stdout path, its stderr
@@ -104,6 +105,11 @@ def serve() -> bool:
     """
     engine = os.getppid()
     preload()
+    threads = len(os.listdir("/proc/self/task"))
+    if threads != 1:  # forking would copy a process whose other threads are gone in the copy
+        sys.stderr.write(f"jackd-shim: fork server: {threads} threads after the imports; the engine execs "
+                         f"workers instead\n")
+        return False
     libc = ctypes.CDLL(None, use_errno=True)
     requests = os.fdopen(0, "rb", buffering=1 << 16, closefd=False)
     while True:
