@@ -114,7 +114,10 @@ void RunLoop::Retire(Worker& worker) {
   if (!unfinished.empty()) {
     MarkNotRun(unfinished, stop_reason_.empty() ? "its worker stopped" : stop_reason_);
   }
-  if (clean && !worker.exit_status.Success() && worker.exit_status.exit_code != 1 && !worker.killed_by_us) {
+  // pytest's own verdicts on what the worker ran: 1, tests failed; 5, it collected and ran nothing (a
+  // worker that got no tests, its share of the files being empty).
+  const int code = worker.exit_status.exit_code;
+  if (clean && !worker.exit_status.Success() && code != 1 && code != 5 && !worker.killed_by_us) {
     notes_.push_back(absl::StrCat("worker ", worker.id, " exited with ", worker.exit_status.Describe(),
                                   " after its last test"));
   }

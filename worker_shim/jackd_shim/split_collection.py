@@ -2,15 +2,15 @@
 
 A worker started with JACKD_COLLECT_SHARE="K/N" (worker gwK of N prestarted ones) walks the same
 directories as every other worker, numbering the files it meets (their ordinals agree across workers:
-pytest walks in sorted order). It collects the files it claims, which is where the time goes (importing
-test modules, rewriting their asserts), and defers the rest: they get an empty collect report, as
-pytest's own --lf does for files without failures. The engine merges the N shares into one collection
-(engine/split_collection.h).
+pytest walks in sorted order). It collects the files whose ordinal % N == K, which is where the time
+goes (importing test modules, rewriting their asserts), and defers the rest: they get an empty collect
+report, as pytest's own --lf does for files without failures. The engine merges the N shares into one
+collection (engine/split_collection.h), once it has all of them.
 
-A file is claimed by creating `<ordinal>` in the directory JACKD_COLLECT_CLAIMS exclusively: whoever
-reaches a file first collects it, so the workers finish collecting at about the same time however
-unevenly files cost (the engine waits for every share before it dispatches). Without that variable the
-worker takes the files whose ordinal % N == K.
+So that no worker idles while another still collects, the workers also steal: a worker that has walked
+every file collects the files that nobody has reached yet, from the back (their owners walk forward).
+Who collects a file is settled by creating `<ordinal>` exclusively in the directory JACKD_COLLECT_CLAIMS,
+its own files included; a file is collected exactly once. Without that variable nobody steals.
 
 A worker the engine starts later (a replacement after a crash, a rerun's extra worker, a pool smaller
 than the prestarted one) gets JACKD_COLLECT_SHARE=none when the run's collection was split: it collects
@@ -78,6 +78,7 @@ class SplitCollection:
         self._ordinals: Dict[str, int] = {}  # file node ID -> ordinal
         self._deferred: Dict[str, pytest.Collector] = {}  # file node ID -> its collector, not collected yet
         self._releasing: Optional[pytest.Collector] = None
+        self._walked = False
         self.errors: Dict[str, str] = {}  # file node ID -> why collecting it on demand failed
 
     # -- pytest hooks -------------------------------------------------------------------------------
@@ -97,9 +98,24 @@ class SplitCollection:
         self._deferred[nodeid] = collector
         return pytest.CollectReport(nodeid, "passed", None, [])
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, session: pytest.Session, items: List[pytest.Item]) -> None:
+        """The walk is done: steal the files other workers have not reached, before any other hook sees
+        the items (a conftest's modifyitems applies to them as to the rest). Only after the walk, not
+        when a file is collected on demand later."""
+        if self._walked or not self._claims or not self.ways:
+            return
+        self._walked = True
+        for nodeid in reversed(list(self._deferred)):
+            if self._claim(self._ordinals[nodeid]):
+                items.extend(self._genitems(self._deferred.pop(nodeid)))
+
     def _takes(self, ordinal: int) -> bool:
+        return ordinal % self.ways == self.share and self._claim(ordinal)
+
+    def _claim(self, ordinal: int) -> bool:
         if not self._claims:
-            return ordinal % self.ways == self.share
+            return True
         try:
             os.close(os.open(os.path.join(self._claims, str(ordinal)), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         except FileExistsError:
@@ -107,6 +123,13 @@ class SplitCollection:
         except OSError:
             return True  # cannot claim: collect it anyway; the engine keeps one copy of what two shares hold
         return True
+
+    def _genitems(self, collector: pytest.Collector) -> List[pytest.Item]:
+        self._releasing = collector
+        try:
+            return list(collector.session.genitems(collector))
+        finally:
+            self._releasing = None
 
     # -- for the collection report and the worker loop ------------------------------------------------
 
@@ -138,11 +161,9 @@ class SplitCollection:
         errors = _CollectErrors()
         config = session.config
         config.pluginmanager.register(errors, "jackd-split-errors")
-        self._releasing = collector
         try:
-            items = list(session.genitems(collector))
+            items = self._genitems(collector)
         finally:
-            self._releasing = None
             config.pluginmanager.unregister(errors)
         if errors.first:
             self.errors[collector.nodeid] = errors.first

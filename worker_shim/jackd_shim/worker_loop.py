@@ -95,6 +95,11 @@ class WorkerLoop:
         self._last_flush = now()
         self._ran: set[int] = set()  # id() of items that ran in this process: a rerun must reset them
 
+    @property
+    def tests_run(self) -> int:
+        """How many distinct tests this worker ran."""
+        return len(self._ran)
+
     # -- pytest hooks -------------------------------------------------------------------------------
 
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:

@@ -202,6 +202,9 @@ class WorkerSession:
             self._config.pluginmanager.unregister(loop)
             slot.close()
             coverage_worker.finish()  # where pytest-cov stops measuring: after the run loop
+        # A worker of a split collection may have collected nothing up front and still have run tests
+        # (collected on demand): pytest must not end it as "no tests collected".
+        session.testscollected = max(session.testscollected, loop.tests_run)
         return True
 
     def _check_collection(self, session: pytest.Session) -> "tuple[str, Optional[str]]":

@@ -1,5 +1,7 @@
-"""record(module): appends "<pid> <module>" to E2E_IMPORT_LOG; append(variable, line) for the conftest."""
+"""record(module): appends "<pid> <module>" to E2E_IMPORT_LOG (and sleeps E2E_SLOW_IMPORT_SECONDS when the
+module is E2E_SLOW_IMPORT); append(variable, line) for the conftest."""
 import os
+import time
 
 
 def append(variable, line):
@@ -16,3 +18,5 @@ def append(variable, line):
 
 def record(module):
     append("E2E_IMPORT_LOG", f"{os.getpid()} {module}")
+    if module == os.environ.get("E2E_SLOW_IMPORT"):  # a module that takes long to import, once logged
+        time.sleep(float(os.environ.get("E2E_SLOW_IMPORT_SECONDS", "0")))
