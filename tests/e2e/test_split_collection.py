@@ -45,12 +45,12 @@ def test_each_file_is_collected_once_and_imported_elsewhere_only_to_run_its_test
         # One process collected the module for the engine; any other that imported it ran its tests.
         without_tests = imported[module] - ran.get(module, set())
         assert len(without_tests) <= 1, (module, imported, ran)
-    # Workers mostly run the files they collected (with --collection whole no module is imported once;
-    # a worker that runs dry takes tests from the other's queue, which makes a few imports more).
-    assert sum(len(pids) == 1 for pids in imported.values()) >= 4, (imported, ran)
+    # That workers run mostly the files they collected is the scheduler's rule (PreferCollectors, unit
+    # tested); here it cannot be asserted: a worker ready a moment before the other runs trivial tests of
+    # both queues.
 
 
-def test_a_file_slow_to_import_holds_up_no_other_file(project, run_jackd, tmp_path):
+def test_a_file_slow_to_import_holds_up_no_other_file(project, run_jackd, run_pytest, tmp_path):
     # test_m00 takes 4 s to import. Whichever worker collects it, the other one has walked its own files
     # and taken (stolen) every other file meanwhile, so nothing waits behind the slow file. Under a fixed
     # split its owner would collect five more files after it.
@@ -69,6 +69,8 @@ def test_a_file_slow_to_import_holds_up_no_other_file(project, run_jackd, tmp_pa
     slow_collector_order = [module for module, pid in collector.items() if pid == collector["test_m00"]]
     # Bounded generously: the other worker walks and collects eleven small files in well under 4 s.
     assert slow_collector_order[-1] == "test_m00", collector
+    # Stolen files came last in their collector's share; the merge still keeps pytest's order.
+    assert [t["node_id"] for t in result.tests] == run_pytest(project("split"), "--collect-only", "-q").collected
 
 
 def test_whole_collection_imports_every_file_in_every_worker(project, run_jackd, tmp_path):
