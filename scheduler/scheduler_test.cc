@@ -563,6 +563,25 @@ TEST(PreferCollectorsTest, LongUnitsSpreadEvenWhenOneWorkerCollectedThemAll) {
   EXPECT_NEAR(seconds[0], seconds[1], 0.55);  // within the slack (8.36 s / 16) and one short test
 }
 
+TEST(PreferCollectorsTest, LongUnitsGoLongestFirstToTheLeastLoadedQueue) {
+  // Six long tests for four workers (bench_skewed's shape): the two that must share a worker should be
+  // the two shortest, whoever collected them. Worker 0 collected both the 1.65 s and a 1.38 s test.
+  Inventory inventory = Trivial(60);  // t0.py ... t5.py, collected by file % 4
+  std::vector<double> expected(inventory.size(), 0.005);
+  const std::map<TestIndex, double> long_tests = {{0, 1.65},  {10, 1.62}, {20, 1.48},
+                                                  {30, 1.38}, {1, 1.38},  {11, 1.37}};
+  for (const auto& [test, seconds] : long_tests) expected[test] = seconds;
+  WorkPlan plan = PlanWork(inventory, PolicyFor(DistMode::kLoad), 4, expected);
+  PreferCollectors(plan, inventory, CollectedByFile(inventory, 4), 4);
+  std::map<WorkerId, double> long_seconds;
+  for (const Unit& unit : plan.units) {
+    ASSERT_TRUE(unit.home.has_value());
+    if (unit.seconds > 1) long_seconds[*unit.home] += unit.seconds;
+  }
+  // LPT pairs 1.38 + 1.38 and 1.48 + 1.37; 1.65 + 1.38 (where the collector would put it) is longer.
+  for (const auto& [worker, seconds] : long_seconds) EXPECT_LE(seconds, 2.86) << "worker " << worker;
+}
+
 TEST(PreferCollectorsTest, OneWorkerNoSplitOrWorkstealLeavesThePlanAlone) {
   const Inventory inventory = Trivial(20);
   WorkPlan plan = Plan(inventory);

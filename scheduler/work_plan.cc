@@ -90,12 +90,15 @@ void PreferCollectors(WorkPlan& plan, const Inventory& inventory, const std::vec
     if (unit.tests.empty()) continue;
     const TestIndex first = unit.tests.front();
     // A file's consecutive units stay together, so its module fixtures are set up once; a long unit
-    // (more than the slack) is placed on its own.
+    // (more than the slack) is placed on its own. With earlier runs' durations, a long unit goes to the
+    // least loaded queue whoever collected it (longest first, as LPT does): a second long unit behind
+    // the first in one queue lengthens the run by more than collecting its file again elsewhere costs.
     WorkerId home = last_home;
-    if (last_file == nullptr || inventory[first].file != *last_file || weight(unit) > slack) {
+    const bool long_unit = weight(unit) > slack;
+    if (last_file == nullptr || inventory[first].file != *last_file || long_unit) {
       home = collected_by[first] % workers;
       const auto least = static_cast<WorkerId>(std::min_element(load.begin(), load.end()) - load.begin());
-      if (load[home] - load[least] > slack) home = least;
+      if (load[home] - load[least] > slack || (timed && long_unit)) home = least;
     }
     unit.home = home;
     load[home] += weight(unit);
