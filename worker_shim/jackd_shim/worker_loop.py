@@ -6,10 +6,11 @@ by consecutive tests are set up once even when the tests arrive in several batch
 
 Results are batched: one TestResults message carries many. They are flushed when the queue first gets
 down to the engine's `report_at` after a RunBatch (once: that flush is the request for more work, and a
-flush after every later test until the next batch arrives would cost a message per test), when FLUSH_RESULTS are buffered or FLUSH_BYTES of text, when FLUSH_SECONDS
-passed since the last flush, after a failure when the user set --maxfail/-x (the engine stops the run
-sooner), before blocking for engine messages, and at the end. There is no per-test round trip; between
-tests the inbox is drained without blocking.
+flush after every later test until the next batch arrives would cost a message per test), when
+FLUSH_RESULTS are buffered or FLUSH_BYTES of text, when FLUSH_SECONDS passed since the last flush, after
+a failure when the user set --maxfail/-x (the engine stops the run sooner), before blocking for engine
+messages, and at the end. There is no per-test round trip; between tests the inbox is drained without
+blocking.
 
 The worker never stops on its own: the engine counts failures across workers and sends Stop, and a
 stream closed without Finish or Stop reads as a crash. pytest's session.shouldstop (set by plugins such
