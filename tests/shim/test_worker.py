@@ -509,6 +509,34 @@ def test_many_trivial_tests_each_reported_once(tmp_path, engine, spawn_worker):
     assert worker.wait() == 0
 
 
+def test_a_low_queue_asks_for_work_once_per_batch(tmp_path, engine, spawn_worker):
+    # 20 tests, report at 10, and no refill: the worker reports once when its queue gets down to 10 (its
+    # request for more), then runs on to its last test, which it cannot run before it knows the next,
+    # and flushes before it waits. A flush per test below report_at would make ten messages.
+    project = write_project(tmp_path / "asks", {"test_asks.py": """\
+        import pytest
+
+        @pytest.mark.parametrize("i", range(20))
+        def test_trivial(i):
+            pass
+    """})
+    ids = [f"test_asks.py::test_trivial[{i}]" for i in range(20)]
+    worker = spawn_worker(project, "-q", "-p", "no:cacheprovider")
+    stream = engine.accept()
+    stream.ready()
+    stream.run(ids, report_at=10)
+    messages = []
+    while sum(len(m.results.results) for m in messages) < 19:
+        messages.append(stream.recv())
+        assert messages[-1] is not None and messages[-1].WhichOneof("kind") == "results", messages[-1]
+    assert messages[0].results.queued <= 10, messages[0]
+    # Generous: FLUSH_SECONDS may add a flush on a machine that stalls for a tenth of a second.
+    assert len(messages) <= 4, [len(m.results.results) for m in messages]
+    stream.finish()
+    assert len(stream.results(1)) == 1
+    assert worker.wait() == 0
+
+
 # -- failures: collection, engine gone, crashes -------------------------------------------------------
 
 
