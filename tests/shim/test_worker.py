@@ -530,8 +530,8 @@ def test_a_low_queue_asks_for_work_once_per_batch(tmp_path, engine, spawn_worker
         messages.append(stream.recv())
         assert messages[-1] is not None and messages[-1].WhichOneof("kind") == "results", messages[-1]
     assert messages[0].results.queued <= 10, messages[0]
-    # Generous: FLUSH_SECONDS may add a flush on a machine that stalls for a tenth of a second.
-    assert len(messages) <= 4, [len(m.results.results) for m in messages]
+    # Generous: FLUSH_SECONDS adds a flush for every tenth of a second a stalled machine takes.
+    assert len(messages) <= 5, [len(m.results.results) for m in messages]
     stream.finish()
     assert len(stream.results(1)) == 1
     assert worker.wait() == 0
