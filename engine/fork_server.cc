@@ -23,17 +23,6 @@ void AppendNetstring(std::string& out, const std::string& field) {
   absl::StrAppend(&out, field.size(), ":", field, ",");
 }
 
-bool WriteAll(int fd, const std::string& data) {
-  std::size_t written = 0;
-  while (written < data.size()) {
-    const ssize_t n = write(fd, data.data() + written, data.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    written += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
 }  // namespace
 
 ForkServer::ForkServer(std::string python, std::vector<std::string> env, const std::string& stderr_path,

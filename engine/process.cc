@@ -38,18 +38,6 @@ ExitStatus FromWaitStatus(int status) {
   return out;
 }
 
-// A child that exits without reading its input makes write fail (EPIPE; the engine ignores SIGPIPE):
-// the child has gone, and its exit status tells the story.
-void WriteAll(int fd, const std::string& data) {
-  std::size_t written = 0;
-  while (written < data.size()) {
-    const ssize_t n = write(fd, data.data() + written, data.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    written += static_cast<std::size_t>(n);
-  }
-}
-
 // The engine's ends of a child's stdin and stdout pipes (SpawnConnected).
 struct Connection {
   int to_child = -1;
@@ -84,6 +72,8 @@ pid_t SpawnWith(const SpawnRequest& request, const std::string* input_data, Conn
       connection->from_child = output[0];
       return pid;
     }
+    // A child that exits without reading its input makes the write fail: it has gone, and its exit
+    // status tells the story.
     if (input_data && pid > 0) WriteAll(input[1], *input_data);
     if (input[1] >= 0) close(input[1]);
     if (output[0] >= 0) close(output[0]);
@@ -115,6 +105,17 @@ pid_t SpawnWith(const SpawnRequest& request, const std::string* input_data, Conn
 }
 
 }  // namespace
+
+bool WriteAll(int fd, const std::string& data) {
+  std::size_t written = 0;
+  while (written < data.size()) {
+    const ssize_t n = write(fd, data.data() + written, data.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    written += static_cast<std::size_t>(n);
+  }
+  return true;
+}
 
 pid_t Spawn(const SpawnRequest& request) { return SpawnWith(request, nullptr, nullptr); }
 

@@ -48,6 +48,10 @@ pid_t SpawnWithInput(const SpawnRequest& request, const std::string& input);
 // requests (engine/fork_server.h).
 pid_t SpawnConnected(const SpawnRequest& request, int& to_child, int& from_child);
 
+// Writes all of `data` to `fd` (a pipe to a child), retrying after signals. False when the other end
+// is gone (EPIPE: the engine ignores SIGPIPE) or another error stopped it.
+bool WriteAll(int fd, const std::string& data);
+
 // Sends `signal` to the whole process group led by `pid`. Harmless if it is already gone.
 void SignalGroup(pid_t pid, int signal);
 

@@ -200,16 +200,16 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
     if (!coverage_json.empty())
       into.worker_env.push_back(absl::StrCat(kCoverageEnvironment, "=", coverage_json));
   };
+  // How long the fork server and the prestarted workers' collection may take before the engine does
+  // without them.
+  const std::chrono::milliseconds early_patience =
+      plan.worker_start_timeout.count() > 0 ? plan.worker_start_timeout : kCollectorPatience;
   // The workers collect while the engine does (engine/prestart.h); not for a listing.
   std::optional<ForkServer> fork_server;
   std::optional<PrestartedWorkers> prestarted;
   if (!AsksForCollectOnly(options.pytest_args) && !remote_only) {
     if (options.worker_start == "fork") {
-      fork_server.emplace(
-          *python, EnvironmentWith({}), directory->File("forkserver.stderr"),
-          options.worker_start_timeout > 0
-              ? std::chrono::milliseconds(static_cast<long>(options.worker_start_timeout * 1000))
-              : kCollectorPatience);
+      fork_server.emplace(*python, EnvironmentWith({}), directory->File("forkserver.stderr"), early_patience);
       plan.fork_server = &*fork_server;
     }
     const std::string early_coverage = coverage_json_for(ResolveCoverage(options.coverage, std::nullopt));
@@ -223,10 +223,7 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   // and the run goes on as without prestarted workers.
   CollectionOutcome outcome = CollectionUnavailable{};
   if (prestarted && !prestarted->collectors().empty()) {
-    const auto limit = options.worker_start_timeout > 0
-                           ? std::chrono::milliseconds(static_cast<long>(options.worker_start_timeout * 1000))
-                           : kCollectorPatience;
-    outcome = CollectFrom(io, reaper, *python, prestarted->collectors(), interrupted, limit);
+    outcome = CollectFrom(io, reaper, *python, prestarted->collectors(), interrupted, early_patience);
     const auto* listing = std::get_if<Collection>(&outcome);
     if (listing && listing->settings.collect_only) outcome = CollectionUnavailable{};
   }
