@@ -492,18 +492,23 @@ def test_undecodable_text_and_large_failures_survive(tmp_path, engine, spawn_wor
     assert worker.wait() == 1
 
 
-def test_many_trivial_tests_each_reported_once(tmp_path, engine, spawn_worker):
-    project = write_project(tmp_path / "many", {"test_many.py": """\
+def start_trivial_worker(tmp_path, engine, spawn_worker, count):
+    """A worker serving `count` trivial tests, ready; returns (worker, stream, node IDs)."""
+    project = write_project(tmp_path / "trivial", {"test_trivial.py": f"""\
         import pytest
 
-        @pytest.mark.parametrize("i", range(2000))
+        @pytest.mark.parametrize("i", range({count}))
         def test_trivial(i):
             pass
     """})
-    ids = [f"test_many.py::test_trivial[{i}]" for i in range(2000)]
     worker = spawn_worker(project, "-q", "-p", "no:cacheprovider")
     stream = engine.accept()
     stream.ready()
+    return worker, stream, [f"test_trivial.py::test_trivial[{i}]" for i in range(count)]
+
+
+def test_many_trivial_tests_each_reported_once(tmp_path, engine, spawn_worker):
+    worker, stream, ids = start_trivial_worker(tmp_path, engine, spawn_worker, 2000)
     results = serve_all(stream, ids, batch_size=200, report_at=50)
     assert {r.outcome for r in results.values()} == {O.OUTCOME_PASSED}
     assert worker.wait() == 0
@@ -513,17 +518,7 @@ def test_a_low_queue_asks_for_work_once_per_batch(tmp_path, engine, spawn_worker
     # 20 tests, report at 10, and no refill: the worker reports once when its queue gets down to 10 (its
     # request for more), then runs on to its last test, which it cannot run before it knows the next,
     # and flushes before it waits. A flush per test below report_at would make ten messages.
-    project = write_project(tmp_path / "asks", {"test_asks.py": """\
-        import pytest
-
-        @pytest.mark.parametrize("i", range(20))
-        def test_trivial(i):
-            pass
-    """})
-    ids = [f"test_asks.py::test_trivial[{i}]" for i in range(20)]
-    worker = spawn_worker(project, "-q", "-p", "no:cacheprovider")
-    stream = engine.accept()
-    stream.ready()
+    worker, stream, ids = start_trivial_worker(tmp_path, engine, spawn_worker, 20)
     stream.run(ids, report_at=10)
     messages = []
     while sum(len(m.results.results) for m in messages) < 19:
