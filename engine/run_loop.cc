@@ -57,7 +57,9 @@ RunLoop::RunLoop(asio::io_context& io, ChildReaper& reaper, RunPlan plan, const 
       reporter_(reporter),
       context_(context),
       // Remote workers may vanish without a trace: one stays to take what they held.
-      scheduler_(std::move(work), scheduler::SchedulerOptions{.keep_standby = plan_.listening}),
+      scheduler_(std::move(work),
+                 scheduler::SchedulerOptions{.planned_workers = static_cast<std::uint32_t>(plan_.workers),
+                                             .keep_standby = plan_.listening}),
       holders_(collection.items.size()),
       attempts_(collection.items.size()),
       records_(collection.items.size()),

@@ -78,8 +78,12 @@ const std::optional<ConcurrencyLimit>& Scheduler::LimitOf(TestIndex test) const 
   return test < limits_.size() ? limits_[test] : kNoLimit;
 }
 
+std::size_t Scheduler::PoolSize() const {
+  return std::max<std::size_t>({1, workers_.size(), options_.planned_workers});
+}
+
 std::uint32_t Scheduler::TargetSize() const {
-  const std::size_t workers = std::max<std::size_t>(1, workers_.size());
+  const std::size_t workers = PoolSize();
   const std::size_t share =
       parallel_tests_ / (workers * std::max<std::uint32_t>(1, options_.batches_per_worker));
   const std::uint32_t bound =
@@ -88,7 +92,7 @@ std::uint32_t Scheduler::TargetSize() const {
 }
 
 double Scheduler::TargetSeconds() const {
-  const std::size_t workers = std::max<std::size_t>(1, workers_.size());
+  const std::size_t workers = PoolSize();
   return queued_seconds_ /
          static_cast<double>(workers * std::max<std::uint32_t>(1, options_.batches_per_worker));
 }

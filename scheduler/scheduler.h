@@ -43,6 +43,10 @@ struct SchedulerOptions {
   // Aim to give each worker at least this many assignments of what is queued, so assignments shrink as
   // the queue drains and the tail balances.
   std::uint32_t batches_per_worker = 4;
+  // How many workers the run starts (0: count only those added). Batches are sized for the whole pool
+  // from the first assignment on: sized by the workers ready so far, the first one to be ready would
+  // take a quarter of the run in its first batch while the others still start.
+  std::uint32_t planned_workers = 0;
   // Keep one worker on standby: the first worker that could be told to finish while others still hold
   // tests is not told so until they hold none. Workers that may vanish without a trace (remote hosts)
   // need it: a vanished worker's tests go back to the queue, and someone must still be there to take
@@ -103,6 +107,7 @@ class Scheduler {
     std::map<std::string, std::uint32_t> pools;  // pool -> tests of it in flight here
   };
 
+  std::size_t PoolSize() const;
   std::uint32_t TargetSize() const;
   double TargetSeconds() const;
   std::deque<Unit>& HomeQueue(WorkerId worker);

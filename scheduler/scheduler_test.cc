@@ -173,6 +173,21 @@ TEST(SchedulerTest, TheStandbyFinishesOnceTheOthersHoldNothing) {
   EXPECT_TRUE(scheduler.Next(1).finish);
 }
 
+TEST(SchedulerTest, TheFirstReadyWorkerGetsABatchSizedForThePlannedPool) {
+  // 400 tests of 25 ms for 8 workers: a quarter of a worker's share is 12 tests (0.3 s). Sized by the
+  // one worker ready so far, the first batch was 64 tests (1.6 s of a 1.25 s run).
+  const Inventory inventory = Trivial(400, 20);
+  const std::vector<double> expected(inventory.size(), 0.025);
+  Scheduler planned(PlanWork(inventory, PolicyFor(DistMode::kLoad), 8, expected),
+                    SchedulerOptions{.planned_workers = 8});
+  planned.AddWorker(0);
+  EXPECT_EQ(planned.Next(0).tests.size(), 12u);
+  // Without the plan's size, batches follow the workers added so far.
+  Scheduler unplanned(PlanWork(inventory, PolicyFor(DistMode::kLoad), 8, expected));
+  unplanned.AddWorker(0);
+  EXPECT_EQ(unplanned.Next(0).tests.size(), 64u);
+}
+
 TEST(SchedulerTest, AWorkerAddedMidRunGetsWork) {
   Scheduler scheduler(Plan(Trivial(40)), SchedulerOptions{.max_batch = 4});
   scheduler.AddWorker(0);
