@@ -23,11 +23,18 @@ const std::optional<ConcurrencyLimit> kNoLimit;
 }  // namespace
 
 Scheduler::Scheduler(WorkPlan plan, SchedulerOptions options)
-    : options_(options), runs_alone_(plan.test_count, false), limits_(std::move(plan.limits)) {
+    : options_(options),
+      runs_alone_(plan.test_count, false),
+      test_seconds_(plan.test_count, 0.0),
+      limits_(std::move(plan.limits)) {
   queues_.resize(std::max<std::uint32_t>(1, plan.home_queues));
   for (const Unit& unit : plan.units) {
     parallel_tests_ += unit.tests.size();
     repeats_ = repeats_ || unit.spread;
+    for (TestIndex test : unit.tests) {
+      if (test >= test_seconds_.size()) test_seconds_.resize(test + 1, 0.0);
+      test_seconds_[test] = unit.seconds / static_cast<double>(unit.tests.size());
+    }
   }
   // Worksteal's even initial split: contiguous runs of units with about the same expected seconds, or
   // the same number of tests when nothing was measured.
@@ -149,6 +156,7 @@ void Scheduler::Hand(WorkerId worker, WorkerState& state, const std::vector<Test
   out.tests.insert(out.tests.end(), tests.begin(), tests.end());
   state.in_flight.insert(state.in_flight.end(), tests.begin(), tests.end());
   for (TestIndex test : tests) {
+    if (test < test_seconds_.size()) state.held_seconds += test_seconds_[test];
     if (const auto& limit = LimitOf(test)) {
       ++state.pools[limit->pool];
       pool_holders_[limit->pool].insert(worker);
@@ -228,11 +236,17 @@ Assignment Scheduler::NextParallel(WorkerId worker, WorkerState& state) {
   // Whole units only: a unit larger than the target still goes in one piece. A worker must end up
   // holding at least two tests (or all it can get): holding one, it could not run it without knowing
   // the next, and would have no result to report that asks for more.
-  // Past its expected seconds, an assignment is full even while the worker holds one test: that test's
-  // companion then comes from the back of the queue (below).
+  // With durations, a worker already holding its share of expected seconds (say a long test) gets
+  // nothing from the front: at most a short companion from a back (below). Work queued behind a long
+  // test is work other workers could have run. Not under worksteal's split: a worker's own queue is its
+  // share, and nobody else takes from it before running dry.
+  const bool timed = target_seconds > 0;
+  const bool shared = queues_.size() == 1 || collector_homes_;
+  const bool full = timed && shared && state.held_seconds > target_seconds;
   auto wants_more = [&](const Unit& unit) {
+    if (full) return false;
     if (out.tests.empty()) return true;
-    if (state.in_flight.size() < 2 && !(target_seconds > 0 && out_seconds > target_seconds)) return true;
+    if (state.in_flight.size() < 2 && !(timed && out_seconds > target_seconds)) return true;
     return out.tests.size() + unit.tests.size() <= target && out_seconds + unit.seconds <= target_seconds;
   };
   auto take = [&](std::size_t i) {
@@ -255,7 +269,7 @@ Assignment Scheduler::NextParallel(WorkerId worker, WorkerState& state) {
   }
   // Nothing in this queue the worker may take now (a limit or a retry's avoidance holds it back): one
   // unit from another queue, so it does not idle while there is work it may run.
-  for (std::size_t q = 0; out.tests.empty() && q < queues_.size(); ++q) {
+  for (std::size_t q = 0; !full && out.tests.empty() && q < queues_.size(); ++q) {
     std::deque<Unit>& other = queues_[q];
     if (&other == queue) continue;
     for (std::size_t i = 0; i < other.size() && i < kLimitLookahead; ++i) {
@@ -268,15 +282,13 @@ Assignment Scheduler::NextParallel(WorkerId worker, WorkerState& state) {
     }
   }
   // A worker holding one test cannot run it before it knows the next. When that test is long, its
-  // companion is the last unit of the queue (long tests go first, so the back holds short ones), not the
-  // next long test, which another worker can start at once.
-  if (state.in_flight.size() < 2 && !queue->empty()) {
-    std::deque<Unit>& from = *queue;
-    for (std::size_t i = from.size(); i-- > 0 && from.size() - i <= kLimitLookahead;) {
-      if (Admits(state, from[i]) && !Avoids(worker, from[i])) {
-        take(i);
-        break;
-      }
+  // companion is a short unit from the back of a queue (long tests go first, so backs hold short ones),
+  // not the next long test, which another worker can start at once.
+  if (state.in_flight.size() < 2) {
+    const double short_seconds = timed ? target_seconds : 0;
+    if (auto [from, i] = Companion(worker, state, *queue, short_seconds); from != nullptr) {
+      queue = from;
+      take(i);
     }
   }
   if (!out.tests.empty()) {
@@ -284,6 +296,30 @@ Assignment Scheduler::NextParallel(WorkerId worker, WorkerState& state) {
     out.report_at = state.report_at;
   }
   return out;
+}
+
+std::pair<std::deque<Unit>*, std::size_t> Scheduler::Companion(WorkerId worker, const WorkerState& state,
+                                                               std::deque<Unit>& home, double short_seconds) {
+  // The last unit `worker` may take in `queue`, within the lookahead.
+  auto last_admitted = [&](std::deque<Unit>& queue) -> std::optional<std::size_t> {
+    for (std::size_t i = queue.size(); i-- > 0 && queue.size() - i <= kLimitLookahead;) {
+      if (Admits(state, queue[i]) && !Avoids(worker, queue[i])) return i;
+    }
+    return std::nullopt;
+  };
+  std::pair<std::deque<Unit>*, std::size_t> fallback{nullptr, 0};
+  if (auto i = last_admitted(home)) {
+    if (home[*i].seconds <= short_seconds) return {&home, *i};
+    fallback = {&home, *i};
+  }
+  // The home queue's back is long too (or it is empty): a short unit from another queue's back. Not
+  // under worksteal's split, where other queues are other workers' shares.
+  if (queues_.size() > 1 && !collector_homes_) return fallback;
+  for (auto& queue : queues_) {
+    if (&queue == &home) continue;
+    if (auto i = last_admitted(queue); i && queue[*i].seconds <= short_seconds) return {&queue, *i};
+  }
+  return fallback;
 }
 
 Assignment Scheduler::NextAlone(WorkerId worker, WorkerState& state) {
@@ -310,6 +346,8 @@ void Scheduler::TestFinished(WorkerId worker, TestIndex test) {
   auto pos = std::find(state.in_flight.begin(), state.in_flight.end(), test);
   if (pos == state.in_flight.end()) Violated("result for a test that was not in flight on that worker");
   state.in_flight.erase(pos);
+  if (test < test_seconds_.size())
+    state.held_seconds = std::max(0.0, state.held_seconds - test_seconds_[test]);
   if (const auto& limit = LimitOf(test)) {
     if (--state.pools[limit->pool] == 0) {
       state.pools.erase(limit->pool);

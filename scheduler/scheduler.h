@@ -100,6 +100,7 @@ class Scheduler {
  private:
   struct WorkerState {
     std::deque<TestIndex> in_flight;
+    double held_seconds = 0;  // expected seconds of in_flight (0 when nothing was measured)
     std::uint32_t report_at = 1;
     bool finished = false;
     bool standby = false;                        // SchedulerOptions::keep_standby: held back from finishing
@@ -112,6 +113,8 @@ class Scheduler {
   double TargetSeconds() const;
   std::deque<Unit>& HomeQueue(WorkerId worker);
   void StealInto(std::deque<Unit>& home);
+  std::pair<std::deque<Unit>*, std::size_t> Companion(WorkerId worker, const WorkerState& state,
+                                                      std::deque<Unit>& home, double short_seconds);
   bool Admits(const WorkerState& state, const Unit& unit) const;
   bool Avoids(WorkerId worker, const Unit& unit) const;
   void Hand(WorkerId worker, WorkerState& state, const std::vector<TestIndex>& tests, Assignment& out);
@@ -129,6 +132,7 @@ class Scheduler {
   bool collector_homes_ = false;               // units came with homes (PreferCollectors)
   std::map<TestIndex, WorkerId> last_ran_on_;  // by a unit's first test, when the plan repeats
   std::vector<bool> runs_alone_;
+  std::vector<double> test_seconds_;  // by TestIndex: a unit's expected seconds shared by its tests
   std::vector<std::optional<ConcurrencyLimit>> limits_;
   std::map<std::string, std::uint32_t> pool_max_;
   std::map<std::string, std::set<WorkerId>> pool_holders_;

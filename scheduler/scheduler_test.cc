@@ -597,6 +597,47 @@ TEST(PreferCollectorsTest, LongUnitsGoLongestFirstToTheLeastLoadedQueue) {
   for (const auto& [worker, seconds] : long_seconds) EXPECT_LE(seconds, 2.86) << "worker " << worker;
 }
 
+TEST(PreferCollectorsTest, ALongTestsCompanionIsShortEvenWhenItsQueueEndsInALongTest) {
+  // t0.py holds four long tests, t1.py..t5.py short ones, all collected by worker 0: the long tests
+  // alternate between the two queues, the short ones follow in worker 0's (they weigh less than the
+  // slack), so worker 1's queue holds two long tests only.
+  Inventory inventory = Trivial(24, 4);
+  std::vector<double> expected(inventory.size(), 0.01);
+  for (TestIndex t : {0u, 1u, 2u, 3u}) expected[t] = 1.0;
+  WorkPlan plan = PlanWork(inventory, PolicyFor(DistMode::kLoad), 2, expected);
+  PreferCollectors(plan, inventory, std::vector<WorkerId>(inventory.size(), 0), 2);
+  Scheduler scheduler(std::move(plan), SchedulerOptions{.planned_workers = 2});
+  scheduler.AddWorker(0);
+  scheduler.AddWorker(1);
+  const Assignment first = scheduler.Next(1);
+  ASSERT_EQ(first.tests.size(), 2u);
+  EXPECT_EQ(expected[first.tests[0]], 1.0);
+  // Its back held the next long test, which worker 0 can start at once: a short one comes instead.
+  EXPECT_EQ(expected[first.tests[1]], 0.01);
+}
+
+TEST(SchedulerTest, AWorkerHoldingALongTestGetsOnlyACompanion) {
+  // Worker 0 holds one long test and asks (its queue is down to report_at): whatever it gets now waits
+  // behind that test, so it gets one short companion, not a batch the other worker could run meanwhile.
+  Inventory inventory = Trivial(42);
+  std::vector<double> expected(inventory.size(), 0.01);
+  for (TestIndex t : {0u, 1u, 2u}) expected[t] = 1.0;
+  Scheduler scheduler(PlanWork(inventory, PolicyFor(DistMode::kLoad), 2, expected),
+                      SchedulerOptions{.planned_workers = 2});
+  scheduler.AddWorker(0);
+  scheduler.AddWorker(1);
+  const Assignment first = scheduler.Next(0);  // a long test and a short companion
+  ASSERT_EQ(first.tests.size(), 2u);
+  scheduler.TestFinished(0, first.tests[0]);
+  const Assignment second = scheduler.Next(0);  // holds the companion: the next long test
+  ASSERT_EQ(second.tests.size(), 1u);
+  EXPECT_EQ(expected[second.tests[0]], 1.0);
+  scheduler.TestFinished(0, first.tests[1]);
+  const Assignment third = scheduler.Next(0);  // holds the long test alone
+  ASSERT_EQ(third.tests.size(), 1u);
+  EXPECT_EQ(expected[third.tests[0]], 0.01);
+}
+
 TEST(PreferCollectorsTest, OneWorkerNoSplitOrWorkstealLeavesThePlanAlone) {
   const Inventory inventory = Trivial(20);
   WorkPlan plan = Plan(inventory);
