@@ -6,8 +6,10 @@ engine (engine/fork_server.h) starts this server once per run instead; it import
 forks one worker per request, which starts where a freshly started worker would be after its imports.
 
 Only modules with no per-process state are imported here: pytest and its default plugins, gRPC (through
-grpc_runtime, so without fork handlers) and the generated protobuf code. Neither the suite, its
-conftests nor setuptools plugins are: they load in the worker, after coverage started, as before. No
+grpc_runtime, so without fork handlers) with the channel code a worker uses, the generated protobuf
+code, and the shim's own worker modules. Not the `-p` plugin `jackd_shim.worker_plugin` (pytest marks it
+for assertion rewriting and would warn that it came too late) nor jackd_shim.compat_fixtures, which reads
+the worker's environment at import. Neither the suite, its conftests nor setuptools plugins are: they load in the worker, after coverage started, as before. No
 thread may run in the server, so that a fork copies one consistent interpreter: should an import start
 one, the server exits at once and the engine execs its workers.
 
@@ -51,6 +53,30 @@ class _Request:
         self.env = env
 
 
+# Imported by every worker after pytest (together 15-20 ms of CPU per worker): the shim's worker modules,
+# the gRPC channel code `grpc.insecure_channel` loads, and the email parser importlib.metadata loads for
+# pytest's entry-point plugins. All of them only define things when imported.
+_WORKER_MODULES = (
+    "email.parser",
+    "grpc._channel",
+    "grpc._simple_stubs",
+    "grpc.experimental",
+    "jackd_shim.collect_plugin",
+    "jackd_shim.coverage_compat",
+    "jackd_shim.coverage_worker",
+    "jackd_shim.items",
+    "jackd_shim.link",
+    "jackd_shim.live_output",
+    "jackd_shim.outcome",
+    "jackd_shim.protocol",
+    "jackd_shim.repeats",
+    "jackd_shim.split_collection",
+    "jackd_shim.start_signal",
+    "jackd_shim.worker_loop",
+    "jackd_shim.xdist_compat",
+)
+
+
 def preload() -> None:
     """Import what every worker imports before it reads the suite."""
     import pytest  # noqa: F401
@@ -63,6 +89,9 @@ def preload() -> None:
             pass
     from jackd_shim import jackd_pb2  # noqa: F401
     from jackd_shim.grpc_runtime import grpc  # noqa: F401
+
+    for name in _WORKER_MODULES:
+        importlib.import_module(name)
 
     # What is loaded now lives as long as every worker: kept out of their garbage collections (a full one
     # would walk it all, about 10 ms, and pytest runs several), and out of their pages' copy-on-write.

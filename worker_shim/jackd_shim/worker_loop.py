@@ -51,6 +51,7 @@ FLUSH_BYTES = 1 << 20
 # forks and lets the child fall through, e.g. with sys.exit), it must not touch the parent's status slot
 # or run the queue again: it would hang on the inbox forever without the parent's reader thread.
 _in_forked_child = False
+_watching_forks = False
 
 
 def _mark_forked_child() -> None:
@@ -58,7 +59,13 @@ def _mark_forked_child() -> None:
     _in_forked_child = True
 
 
-os.register_at_fork(after_in_child=_mark_forked_child)
+def _watch_forks() -> None:
+    """Marks the processes forked from here on. Not at import: the fork server imports this module
+    before it forks the worker itself."""
+    global _watching_forks
+    if not _watching_forks:
+        _watching_forks = True
+        os.register_at_fork(after_in_child=_mark_forked_child)
 
 
 class WorkerLoop:
@@ -69,6 +76,7 @@ class WorkerLoop:
                  slot: "StatusSlot | NoStatusSlot", options: RenderOptions, flush_failures: bool,
                  before_flush: Callable[[], None] = lambda: None,
                  split: "SplitCollection | None" = None) -> None:
+        _watch_forks()
         self._session = session
         self._split = split  # collects the files this worker did not collect up front
         # Runs just before each results flush (the coverage checkpoint): whatever it saves then covers
