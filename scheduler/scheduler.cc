@@ -238,11 +238,11 @@ Assignment Scheduler::NextParallel(WorkerId worker, WorkerState& state) {
   // the next, and would have no result to report that asks for more.
   // With durations, a worker already holding its share of expected seconds (say a long test) gets
   // nothing from the front: at most a short companion from a back (below). Work queued behind a long
-  // test is work other workers could have run. Not under worksteal's split: a worker's own queue is its
-  // share, and nobody else takes from it before running dry.
+  // test is work other workers could have run (so not when no other worker takes work). Not under
+  // worksteal's split: a worker's own queue is its share, and nobody else takes from it before running dry.
   const bool timed = target_seconds > 0;
   const bool shared = queues_.size() == 1 || collector_homes_;
-  const bool full = timed && shared && state.held_seconds > target_seconds;
+  const bool full = timed && shared && state.held_seconds > target_seconds && OthersTakeWork(worker);
   auto wants_more = [&](const Unit& unit) {
     if (full) return false;
     if (out.tests.empty()) return true;
@@ -296,6 +296,14 @@ Assignment Scheduler::NextParallel(WorkerId worker, WorkerState& state) {
     out.report_at = state.report_at;
   }
   return out;
+}
+
+bool Scheduler::OthersTakeWork(WorkerId worker) const {
+  if (workers_.size() < options_.planned_workers) return true;  // some have yet to be ready
+  for (const auto& [other, state] : workers_) {
+    if (other != worker && !state.finished) return true;
+  }
+  return false;
 }
 
 std::pair<std::deque<Unit>*, std::size_t> Scheduler::Companion(WorkerId worker, const WorkerState& state,

@@ -113,6 +113,7 @@ class Scheduler {
   double TargetSeconds() const;
   std::deque<Unit>& HomeQueue(WorkerId worker);
   void StealInto(std::deque<Unit>& home);
+  bool OthersTakeWork(WorkerId worker) const;
   std::pair<std::deque<Unit>*, std::size_t> Companion(WorkerId worker, const WorkerState& state,
                                                       std::deque<Unit>& home, double short_seconds);
   bool Admits(const WorkerState& state, const Unit& unit) const;

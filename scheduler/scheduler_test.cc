@@ -638,6 +638,26 @@ TEST(SchedulerTest, AWorkerHoldingALongTestGetsOnlyACompanion) {
   EXPECT_EQ(expected[third.tests[0]], 0.01);
 }
 
+TEST(SchedulerTest, ALoneWorkerHoldingALongTestTakesTheQueueInOrder) {
+  // Nobody else would run what waits behind its long test: the order stays longest first.
+  Inventory inventory = Trivial(42);
+  std::vector<double> expected(inventory.size(), 0.01);
+  for (TestIndex t : {0u, 1u, 2u}) expected[t] = 1.0;
+  Scheduler scheduler(PlanWork(inventory, PolicyFor(DistMode::kLoad), 1, expected),
+                      SchedulerOptions{.planned_workers = 1});
+  scheduler.AddWorker(0);
+  const Assignment first = scheduler.Next(0);
+  ASSERT_EQ(first.tests.size(), 2u);
+  scheduler.TestFinished(0, first.tests[0]);
+  const Assignment second = scheduler.Next(0);
+  ASSERT_FALSE(second.tests.empty());
+  EXPECT_EQ(expected[second.tests[0]], 1.0);
+  scheduler.TestFinished(0, first.tests[1]);
+  const Assignment third = scheduler.Next(0);
+  ASSERT_FALSE(third.tests.empty());
+  EXPECT_EQ(expected[third.tests[0]], 1.0);  // the third long test, not a short one from the back
+}
+
 TEST(PreferCollectorsTest, OneWorkerNoSplitOrWorkstealLeavesThePlanAlone) {
   const Inventory inventory = Trivial(20);
   WorkPlan plan = Plan(inventory);
