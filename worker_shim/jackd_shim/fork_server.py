@@ -9,9 +9,10 @@ Only modules with no per-process state are imported here: pytest and its default
 grpc_runtime, so without fork handlers) with the channel code a worker uses, the generated protobuf
 code, and the shim's own worker modules. Not the `-p` plugin `jackd_shim.worker_plugin` (pytest marks it
 for assertion rewriting and would warn that it came too late) nor jackd_shim.compat_fixtures, which reads
-the worker's environment at import. Neither the suite, its conftests nor setuptools plugins are: they load in the worker, after coverage started, as before. No
-thread may run in the server, so that a fork copies one consistent interpreter: should an import start
-one, the server exits at once and the engine execs its workers.
+the worker's environment at import. Neither the suite, its conftests nor setuptools plugins are: they
+load in the worker, after coverage started, as before. No thread may run in the server, so that a fork
+copies one consistent interpreter: should an import start one, the server exits at once and the engine
+execs its workers.
 
 Protocol, on the server's stdin and stdout (see docs/engine-shim-contract.md):
 - a request is `N\\n` followed by N netstrings (`LEN:BYTES,`): the worker's stdout path, its stderr
