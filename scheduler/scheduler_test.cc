@@ -616,46 +616,51 @@ TEST(PreferCollectorsTest, ALongTestsCompanionIsShortEvenWhenItsQueueEndsInALong
   EXPECT_EQ(expected[first.tests[1]], 0.01);
 }
 
-TEST(SchedulerTest, AWorkerHoldingALongTestGetsOnlyACompanion) {
-  // Worker 0 holds one long test and asks (its queue is down to report_at): whatever it gets now waits
-  // behind that test, so it gets one short companion, not a batch the other worker could run meanwhile.
-  Inventory inventory = Trivial(42);
-  std::vector<double> expected(inventory.size(), 0.01);
-  for (TestIndex t : {0u, 1u, 2u}) expected[t] = 1.0;
-  Scheduler scheduler(PlanWork(inventory, PolicyFor(DistMode::kLoad), 2, expected),
-                      SchedulerOptions{.planned_workers = 2});
-  scheduler.AddWorker(0);
-  scheduler.AddWorker(1);
+// Three long tests (1 s) ahead of 39 short ones (0.01 s) under `load`, on `workers` workers. Worker 0
+// takes a long test and its companion, finishes the long test and asks (holding the companion), then
+// finishes the companion and asks while holding only what it got before.
+struct LongTestAsks {
+  std::vector<double> expected;
+  Assignment holding_companion;
+  Assignment holding_long_test;
+};
+
+LongTestAsks AskWhileHoldingALongTest(std::uint32_t workers) {
+  LongTestAsks asks;
+  const Inventory inventory = Trivial(42);
+  asks.expected.assign(inventory.size(), 0.01);
+  for (TestIndex t : {0u, 1u, 2u}) asks.expected[t] = 1.0;
+  Scheduler scheduler(PlanWork(inventory, PolicyFor(DistMode::kLoad), workers, asks.expected),
+                      SchedulerOptions{.planned_workers = workers});
+  for (WorkerId w = 0; w < workers; ++w) scheduler.AddWorker(w);
   const Assignment first = scheduler.Next(0);  // a long test and a short companion
-  ASSERT_EQ(first.tests.size(), 2u);
+  EXPECT_EQ(first.tests.size(), 2u);
+  if (first.tests.size() != 2) return asks;
   scheduler.TestFinished(0, first.tests[0]);
-  const Assignment second = scheduler.Next(0);  // holds the companion: the next long test
-  ASSERT_EQ(second.tests.size(), 1u);
-  EXPECT_EQ(expected[second.tests[0]], 1.0);
+  asks.holding_companion = scheduler.Next(0);
   scheduler.TestFinished(0, first.tests[1]);
-  const Assignment third = scheduler.Next(0);  // holds the long test alone
-  ASSERT_EQ(third.tests.size(), 1u);
-  EXPECT_EQ(expected[third.tests[0]], 0.01);
+  asks.holding_long_test = scheduler.Next(0);
+  return asks;
+}
+
+TEST(SchedulerTest, AWorkerHoldingALongTestGetsOnlyACompanion) {
+  // Holding one long test, whatever worker 0 gets waits behind it: one short companion, not a batch the
+  // other worker could run meanwhile.
+  const LongTestAsks asks = AskWhileHoldingALongTest(2);
+  ASSERT_EQ(asks.holding_companion.tests.size(), 1u);  // the next long test
+  EXPECT_EQ(asks.expected[asks.holding_companion.tests[0]], 1.0);
+  ASSERT_EQ(asks.holding_long_test.tests.size(), 1u);
+  EXPECT_EQ(asks.expected[asks.holding_long_test.tests[0]], 0.01);
 }
 
 TEST(SchedulerTest, ALoneWorkerHoldingALongTestTakesTheQueueInOrder) {
   // Nobody else would run what waits behind its long test: the order stays longest first.
-  Inventory inventory = Trivial(42);
-  std::vector<double> expected(inventory.size(), 0.01);
-  for (TestIndex t : {0u, 1u, 2u}) expected[t] = 1.0;
-  Scheduler scheduler(PlanWork(inventory, PolicyFor(DistMode::kLoad), 1, expected),
-                      SchedulerOptions{.planned_workers = 1});
-  scheduler.AddWorker(0);
-  const Assignment first = scheduler.Next(0);
-  ASSERT_EQ(first.tests.size(), 2u);
-  scheduler.TestFinished(0, first.tests[0]);
-  const Assignment second = scheduler.Next(0);
-  ASSERT_FALSE(second.tests.empty());
-  EXPECT_EQ(expected[second.tests[0]], 1.0);
-  scheduler.TestFinished(0, first.tests[1]);
-  const Assignment third = scheduler.Next(0);
-  ASSERT_FALSE(third.tests.empty());
-  EXPECT_EQ(expected[third.tests[0]], 1.0);  // the third long test, not a short one from the back
+  const LongTestAsks asks = AskWhileHoldingALongTest(1);
+  ASSERT_FALSE(asks.holding_companion.tests.empty());
+  EXPECT_EQ(asks.expected[asks.holding_companion.tests[0]], 1.0);
+  ASSERT_FALSE(asks.holding_long_test.tests.empty());
+  // The third long test, not a short one from the back.
+  EXPECT_EQ(asks.expected[asks.holding_long_test.tests[0]], 1.0);
 }
 
 TEST(PreferCollectorsTest, OneWorkerNoSplitOrWorkstealLeavesThePlanAlone) {
