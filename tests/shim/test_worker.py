@@ -514,6 +514,15 @@ def test_many_trivial_tests_each_reported_once(tmp_path, engine, spawn_worker):
     assert worker.wait() == 0
 
 
+def test_progress_is_left_to_the_engine(tmp_path, engine, spawn_worker):
+    # The worker's own terminal reporter writes to a file nobody reads: it must not spend time per test.
+    worker, stream, ids = start_trivial_worker(tmp_path, engine, spawn_worker, 50)
+    results = serve_all(stream, ids)
+    assert {r.outcome for r in results.values()} == {O.OUTCOME_PASSED}
+    assert worker.wait() == 0
+    assert "." * 10 not in worker.stdout(), worker.stdout()  # pytest -q would print 50 progress dots
+
+
 def test_a_low_queue_asks_for_work_once_per_batch(tmp_path, engine, spawn_worker):
     # 20 tests, report at 10, and no refill: the worker reports once when its queue gets down to 10 (its
     # request for more), then runs on to its last test, which it cannot run before it knows the next,

@@ -141,6 +141,7 @@ class WorkerSession:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         live_output.quiet_terminal_reporter(self._config)  # before the reporter prints its header
+        live_output.skip_per_test_reporting(self._config)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
