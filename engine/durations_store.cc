@@ -4,7 +4,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <map>
+#include <string_view>
+#include <unordered_map>
 
 #include "absl/strings/str_cat.h"
 
@@ -106,21 +107,27 @@ absl::StatusOr<DurationStore> DurationStore::Open(const std::string& directory, 
 }
 
 absl::StatusOr<std::vector<TestHistory>> DurationStore::ReadRows() {
+  // In primary-key order, which needs no sort: a test's samples oldest first, so its last row is the
+  // newest, which names the file and the last outcome.
   auto statement =
-      db_.Prepare("SELECT node_id, file, seconds, outcome FROM samples ORDER BY node_id, run_id DESC");
+      db_.Prepare("SELECT node_id, file, seconds, outcome FROM samples ORDER BY node_id, run_id");
   if (!statement.ok()) return statement.status();
   std::vector<TestHistory> tests;
   while (true) {
     auto row = statement->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    std::string node_id = statement->Text(0);
+    const std::string_view node_id = statement->TextView(0);
     if (tests.empty() || tests.back().node_id != node_id) {
-      // The newest sample comes first: it names the file and the last outcome.
-      tests.push_back(TestHistory{std::move(node_id), statement->Text(1), {}, statement->Text(3)});
+      tests.emplace_back().node_id = node_id;
+      tests.back().seconds.reserve(kDurationHistory);
     }
-    tests.back().seconds.push_back(statement->Double(2));
+    TestHistory& test = tests.back();
+    test.seconds.push_back(statement->Double(2));
+    test.file.assign(statement->TextView(1));  // the last row assigned, the newest, stays
+    test.last_outcome.assign(statement->TextView(3));
   }
+  for (TestHistory& test : tests) std::reverse(test.seconds.begin(), test.seconds.end());  // newest first
   return tests;
 }
 
@@ -216,7 +223,8 @@ std::vector<std::optional<double>> RunDurations::Measured(const Collection& coll
     directory_.clear();  // no second attempt (and no second warning) when recording
     return {};
   }
-  std::map<std::string, double> expected;
+  std::unordered_map<std::string_view, double> expected;
+  expected.reserve(tests->size());
   for (const TestHistory& test : *tests) expected.emplace(test.node_id, test.Expected());
   std::vector<std::optional<double>> measured(collection.items.size());
   for (TestIndex i = 0; i < collection.items.size(); ++i) {

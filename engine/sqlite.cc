@@ -54,11 +54,13 @@ void Statement::Reset() {
   bind_error_ = SQLITE_OK;
 }
 
-std::string Statement::Text(int column) const {
+std::string_view Statement::TextView(int column) const {
   const unsigned char* text = sqlite3_column_text(statement_.get(), column);
   const int size = sqlite3_column_bytes(statement_.get(), column);
-  return text == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(text), size);
+  return text == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(text), size);
 }
+
+std::string Statement::Text(int column) const { return std::string(TextView(column)); }
 
 double Statement::Double(int column) const { return sqlite3_column_double(statement_.get(), column); }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -31,6 +32,8 @@ class Statement {
   void Reset();
 
   std::string Text(int column) const;
+  // The text without a copy: valid until the next Step, Reset or Text of this column.
+  std::string_view TextView(int column) const;
   double Double(int column) const;
   std::int64_t Int(int column) const;
 
