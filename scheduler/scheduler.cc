@@ -194,7 +194,10 @@ Assignment Scheduler::Next(WorkerId worker) {
     state.standby = others_hold_tests && (state.standby || !other_standby);
     if (state.standby) out.finish = false;
   }
-  if (out.finish) state.finished = true;
+  if (out.finish) {
+    state.finished = true;
+    EnterFile(state, 0);
+  }
   const bool starving = !out.finish && out.tests.empty() && state.in_flight.size() <= state.report_at;
   if (starving) {
     starving_.insert(worker);
@@ -249,8 +252,20 @@ Assignment Scheduler::NextParallel(WorkerId worker, WorkerState& state) {
     if (state.in_flight.size() < 2 && !(timed && out_seconds > target_seconds)) return true;
     return out.tests.size() + unit.tests.size() <= target && out_seconds + unit.seconds <= target_seconds;
   };
+  // With durations, a short unit of a file another worker is in the middle of is left to that worker: it
+  // has imported the file (under collectors' homes, another worker would collect it again) and set up
+  // its module fixtures. Only while other work is left to take (the second pass below takes it), and
+  // only for shared queues (under worksteal's split a queue is one worker's share). Without durations a
+  // long unit cannot be told from a short one, and holding a slow file's tests back for one worker
+  // lengthened the simulated tail.
+  bool keep_files = timed && shared;
+  auto left_to_another = [&](const Unit& unit) {
+    return keep_files && unit.file != 0 && unit.file != state.file && unit.seconds <= target_seconds &&
+           unit.file < workers_in_file_.size() && workers_in_file_[unit.file] > 0;
+  };
   auto take = [&](std::size_t i) {
     std::deque<Unit>& from = *queue;
+    EnterFile(state, from[i].file);
     Hand(worker, state, from[i].tests, out);
     if (repeats_) last_ran_on_[from[i].tests.front()] = worker;
     parallel_tests_ -= from[i].tests.size();
@@ -259,27 +274,41 @@ Assignment Scheduler::NextParallel(WorkerId worker, WorkerState& state) {
     from.erase(from.begin() + static_cast<std::ptrdiff_t>(i));
     refill();
   };
-  for (std::size_t i = 0; i < queue->size() && i < kLimitLookahead;) {
-    if (!wants_more((*queue)[i])) break;
-    if (!Admits(state, (*queue)[i]) || Avoids(worker, (*queue)[i])) {
-      ++i;
-      continue;
+  auto may_take = [&](const Unit& unit) {
+    return Admits(state, unit) && !Avoids(worker, unit) && !left_to_another(unit);
+  };
+  auto fill = [&] {
+    for (std::size_t i = 0; i < queue->size() && i < kLimitLookahead;) {
+      if (left_to_another((*queue)[i])) {
+        ++i;
+        continue;
+      }
+      if (!wants_more((*queue)[i])) break;
+      if (!may_take((*queue)[i])) {
+        ++i;
+        continue;
+      }
+      take(i);
     }
-    take(i);
-  }
-  // Nothing in this queue the worker may take now (a limit or a retry's avoidance holds it back): one
-  // unit from another queue, so it does not idle while there is work it may run.
-  for (std::size_t q = 0; !full && out.tests.empty() && q < queues_.size(); ++q) {
-    std::deque<Unit>& other = queues_[q];
-    if (&other == queue) continue;
-    for (std::size_t i = 0; i < other.size() && i < kLimitLookahead; ++i) {
-      if (Admits(state, other[i]) && !Avoids(worker, other[i])) {
-        queue->push_front(std::move(other[i]));
-        other.erase(other.begin() + static_cast<std::ptrdiff_t>(i));
-        take(0);
-        break;
+    // Nothing in this queue the worker may take now (a limit or a retry's avoidance holds it back): one
+    // unit from another queue, so it does not idle while there is work it may run.
+    for (std::size_t q = 0; !full && out.tests.empty() && q < queues_.size(); ++q) {
+      std::deque<Unit>& other = queues_[q];
+      if (&other == queue) continue;
+      for (std::size_t i = 0; i < other.size() && i < kLimitLookahead; ++i) {
+        if (may_take(other[i])) {
+          queue->push_front(std::move(other[i]));
+          other.erase(other.begin() + static_cast<std::ptrdiff_t>(i));
+          take(0);
+          break;
+        }
       }
     }
+  };
+  fill();
+  if (out.tests.empty() && keep_files) {
+    keep_files = false;  // only what other workers' files hold is left: better taken than idling
+    fill();
   }
   // A worker holding one test cannot run it before it knows the next. When that test is long, its
   // companion is a short unit from the back of a queue (long tests go first, so backs hold short ones),
@@ -296,6 +325,15 @@ Assignment Scheduler::NextParallel(WorkerId worker, WorkerState& state) {
     out.report_at = state.report_at;
   }
   return out;
+}
+
+void Scheduler::EnterFile(WorkerState& state, std::uint32_t file) {
+  if (state.file == file) return;
+  if (state.file != 0) --workers_in_file_[state.file];
+  state.file = file;
+  if (file == 0) return;
+  if (file >= workers_in_file_.size()) workers_in_file_.resize(file + 1, 0);
+  ++workers_in_file_[file];
 }
 
 bool Scheduler::OthersTakeWork(WorkerId worker) const {
@@ -369,6 +407,7 @@ std::vector<TestIndex> Scheduler::WorkerLost(WorkerId worker) {
   if (it == workers_.end()) return {};
   std::vector<TestIndex> unfinished(it->second.in_flight.begin(), it->second.in_flight.end());
   for (const auto& [pool, count] : it->second.pools) pool_holders_[pool].erase(worker);
+  EnterFile(it->second, 0);
   workers_.erase(it);
   starving_.erase(worker);
   if (alone_runner_ == worker) alone_runner_.reset();

@@ -105,6 +105,7 @@ class Scheduler {
     bool finished = false;
     bool standby = false;                        // SchedulerOptions::keep_standby: held back from finishing
     std::size_t draws_from = SIZE_MAX;           // collectors' homes: the other queue it takes from
+    std::uint32_t file = 0;                      // Unit::file of the last unit handed to it
     std::map<std::string, std::uint32_t> pools;  // pool -> tests of it in flight here
   };
 
@@ -114,6 +115,8 @@ class Scheduler {
   std::deque<Unit>& HomeQueue(WorkerId worker);
   void StealInto(std::deque<Unit>& home);
   bool OthersTakeWork(WorkerId worker) const;
+  // Moves `state` into `file` (0: none) in workers_in_file_.
+  void EnterFile(WorkerState& state, std::uint32_t file);
   std::pair<std::deque<Unit>*, std::size_t> Companion(WorkerId worker, const WorkerState& state,
                                                       std::deque<Unit>& home, double short_seconds);
   bool Admits(const WorkerState& state, const Unit& unit) const;
@@ -138,6 +141,7 @@ class Scheduler {
   std::map<std::string, std::uint32_t> pool_max_;
   std::map<std::string, std::set<WorkerId>> pool_holders_;
   std::map<WorkerId, WorkerState> workers_;
+  std::vector<std::uint32_t> workers_in_file_;  // by Unit::file: the workers whose last unit was of it
   std::optional<WorkerId> alone_runner_;
   std::set<WorkerId> starving_;
 };

@@ -663,6 +663,56 @@ TEST(SchedulerTest, ALoneWorkerHoldingALongTestTakesTheQueueInOrder) {
   EXPECT_EQ(asks.expected[asks.holding_long_test.tests[0]], 1.0);
 }
 
+// How many files had tests run on more than one worker.
+std::size_t SplitFiles(const Simulation& sim, const Inventory& inventory) {
+  std::map<std::string, std::set<WorkerId>> workers_of;
+  for (const auto& [w, tests] : sim.ran) {
+    for (TestIndex t : tests) workers_of[inventory[t].file].insert(w);
+  }
+  return static_cast<std::size_t>(std::count_if(workers_of.begin(), workers_of.end(),
+                                                [](const auto& file) { return file.second.size() > 1; }));
+}
+
+TEST(SchedulerTest, WithDurationsTheRestOfAFileIsLeftToTheWorkerInIt) {
+  // A worker that takes the rest of a file another worker is running imports it (and sets up its module
+  // fixtures) a second time. With known short durations the workers keep to their own files; only the
+  // last ones are shared, to even out the end.
+  const Inventory inventory = Trivial(200, 25);
+  const std::vector<double> expected(inventory.size(), 0.01);
+  Scheduler scheduler(PlanWork(inventory, PolicyFor(DistMode::kLoad), 2, expected),
+                      SchedulerOptions{.planned_workers = 2});
+  Simulation sim = Simulate(scheduler, {0, 1});
+  ExpectExactlyOnce(sim, inventory.size());
+  EXPECT_LE(SplitFiles(sim, inventory), 2u);  // 6 of the 8 when workers took from any file
+  EXPECT_NEAR(static_cast<double>(sim.ran[0].size()), 100.0, 10.0);  // and the load stays even
+}
+
+TEST(SchedulerTest, AWorkerTakesFromAFileAnotherIsInRatherThanIdle) {
+  Inventory inventory = Trivial(42, 42);  // t0.py, which worker 0 starts
+  for (TestItem b : Trivial(5, 5)) {
+    b.file = "b.py";
+    b.node_id = "b.py::" + b.node_id;
+    inventory.push_back(b);
+  }
+  const std::vector<double> expected(inventory.size(), 0.125);
+  Scheduler scheduler(PlanWork(inventory, PolicyFor(DistMode::kLoad), 2, expected),
+                      SchedulerOptions{.planned_workers = 2});
+  scheduler.AddWorker(0);
+  scheduler.AddWorker(1);
+  ASSERT_FALSE(scheduler.Next(0).tests.empty());
+  const Assignment first = scheduler.Next(1);  // all of b.py
+  ASSERT_EQ(first.tests.size(), 5u);
+  EXPECT_EQ(inventory[first.tests.front()].file, "b.py");
+  // Worker 1 runs down to where it asks for more, still holding two or more tests (so no companion is
+  // due): only t0.py is left, and worker 0 is in it.
+  std::size_t held = first.tests.size();
+  for (std::size_t i = 0; held > first.report_at; ++i, --held) scheduler.TestFinished(1, first.tests[i]);
+  ASSERT_GE(held, 2u);
+  const Assignment next = scheduler.Next(1);
+  ASSERT_FALSE(next.tests.empty());
+  EXPECT_EQ(inventory[next.tests.front()].file, "t0.py");
+}
+
 TEST(PreferCollectorsTest, OneWorkerNoSplitOrWorkstealLeavesThePlanAlone) {
   const Inventory inventory = Trivial(20);
   WorkPlan plan = Plan(inventory);

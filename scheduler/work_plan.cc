@@ -1,6 +1,8 @@
 #include "scheduler/work_plan.h"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include "scheduler/expected_durations.h"
@@ -56,6 +58,12 @@ WorkPlan PlanWork(const Inventory& inventory, const Policy& policy, std::uint32_
   if (policy.mode == DistMode::kLoad && !expected.empty()) LongTestsFirst(plan.units, expected, workers);
   if (!expected.empty()) {
     for (Unit& unit : plan.units) unit.seconds = ExpectedSeconds(unit, expected);
+  }
+  std::unordered_map<std::string_view, std::uint32_t> file_numbers;
+  for (Unit& unit : plan.units) {
+    if (unit.tests.empty()) continue;
+    const std::string& file = inventory[unit.tests.front()].file;
+    unit.file = file_numbers.emplace(file, static_cast<std::uint32_t>(file_numbers.size() + 1)).first->second;
   }
   if (policy.mode == DistMode::kWorkSteal) plan.home_queues = std::max<std::uint32_t>(1, workers);
   if (any_limit) {
