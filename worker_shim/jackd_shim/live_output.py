@@ -73,7 +73,7 @@ def quiet_terminal_reporter(config: pytest.Config) -> None:
         os.close(live_stdout)
 
 
-# The terminal reporter's per-test hooks (pytest_runtest_logfinish only before pytest 8).
+# The terminal reporter's per-test hooks (pytest_runtest_logfinish only in older pytest releases).
 _PER_TEST_HOOKS = ("pytest_runtest_logstart", "pytest_runtest_logreport", "pytest_runtest_logfinish")
 
 
