@@ -118,10 +118,7 @@ absl::StatusOr<std::vector<TestHistory>> DurationStore::ReadRows() {
     if (!row.ok()) return row.status();
     if (!*row) break;
     const std::string_view node_id = statement->TextView(0);
-    if (tests.empty() || tests.back().node_id != node_id) {
-      tests.emplace_back().node_id = node_id;
-      tests.back().seconds.reserve(kDurationHistory);
-    }
+    if (tests.empty() || tests.back().node_id != node_id) tests.emplace_back().node_id = node_id;
     TestHistory& test = tests.back();
     test.seconds.push_back(statement->Double(2));
     test.file.assign(statement->TextView(1));  // the last row assigned, the newest, stays
