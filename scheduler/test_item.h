@@ -48,8 +48,8 @@ struct Unit {
   double seconds = 0;
   // The home queue it starts in (PreferCollectors); unset: the plan's even split decides.
   std::optional<WorkerId> home;
-  // The file of its first test, numbered from 1 (PlanWork); 0: unknown. A worker
-  // in the middle of a file is the best place for the file's next units (Scheduler::Next).
+  // The file of its first test, numbered from 1 (PlanWork); 0: unknown. A worker in the middle of a file
+  // is the best place for the file's next units (Scheduler::Next).
   std::uint32_t file = 0;
 };
 
