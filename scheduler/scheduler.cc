@@ -279,12 +279,10 @@ Assignment Scheduler::NextParallel(WorkerId worker, WorkerState& state) {
   };
   auto fill = [&] {
     for (std::size_t i = 0; i < queue->size() && i < kLimitLookahead;) {
-      if (left_to_another((*queue)[i])) {
-        ++i;
-        continue;
-      }
-      if (!wants_more((*queue)[i])) break;
-      if (!may_take((*queue)[i])) {
+      const Unit& unit = (*queue)[i];
+      // A unit left to another worker is passed over before it could end the assignment.
+      if (!left_to_another(unit) && !wants_more(unit)) break;
+      if (!may_take(unit)) {
         ++i;
         continue;
       }
