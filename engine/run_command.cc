@@ -25,10 +25,10 @@
 #include "engine/json_reporter.h"
 #include "engine/junit_reporter.h"
 #include "engine/key_listener.h"
-#include "engine/last_failed.h"
 #include "engine/monotonic_clock.h"
 #include "engine/prestart.h"
 #include "engine/project_revision.h"
+#include "engine/pytest_cache.h"
 #include "engine/python_interpreter.h"
 #include "engine/run_directory.h"
 #include "engine/run_loop.h"
@@ -81,6 +81,15 @@ constexpr std::chrono::milliseconds kLogTick{1000};
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// What pytest's cacheprovider writes at the end of a session that ran (engine/pytest_cache.h).
+void UpdatePytestCache(const Collection& collection, const RunResult& result) {
+  const std::string& cache_dir = collection.settings.cache_dir;
+  if (!UpdateLastFailed(cache_dir, collection, result))
+    spdlog::warn("could not update pytest's last-failed cache in {}", cache_dir);
+  if (!UpdateNodeIds(cache_dir, collection))
+    spdlog::warn("could not update pytest's node-ID cache in {}", cache_dir);
 }
 
 void ConfigureLogging(const std::string& level) {
@@ -303,6 +312,7 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
     not_run.reason = "collection failed";
     result.records.assign(collection.items.size(), not_run);
     files.RunFinished(context, result);
+    UpdatePytestCache(collection, result);  // as pytest: collection errors are last-failed too
     return exit_code;
   };
   if (collection.settings.collect_only) {
@@ -392,9 +402,7 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
     CombineCoverage(io, reaper, *python, coverage_json, directory->path(), *coverage, result);
   result.seconds = SecondsSince(started);
   reporters.RunFinished(context, result);
-  if (!UpdateLastFailed(collection.settings.cache_dir, collection, result)) {
-    spdlog::warn("could not update pytest's last-failed cache in {}", collection.settings.cache_dir);
-  }
+  UpdatePytestCache(collection, result);
   // Also after an interrupt: the tests that finished count. Not by a shard: every shard of a run must plan
   // from the same durations, so shards only read the store; `jackd merge --durations-store` records.
   if (!collection.shard) durations.Record(collection, result);

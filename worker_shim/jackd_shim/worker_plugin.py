@@ -46,8 +46,10 @@ _FAILED_LONGREPR_LINES = 40
 # every worker, gw0 (share 0) writes the one report.
 COLLECTION_OUT_ENV = "JACKD_COLLECTION_OUT"
 
-# pytest's cacheprovider plugins that write a run's outcomes to .pytest_cache at session end.
-_CACHE_WRITERS = ("lfplugin", "stepwiseplugin")
+# pytest's cacheprovider plugins that write what a worker saw of the run to .pytest_cache at session end
+# (each worker sees its share; the last to end would win). The engine writes the last-failed list and
+# the node IDs for the whole run (engine/pytest_cache.h).
+_CACHE_WRITERS = ("lfplugin", "nfplugin", "stepwiseplugin")
 
 
 @dataclass(frozen=True)
@@ -152,8 +154,8 @@ class WorkerSession:
         environment = self._environment
         if session.config.option.collectonly:
             return True  # only a listing (an `addopts = --co`); the engine takes it from its collection
-        # --lf/--sw already filtered the collection; their session-end cache writes would each record one
-        # worker's share (the last writer winning), so the engine writes the run's last-failed list.
+        # --lf/--nf/--sw already filtered or ordered the collection; their session-end cache writes would
+        # each record one worker's share (the last writer winning), so the engine writes for the run.
         for name in _CACHE_WRITERS:
             plugin = self._config.pluginmanager.get_plugin(name)
             if plugin is not None:

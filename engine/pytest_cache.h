@@ -1,0 +1,23 @@
+// The entries of pytest's cache (.pytest_cache/v/cache/) that describe a whole run: the last-failed list,
+// which `--lf` and `--ff` read, and the node IDs seen so far, which `--nf` reads. Workers see only their
+// share of a run (and would overwrite each other's), so the shim takes pytest's writers of them out of
+// the workers and the engine writes both, with the rules of pytest's LFPlugin and NFPlugin.
+#pragma once
+
+#include <string>
+
+#include "engine/run_model.h"
+
+namespace jackd {
+
+// Updates `<cache_dir>/v/cache/lastfailed` from this run: failed, errored, crashed and timed-out tests and
+// collection errors are added; tests that passed or were skipped are removed; tests that did not run keep
+// their entry. Does nothing when `cache_dir` is empty (-p no:cacheprovider). Returns false if the file
+// could not be written.
+bool UpdateLastFailed(const std::string& cache_dir, const Collection& collection, const RunResult& result);
+
+// Adds the collected tests' node IDs to `<cache_dir>/v/cache/nodeids` (a sorted JSON list), as pytest
+// does at the end of every session that is not --collect-only. Same contract as UpdateLastFailed.
+bool UpdateNodeIds(const std::string& cache_dir, const Collection& collection);
+
+}  // namespace jackd
