@@ -160,15 +160,17 @@ class CollectionRecorder:
             report.digest = collection_digest(item.node_id for item in report.items)
         else:  # the engine's digest is of the merged shares
             report.split_ways, report.split_share = split.ways, split.share
-        # Share 0 (or the one report) makes the run's basetemp; the others would each number a new one.
-        report.settings.CopyFrom(read_settings(self._config, self._junitxml,
-                                               make_basetemp=split is None or split.share == 0))
-        report.settings.maxfail = self._maxfail
+        # The engine takes the settings from share 0 (or the one report), which also makes the run's
+        # basetemp. The other shares leave them out: they would number a basetemp of their own, and
+        # reading the plugins' versions from their metadata costs several milliseconds a worker, just
+        # when the engine waits for the last share.
+        if split is None or split.share == 0:
+            report.settings.CopyFrom(read_settings(self._config, self._junitxml))
+            report.settings.maxfail = self._maxfail
         _write_atomically(self._path, report.SerializeToString())
 
 
-def read_settings(config: pytest.Config, junitxml: Optional[str],
-                  make_basetemp: bool = True) -> jackd_pb2.PytestSettings:
+def read_settings(config: pytest.Config, junitxml: Optional[str]) -> jackd_pb2.PytestSettings:
     """The parts of pytest's parsed configuration the engine's reporters honour."""
     from _pytest.terminal import getreportopt
 
@@ -204,7 +206,7 @@ def read_settings(config: pytest.Config, junitxml: Optional[str],
         benchmark_only=bool(getattr(option, "benchmark_only", False)),
         cache_dir=_cache_dir(config),
         invocation_dir=str(config.invocation_params.dir),
-        basetemp=_basetemp(config) if make_basetemp else "",
+        basetemp=_basetemp(config),
     )
     cov_options = read_pytest_cov_options(config)
     if cov_options is not None:
