@@ -182,10 +182,10 @@ absl::Status DurationStore::RecordRows(const std::vector<DurationSample>& sample
   return transaction->Commit();
 }
 
-std::vector<DurationSample> SamplesOf(const Collection& collection, const RunResult& result) {
+std::vector<DurationSample> SamplesOf(const Collection& collection, const std::vector<TestRecord>& records) {
   std::vector<DurationSample> samples;
-  for (TestIndex i = 0; i < result.records.size() && i < collection.items.size(); ++i) {
-    const TestRecord& record = result.records[i];
+  for (TestIndex i = 0; i < records.size() && i < collection.items.size(); ++i) {
+    const TestRecord& record = records[i];
     if (record.outcome == Outcome::kNotRun || record.worker.empty()) continue;
     double seconds = record.Duration();
     if (record.outcome == Outcome::kTimeout || record.outcome == Outcome::kCrashed) {
@@ -230,10 +230,22 @@ std::vector<std::optional<double>> RunDurations::Measured(const Collection& coll
   return measured;
 }
 
-void RunDurations::Record(const Collection& collection, const RunResult& result) {
-  if (directory_.empty()) return;
-  auto store = DurationStore::Open(directory_);
-  absl::Status status = store.ok() ? store->Record(SamplesOf(collection, result)) : store.status();
+void RunDurations::StartRecording(const Collection& collection, const std::vector<TestRecord>& records) {
+  if (directory_.empty() || recording_) return;
+  // The samples are taken here; the thread touches nothing else of the run. It warns through
+  // FinishRecording, on the main thread, so that its line does not cut into the terminal's.
+  recording_ =
+      std::async(std::launch::async, [directory = directory_, samples = SamplesOf(collection, records)] {
+        auto store = DurationStore::Open(directory);
+        return store.ok() ? store->Record(samples) : store.status();
+      });
+}
+
+void RunDurations::FinishRecording(const Collection& collection, const std::vector<TestRecord>& records) {
+  StartRecording(collection, records);
+  if (!recording_) return;
+  const absl::Status status = recording_->get();
+  recording_.reset();
   if (!status.ok()) Warn(status);
 }
 

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <future>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,11 +80,11 @@ class DurationStore {
 // The samples a finished run contributes: every test that reached a worker and ended (not `not_run`).
 // A timed-out or crashed test's time until it was killed counts: a lower bound, still far better than no
 // number for the slowest tests of all.
-std::vector<DurationSample> SamplesOf(const Collection& collection, const RunResult& result);
+std::vector<DurationSample> SamplesOf(const Collection& collection, const std::vector<TestRecord>& records);
 
-// What a run does with the store: read before planning, record after the reports. A store that cannot
-// be used does not fail the run: the first problem is one `jackd: warning: ...` line on stderr, and the
-// run goes on without the store (tests ordered by count, as with no store).
+// What a run does with the store: read before planning, record once every test has its outcome. A store
+// that cannot be used does not fail the run: the first problem is one `jackd: warning: ...` line on
+// stderr, and the run goes on without the store (tests ordered by count, as with no store).
 class RunDurations {
  public:
   explicit RunDurations(const std::string& rootdir);
@@ -91,13 +92,19 @@ class RunDurations {
   // Measured seconds of each collected test by TestIndex (nullopt: never measured). Empty when there is
   // no usable store.
   std::vector<std::optional<double>> Measured(const Collection& collection);
-  void Record(const Collection& collection, const RunResult& result);
+
+  // Records `records` (every test's final outcome) on a thread of its own: the inserts take tens of
+  // milliseconds on a large suite, which then overlap the workers' exit and the reports. At most once.
+  void StartRecording(const Collection& collection, const std::vector<TestRecord>& records);
+  // Waits for the recording StartRecording began, or records `records` now if it never began.
+  void FinishRecording(const Collection& collection, const std::vector<TestRecord>& records);
 
  private:
   void Warn(const absl::Status& status);
 
   std::string directory_;  // empty: the store is not used in this run
   bool warned_ = false;
+  std::optional<std::future<absl::Status>> recording_;
 };
 
 }  // namespace jackd

@@ -171,7 +171,7 @@ TEST(DurationSamplesTest, TestsThatRanCountAndTimeoutsCountTheirTimeUntilTheKill
   result.records[2].worker = "gw1";
   result.records[2].started = 100;
   result.records[2].finished = 103.5;
-  std::vector<DurationSample> samples = SamplesOf(collection, result);
+  std::vector<DurationSample> samples = SamplesOf(collection, result.records);
   ASSERT_EQ(samples.size(), 2u);
   EXPECT_EQ(samples[0].node_id, "a.py::ran");
   EXPECT_NEAR(samples[0].seconds, 0.35, 1e-12);
@@ -195,7 +195,7 @@ TEST_F(DurationsStoreTest, ARunWithAnUnusableStoreWarnsOnceAndGoesOn) {
   RunDurations durations(root_);
   ::testing::internal::CaptureStderr();
   EXPECT_TRUE(durations.Measured(collection).empty());
-  durations.Record(collection, result);
+  durations.FinishRecording(collection, result.records);
   const std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(err.rfind("jackd: warning: ", 0), 0u) << err;
   EXPECT_EQ(err.find('\n'), err.size() - 1) << "one line, once: " << err;
@@ -213,9 +213,14 @@ TEST_F(DurationsStoreTest, ARunReadsWhatTheLastRunRecorded) {
   result.records[0].call_seconds = 1.5;
   RunDurations first(root_);
   EXPECT_EQ(first.Measured(collection), (std::vector<std::optional<double>>{std::nullopt, std::nullopt}));
-  first.Record(collection, result);
+  // Started while the workers exit, finished at the end: one run recorded, once.
+  first.StartRecording(collection, result.records);
+  first.FinishRecording(collection, result.records);
   RunDurations second(root_);
   EXPECT_EQ(second.Measured(collection), (std::vector<std::optional<double>>{1.5, std::nullopt}));
+  auto store = DurationStore::Open(DurationStore::DirectoryIn(root_));
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(store->RunCount().value_or(-1), 1);
 }
 
 }  // namespace

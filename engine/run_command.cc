@@ -385,6 +385,13 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   KeyListener keys(io, style.live, [&run](char key) {
     if (key == 't') run.ShowActivity();
   });
+  // Not by a shard: every shard of a run must plan from the same durations, so shards only read the store;
+  // `jackd merge --durations-store` records. Also after an interrupt: the tests that finished count.
+  const bool records_durations = !collection.shard;
+  if (records_durations) {
+    run.OnOutcomesFinal(
+        [&](const std::vector<TestRecord>& records) { durations.StartRecording(collection, records); });
+  }
   run.Start();
   if (interrupted) run.Interrupt(SIGINT);
   io.run();
@@ -403,9 +410,7 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   result.seconds = SecondsSince(started);
   reporters.RunFinished(context, result);
   UpdatePytestCache(collection, result);
-  // Also after an interrupt: the tests that finished count. Not by a shard: every shard of a run must plan
-  // from the same durations, so shards only read the store; `jackd merge --durations-store` records.
-  if (!collection.shard) durations.Record(collection, result);
+  if (records_durations) durations.FinishRecording(collection, result.records);
   // Last, so they are the last thing a user reads.
   for (const RunResult::Error& error : result.errors) {
     std::fflush(stdout);

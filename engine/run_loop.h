@@ -5,6 +5,7 @@
 
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -79,6 +80,12 @@ class RunLoop final : public WorkerEvents {
 
   // Some remote worker has passed its checks and joined the run (--listen).
   bool RemoteWorkerJoined() const { return remote_joined_; }
+
+  // Called once, on the loop's thread, as soon as every test has its final outcome (usually while the
+  // workers still exit), with the outcomes by TestIndex: what needs only those can start then.
+  void OnOutcomesFinal(std::function<void(const std::vector<TestRecord>&)> callback) {
+    outcomes_final_ = std::move(callback);
+  }
 
   // Valid after the io_context stopped.
   RunResult TakeResult();
@@ -176,6 +183,7 @@ class RunLoop final : public WorkerEvents {
   int parked_retries_ = 0;                         // retries waiting out --reruns-delay
   std::vector<std::optional<TestRecord>> records_;
   std::size_t recorded_ = 0;
+  std::function<void(const std::vector<TestRecord>&)> outcomes_final_;
   std::uint32_t failures_ = 0;
   int restarts_ = 0;
   int interrupts_ = 0;
