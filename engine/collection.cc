@@ -163,8 +163,9 @@ CollectionOutcome CollectFrom(asio::io_context& io, ChildReaper& reaper, const s
     if (all) return Wait::kReady;
     return std::chrono::steady_clock::now() - started > limit ? Wait::kUnavailable : Wait::kPending;
   };
-  // Reports appear by rename, whole; looking for them this often costs nothing next to a collection.
-  constexpr auto kReportPoll = std::chrono::milliseconds(10);
+  // Reports appear by rename, whole. Looking for them this often costs nothing next to a collection, and
+  // every millisecond between the last share and the plan is one in which no worker runs a test.
+  constexpr auto kReportPoll = std::chrono::milliseconds(2);
   asio::steady_timer poll(io);
   std::function<void()> arm = [&] {
     poll.expires_after(kReportPoll);

@@ -83,15 +83,20 @@ def _leave(code: int) -> None:
     import atexit
     import gc
     import io
+    import itertools
 
     atexit._run_exitfuncs()
-    for obj in gc.get_objects():
-        if isinstance(obj, (io.BufferedWriter, io.BufferedRandom, io.TextIOWrapper)):
-            try:
-                if not obj.closed:
-                    obj.flush()
-            except Exception:  # a broken pipe, a full disk: what teardown would have hit too
-                pass
+    # The files among every object: picked by type at C speed (a Python loop over a large suite's few
+    # hundred thousand objects took 15-20 ms), with isinstance's answer for each type found.
+    objects = gc.get_objects()
+    file_types = {kind for kind in set(map(type, objects))
+                  if issubclass(kind, (io.BufferedWriter, io.BufferedRandom, io.TextIOWrapper))}
+    for obj in itertools.compress(objects, map(file_types.__contains__, map(type, objects))):
+        try:
+            if not obj.closed:
+                obj.flush()
+        except Exception:  # a broken pipe, a full disk: what teardown would have hit too
+            pass
     os._exit(code)
 
 

@@ -18,9 +18,9 @@ from typing import Optional, Tuple
 import pytest
 
 START_FILE_ENV = "JACKD_START_FILE"
-# How often to look for the file: far below the time the engine's collection takes, cheap for a process
-# that has nothing else to do.
-_POLL_SECONDS = 0.01
+# How often to look for the file: a stat call, cheap for a process that has nothing else to do, and often
+# enough that the worker starts its first test within a few milliseconds of the engine's plan.
+_POLL_SECONDS = 0.002
 
 
 def wait_for_start() -> Optional[Tuple[str, str]]:
