@@ -141,26 +141,36 @@ CollectionOutcome CollectFrom(asio::io_context& io, ChildReaper& reaper, const s
       exited[i] = true;
     });
   }
-  // gw0's report tells whether the others write one too (a split collection) or not.
-  std::optional<pb::CollectionReport> first;
+  // The reports in hand, by collector, each read once. gw0's tells whether the others write one too (a
+  // split collection) or not; of a split collection, the shares in hand may be complete before every
+  // worker has reported (IncompleteShares): those still waiting for a CPU are not waited for.
+  std::vector<std::optional<pb::CollectionReport>> reports(n);
   std::size_t needed = 1;
   enum class Wait { kPending, kReady, kUnavailable } wait = Wait::kPending;
   auto check = [&] {
-    if (!first && std::filesystem::exists(collectors[0].report_path)) {
-      first.emplace();
-      std::ifstream in(collectors[0].report_path, std::ios::binary);
-      if (!first->ParseFromIstream(&in)) first->Clear();
-      needed = first->split_ways() > 0 ? first->split_ways() : 1;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (reports[i] || !std::filesystem::exists(collectors[i].report_path)) continue;
+      std::ifstream in(collectors[i].report_path, std::ios::binary);
+      // gw0's unreadable report goes to ReadReport, which tells what its process left instead.
+      if (!reports[i].emplace().ParseFromIstream(&in)) {
+        if (i > 0) return Wait::kUnavailable;
+        reports[i]->Clear();
+      }
     }
-    // A share whose worker never started: the shares cannot make the whole collection.
-    if (needed > n) return Wait::kUnavailable;
-    bool all = first.has_value();
+    if (reports[0]) {
+      needed = reports[0]->split_ways() > 0 ? reports[0]->split_ways() : 1;
+      // A share whose worker never started: the shares cannot make the whole collection.
+      if (needed > n) return Wait::kUnavailable;
+      if (needed == 1) return Wait::kReady;
+      std::vector<const pb::CollectionReport*> in_hand;
+      for (std::size_t i = 0; i < needed; ++i) {
+        if (reports[i]) in_hand.push_back(&*reports[i]);
+      }
+      if (IncompleteShares(in_hand).empty()) return Wait::kReady;
+    }
     for (std::size_t i = 0; i < needed; ++i) {
-      if (std::filesystem::exists(collectors[i].report_path)) continue;
-      all = false;
-      if (exited[i]) return Wait::kUnavailable;  // it exited without its report
+      if (!reports[i] && exited[i]) return Wait::kUnavailable;  // it exited without its report
     }
-    if (all) return Wait::kReady;
     return std::chrono::steady_clock::now() - started > limit ? Wait::kUnavailable : Wait::kPending;
   };
   // Reports appear by rename, whole. Looking for them this often costs nothing next to a collection, and
@@ -192,11 +202,11 @@ CollectionOutcome CollectFrom(asio::io_context& io, ChildReaper& reaper, const s
     return ReadReport(python, collectors[0].report_path, collectors[0].stdout_path, collectors[0].stderr_path,
                       status[0], seconds);
   }
-  std::vector<pb::CollectionReport> shares(needed);
+  std::vector<pb::CollectionReport> shares;
   for (std::size_t i = 0; i < needed; ++i) {
-    std::ifstream in(collectors[i].report_path, std::ios::binary);
-    if (!shares[i].ParseFromIstream(&in)) return CollectionUnavailable{};
+    if (reports[i]) shares.push_back(std::move(*reports[i]));
   }
+  reports.clear();
   MergedCollection merged;
   std::string error;
   if (!MergeShares(shares, merged, error)) {

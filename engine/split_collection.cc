@@ -13,17 +13,46 @@
 
 namespace jackd {
 
-bool MergeShares(std::vector<pb::CollectionReport>& shares, MergedCollection& out, std::string& error) {
-  const auto ways = static_cast<std::uint32_t>(shares.size());
-  for (std::uint32_t k = 0; k < ways; ++k) {
-    if (shares[k].split_ways() != ways || shares[k].split_share() != k) {
-      error = absl::StrCat("worker gw", k, " reported share ", shares[k].split_share(), " of ",
-                           shares[k].split_ways(), ", expected share ", k, " of ", ways);
-      return false;
+std::string IncompleteShares(const std::vector<const pb::CollectionReport*>& shares) {
+  if (shares.empty()) return "no share";
+  const std::uint32_t ways = shares[0]->split_ways();
+  std::vector<bool> present(ways, false);
+  for (const pb::CollectionReport* share : shares) {
+    if (share->split_ways() != ways || share->split_share() >= ways) {
+      return absl::StrCat("share ", share->split_share(), " of ", share->split_ways(), " among shares of ",
+                          ways);
+    }
+    if (present[share->split_share()]) return absl::StrCat("share ", share->split_share(), " twice");
+    present[share->split_share()] = true;
+  }
+  if (!present[0]) return absl::StrCat("no share 0 of ", ways);
+  if (shares.size() == ways) return "";
+  // A shim that does not count its files (split_files 0) leaves only the wait for every share.
+  const std::uint32_t files = shares[0]->split_files();
+  std::vector<bool> collected(files, false);
+  for (const pb::CollectionReport* share : shares) {
+    if (share->split_files() != files) {
+      return absl::StrCat("shares that met ", files, " and ", share->split_files(), " files");
+    }
+    for (std::uint32_t ordinal : share->split_collected()) {
+      if (ordinal < files) collected[ordinal] = true;
     }
   }
+  if (files == 0 || std::find(collected.begin(), collected.end(), false) != collected.end()) {
+    return absl::StrCat(shares.size(), " of ", ways, " shares, which do not hold every file");
+  }
+  return "";
+}
+
+bool MergeShares(std::vector<pb::CollectionReport>& shares, MergedCollection& out, std::string& error) {
   out = MergedCollection{};
   if (shares.empty()) return true;
+  std::vector<const pb::CollectionReport*> in_hand;
+  for (const auto& share : shares) in_hand.push_back(&share);
+  error = IncompleteShares(in_hand);
+  if (!error.empty()) return false;
+  std::sort(shares.begin(), shares.end(),
+            [](const auto& a, const auto& b) { return a.split_share() < b.split_share(); });
   pb::CollectionReport& merged = out.report;
   merged.set_protocol_version(shares[0].protocol_version());
   merged.set_shim_version(shares[0].shim_version());
@@ -35,7 +64,7 @@ bool MergeShares(std::vector<pb::CollectionReport>& shares, MergedCollection& ou
     int position;
   };
   std::vector<Source> order;
-  for (std::uint32_t k = 0; k < ways; ++k) {
+  for (std::uint32_t k = 0; k < shares.size(); ++k) {
     for (int i = 0; i < shares[k].items_size(); ++i)
       order.push_back({shares[k].items(i).file_ordinal(), k, i});
   }
@@ -50,7 +79,7 @@ bool MergeShares(std::vector<pb::CollectionReport>& shares, MergedCollection& ou
     // Duplicates within one share are pytest's (--keep-duplicates); across shares, one collection.
     if (!fresh && it->second != source.share) continue;
     merged.add_items()->Swap(item);
-    out.collected_by.push_back(source.share);
+    out.collected_by.push_back(shares[source.share].split_share());
   }
   owner.clear();
 

@@ -19,11 +19,18 @@ struct MergedCollection {
   std::vector<scheduler::WorkerId> collected_by;
 };
 
-// Merges `shares` (share k at index k, each with split_ways == shares.size()). Items go in file order
-// (TestItem.file_ordinal), keeping each share's order within a file; an item reported by two shares
-// (collected outside any file) is kept once. Errors, skips and warnings that every worker met (a broken
-// conftest, a warning while configuring) are kept once. The settings are share 0's, the one that made
-// the basetemp. The digest is CollectionDigest of the merged IDs.
+// Why the shares in hand (a split collection's, in any order) do not make the whole collection yet, or ""
+// when they do: they agree on split_ways, none comes twice, share 0 is among them (it carries the
+// settings), and either every share is, or together they collected every file their walk met
+// (split_files, split_collected). Then the missing shares hold no file, only what every share holds:
+// their workers claimed every file too late (they were still waiting to start) and collected nothing.
+std::string IncompleteShares(const std::vector<const pb::CollectionReport*>& shares);
+
+// Merges `shares`, which IncompleteShares finds complete. Items go in file order (TestItem.file_ordinal),
+// keeping each share's order within a file; an item reported by two shares (collected outside any file)
+// is kept once. Errors, skips and warnings that every worker met (a broken conftest, a warning while
+// configuring) are kept once. The settings are share 0's, the one that made the basetemp. The digest is
+// CollectionDigest of the merged IDs. collected_by holds each item's split_share.
 // The items are moved out of `shares` (a 100,000-test suite would otherwise be held twice).
 // Returns false, with `error` saying why, when the shares do not fit together.
 bool MergeShares(std::vector<pb::CollectionReport>& shares, MergedCollection& out, std::string& error);

@@ -89,14 +89,56 @@ TEST(MergeShares, KeepsDuplicatesOfOneShare) {
 }
 
 TEST(MergeShares, RefusesSharesThatDoNotFit) {
-  std::vector<pb::CollectionReport> shares = {Share(0, 3), Share(1, 3)};  // one of three is missing
+  // One of three is missing, and they do not say which files they collected.
+  std::vector<pb::CollectionReport> shares = {Share(0, 3), Share(1, 3)};
   MergedCollection merged;
   std::string error;
   EXPECT_FALSE(MergeShares(shares, merged, error));
-  EXPECT_NE(error.find("share 0 of 3"), std::string::npos) << error;
+  EXPECT_NE(error.find("2 of 3 shares"), std::string::npos) << error;
   shares = {Share(0, 2), Share(0, 2)};
   EXPECT_FALSE(MergeShares(shares, merged, error));
-  EXPECT_NE(error.find("gw1"), std::string::npos) << error;
+  EXPECT_NE(error.find("share 0 twice"), std::string::npos) << error;
+  shares = {Share(0, 2), Share(1, 3)};
+  EXPECT_FALSE(MergeShares(shares, merged, error));
+  EXPECT_NE(error.find("share 1 of 3"), std::string::npos) << error;
+}
+
+// A share whose walk met `files` files and collected `collected`, with one test in each.
+pb::CollectionReport ShareOf(std::uint32_t share, std::uint32_t ways, std::uint32_t files,
+                             const std::vector<std::uint32_t>& collected) {
+  pb::CollectionReport report = Share(share, ways);
+  report.set_split_files(files);
+  for (std::uint32_t ordinal : collected) {
+    report.add_split_collected(ordinal);
+    AddItem(report, "f" + std::to_string(ordinal) + ".py::t", ordinal);
+  }
+  return report;
+}
+
+TEST(MergeShares, SharesThatCollectedEveryFileNeedNotWaitForTheOthers) {
+  // Of four workers, gw0 and gw2 collected all four files (their own and the others', stolen) while gw1
+  // and gw3 still waited to start: whatever they report later holds no file.
+  std::vector<pb::CollectionReport> shares = {ShareOf(2, 4, 4, {2, 1}), ShareOf(0, 4, 4, {0, 3})};
+  std::vector<const pb::CollectionReport*> in_hand = {&shares[0], &shares[1]};
+  EXPECT_EQ(IncompleteShares(in_hand), "");
+  MergedCollection merged;
+  std::string error;
+  ASSERT_TRUE(MergeShares(shares, merged, error)) << error;
+  EXPECT_EQ(Ids(merged.report), (std::vector<std::string>{"f0.py::t", "f1.py::t", "f2.py::t", "f3.py::t"}));
+  EXPECT_EQ(merged.collected_by, (std::vector<scheduler::WorkerId>{0, 2, 2, 0}));
+  EXPECT_EQ(merged.report.settings().basetemp(), "/tmp/pytest-of-me/pytest-3");  // share 0's
+}
+
+TEST(MergeShares, SharesInHandAreIncompleteWithoutShareZeroOrWithoutAFile) {
+  std::vector<pb::CollectionReport> shares = {ShareOf(1, 3, 2, {0, 1})};
+  EXPECT_EQ(IncompleteShares({&shares[0]}), "no share 0 of 3");  // share 0 carries the settings
+  shares = {ShareOf(0, 3, 3, {0}), ShareOf(1, 3, 3, {1})};       // file 2 is gw2's, not yet reported
+  EXPECT_NE(IncompleteShares({&shares[0], &shares[1]}), "");
+  shares = {ShareOf(0, 3, 3, {0, 2}), ShareOf(1, 3, 2, {1})};  // walks that disagree
+  EXPECT_NE(IncompleteShares({&shares[0], &shares[1]}), "");
+  MergedCollection merged;
+  std::string error;
+  EXPECT_FALSE(MergeShares(shares, merged, error));
 }
 
 }  // namespace

@@ -25,9 +25,9 @@ def pids_by_key(log, key=lambda text: text) -> dict:
     return dict(found)
 
 
-def run_split(project, run_jackd, tmp_path, *args):
+def run_split(project, run_jackd, tmp_path, *args, env=None):
     imports, runs = tmp_path / "imports.log", tmp_path / "runs.log"
-    result = run_jackd(project("split"), *args, env={"E2E_IMPORT_LOG": imports, "E2E_RUN_LOG": runs})
+    result = run_jackd(project("split"), *args, env={"E2E_IMPORT_LOG": imports, "E2E_RUN_LOG": runs, **(env or {})})
     outcomes = check_all_accounted(result, TOTAL)
     assert result.rc == 0, result.describe()
     # The conftest's modifyitems skipped every slow test, also in workers that collected its file late.
@@ -132,3 +132,16 @@ def test_options_that_need_the_whole_collection_get_it(project, run_jackd, tmp_p
     assert result.rc == 0, result.describe()
     assert len(check_all_accounted(result, 4 + 5 + 5)) == 14
     assert all(len(pids) == 2 for pids in pids_by_key(imports).values()), imports.read_text()
+
+
+def test_a_worker_slow_to_start_is_not_waited_for_when_the_others_collected_every_file(
+        project, run_jackd, tmp_path):
+    # gw1 waits in pytest_configure until some test has run. gw0 walks every file, collects its own and
+    # steals gw1's, so its share alone holds every file: the engine merges without gw1's share, gw0 runs
+    # tests, and gw1 then finds nothing left to collect and joins. Were the engine to wait for gw1's
+    # share, no test could run until gw1 gave up.
+    late_log = tmp_path / "late.log"
+    result, _, _ = run_split(project, run_jackd, tmp_path, "-n", "2",
+                             env={"E2E_LATE_WORKER": "gw1", "E2E_LATE_WORKER_SECONDS": "60",
+                                  "E2E_LATE_LOG": late_log})
+    assert late_log.read_text() == "saw a test\n", result.describe()

@@ -160,6 +160,8 @@ class CollectionRecorder:
             report.digest = collection_digest(item.node_id for item in report.items)
         else:  # the engine's digest is of the merged shares
             report.split_ways, report.split_share = split.ways, split.share
+            report.split_files = split.files_walked()
+            report.split_collected.extend(sorted(split.collected))
         # The engine takes the settings from share 0 (or the one report), which also makes the run's
         # basetemp. The other shares leave them out: they would number a basetemp of their own, and
         # reading the plugins' versions from their metadata costs several milliseconds a worker, just

@@ -4,8 +4,10 @@ A worker started with JACKD_COLLECT_SHARE="K/N" (worker gwK of N prestarted ones
 directories as every other worker, numbering the files it meets (their ordinals agree across workers:
 pytest walks in sorted order). It collects the files whose ordinal % N == K, which is where the time
 goes (importing test modules, rewriting their asserts), and defers the rest: they get an empty collect
-report, as pytest's own --lf does for files without failures. The engine merges the N shares into one
-collection (engine/split_collection.h), once it has all of them.
+report, as pytest's own --lf does for files without failures. Its report says how many files the walk met
+and which of them it collected. The engine merges the shares into one collection
+(engine/split_collection.h) once those in hand hold every file, share 0's among them: a worker that is
+slow to start, whose files the others stole, is not waited for.
 
 So that no worker idles while another still collects, the workers also steal: a worker that has walked
 every file collects the files that nobody has reached yet, from the back (their owners walk forward).
@@ -28,7 +30,7 @@ worker collects everything, as without split collection, and gw0 reports for the
 from __future__ import annotations
 
 import os
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 import pytest
 
@@ -79,6 +81,7 @@ class SplitCollection:
         self._deferred: Dict[str, pytest.Collector] = {}  # file node ID -> its collector, not collected yet
         self._releasing: Optional[pytest.Collector] = None
         self._walked = False
+        self.collected: Set[int] = set()  # ordinals of the files collected for the share (own and stolen)
         self.errors: Dict[str, str] = {}  # file node ID -> why collecting it on demand failed
 
     # -- pytest hooks -------------------------------------------------------------------------------
@@ -107,11 +110,16 @@ class SplitCollection:
             return
         self._walked = True
         for nodeid in reversed(list(self._deferred)):
-            if self._claim(self._ordinals[nodeid]):
+            ordinal = self._ordinals[nodeid]
+            if self._claim(ordinal):
+                self.collected.add(ordinal)
                 items.extend(self._genitems(self._deferred.pop(nodeid)))
 
     def _takes(self, ordinal: int) -> bool:
-        return ordinal % self.ways == self.share and self._claim(ordinal)
+        if ordinal % self.ways == self.share and self._claim(ordinal):
+            self.collected.add(ordinal)
+            return True
+        return False
 
     def _claim(self, ordinal: int) -> bool:
         if not self._claims:

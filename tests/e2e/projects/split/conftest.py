@@ -3,8 +3,13 @@ test which process ran it (E2E_RUN_LOG).
 
 As in pytest's documentation, tests marked `slow` are skipped in pytest_collection_modifyitems unless
 --runslow is given: a worker that collects a file only for the tests it was handed must apply this too.
+
+E2E_LATE_WORKER=gwN: that worker, a worker slow to start, waits in pytest_configure (before it collects)
+until some test has run (E2E_RUN_LOG has a line), for at most E2E_LATE_WORKER_SECONDS (default 60), and
+appends "saw a test" or "gave up" to E2E_LATE_LOG.
 """
 import os
+import time
 
 import pytest
 from record_import import append
@@ -12,6 +17,19 @@ from record_import import append
 
 def pytest_addoption(parser):
     parser.addoption("--runslow", action="store_true", default=False, help="run slow tests")
+
+
+def pytest_configure(config):
+    if not os.environ.get("E2E_LATE_WORKER") or os.environ.get("PYTEST_XDIST_WORKER") != os.environ["E2E_LATE_WORKER"]:
+        return
+    run_log = os.environ["E2E_RUN_LOG"]
+    deadline = time.monotonic() + float(os.environ.get("E2E_LATE_WORKER_SECONDS", "60"))
+    while time.monotonic() < deadline:
+        if os.path.exists(run_log) and os.path.getsize(run_log) > 0:
+            append("E2E_LATE_LOG", "saw a test")
+            return
+        time.sleep(0.05)
+    append("E2E_LATE_LOG", "gave up")
 
 
 def pytest_collection_modifyitems(config, items):
