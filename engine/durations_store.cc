@@ -182,10 +182,19 @@ absl::Status DurationStore::RecordRows(const std::vector<DurationSample>& sample
   return transaction->Commit();
 }
 
-std::vector<DurationSample> SamplesOf(const Collection& collection, const std::vector<TestRecord>& records) {
+namespace {
+
+const TestRecord& RecordAt(const std::vector<TestRecord>& records, TestIndex i) { return records[i]; }
+const TestRecord& RecordAt(const std::vector<std::optional<TestRecord>>& records, TestIndex i) {
+  return *records[i];
+}
+
+// SamplesOf for records held either way.
+template <typename Records>
+std::vector<DurationSample> SamplesFrom(const Collection& collection, const Records& records) {
   std::vector<DurationSample> samples;
   for (TestIndex i = 0; i < records.size() && i < collection.items.size(); ++i) {
-    const TestRecord& record = records[i];
+    const TestRecord& record = RecordAt(records, i);
     if (record.outcome == Outcome::kNotRun || record.worker.empty()) continue;
     double seconds = record.Duration();
     if (record.outcome == Outcome::kTimeout || record.outcome == Outcome::kCrashed) {
@@ -196,6 +205,17 @@ std::vector<DurationSample> SamplesOf(const Collection& collection, const std::v
         {collection.items[i].node_id, collection.items[i].file, std::max(0.0, seconds), record.outcome});
   }
   return samples;
+}
+
+}  // namespace
+
+std::vector<DurationSample> SamplesOf(const Collection& collection, const std::vector<TestRecord>& records) {
+  return SamplesFrom(collection, records);
+}
+
+std::vector<DurationSample> SamplesOf(const Collection& collection,
+                                      const std::vector<std::optional<TestRecord>>& records) {
+  return SamplesFrom(collection, records);
 }
 
 RunDurations::RunDurations(const std::string& rootdir)
@@ -230,19 +250,18 @@ std::vector<std::optional<double>> RunDurations::Measured(const Collection& coll
   return measured;
 }
 
-void RunDurations::StartRecording(const Collection& collection, const std::vector<TestRecord>& records) {
+void RunDurations::StartRecording(std::vector<DurationSample> samples) {
   if (directory_.empty() || recording_) return;
-  // The samples are taken here; the thread touches nothing else of the run. It warns through
-  // FinishRecording, on the main thread, so that its line does not cut into the terminal's.
-  recording_ =
-      std::async(std::launch::async, [directory = directory_, samples = SamplesOf(collection, records)] {
-        auto store = DurationStore::Open(directory);
-        return store.ok() ? store->Record(samples) : store.status();
-      });
+  // The thread has the samples and touches nothing else of the run. It warns through FinishRecording,
+  // on the main thread, so that its line does not cut into the terminal's.
+  recording_ = std::async(std::launch::async, [directory = directory_, samples = std::move(samples)] {
+    auto store = DurationStore::Open(directory);
+    return store.ok() ? store->Record(samples) : store.status();
+  });
 }
 
 void RunDurations::FinishRecording(const Collection& collection, const std::vector<TestRecord>& records) {
-  StartRecording(collection, records);
+  if (!recording_) StartRecording(SamplesOf(collection, records));
   if (!recording_) return;
   const absl::Status status = recording_->get();
   recording_.reset();

@@ -81,6 +81,9 @@ class DurationStore {
 // A timed-out or crashed test's time until it was killed counts: a lower bound, still far better than no
 // number for the slowest tests of all.
 std::vector<DurationSample> SamplesOf(const Collection& collection, const std::vector<TestRecord>& records);
+// The same from the run loop's records while it holds them (RunLoop::OnOutcomesFinal): every one is set.
+std::vector<DurationSample> SamplesOf(const Collection& collection,
+                                      const std::vector<std::optional<TestRecord>>& records);
 
 // What a run does with the store: read before planning, record once every test has its outcome. A store
 // that cannot be used does not fail the run: the first problem is one `jackd: warning: ...` line on
@@ -93,9 +96,10 @@ class RunDurations {
   // no usable store.
   std::vector<std::optional<double>> Measured(const Collection& collection);
 
-  // Records `records` (every test's final outcome) on a thread of its own: the inserts take tens of
-  // milliseconds on a large suite, which then overlap the workers' exit and the reports. At most once.
-  void StartRecording(const Collection& collection, const std::vector<TestRecord>& records);
+  // Records the run's samples (SamplesOf every test's final outcome) on a thread of its own: the inserts
+  // take tens of milliseconds on a large suite, which then overlap the workers' exit and the reports.
+  // At most once.
+  void StartRecording(std::vector<DurationSample> samples);
   // Waits for the recording StartRecording began, or records `records` now if it never began.
   void FinishRecording(const Collection& collection, const std::vector<TestRecord>& records);
 

@@ -214,7 +214,7 @@ TEST_F(DurationsStoreTest, ARunReadsWhatTheLastRunRecorded) {
   RunDurations first(root_);
   EXPECT_EQ(first.Measured(collection), (std::vector<std::optional<double>>{std::nullopt, std::nullopt}));
   // Started while the workers exit, finished at the end: one run recorded, once.
-  first.StartRecording(collection, result.records);
+  first.StartRecording(SamplesOf(collection, result.records));
   first.FinishRecording(collection, result.records);
   RunDurations second(root_);
   EXPECT_EQ(second.Measured(collection), (std::vector<std::optional<double>>{1.5, std::nullopt}));

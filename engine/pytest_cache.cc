@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 namespace jackd {
@@ -17,9 +18,8 @@ nlohmann::json ReadValue(const std::string& cache_dir, const std::string& key) {
   return nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
 }
 
-// Writes `<cache_dir>/v/<key>` atomically, as pytest's Cache.set formats it (indent=2; pytest's
-// ensure_ascii=False is nlohmann's default).
-bool WriteValue(const std::string& cache_dir, const std::string& key, const nlohmann::json& value) {
+// Writes `<cache_dir>/v/<key>` atomically.
+bool WriteText(const std::string& cache_dir, const std::string& key, const std::string& text) {
   std::error_code error;
   const fs::path file = fs::path(cache_dir) / "v" / key;
   const bool created = !fs::exists(cache_dir, error);
@@ -31,7 +31,7 @@ bool WriteValue(const std::string& cache_dir, const std::string& key, const nloh
   const fs::path temporary = file.string() + ".jackd-tmp";
   {
     std::ofstream out(temporary);
-    out << value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+    out << text;
     if (!out) return false;
   }
   fs::rename(temporary, file, error);
@@ -61,26 +61,42 @@ bool UpdateLastFailed(const std::string& cache_dir, const Collection& collection
         last.erase(id);
     }
   }
-  // pytest writes it sorted by key; nlohmann's objects are sorted already.
-  return last == before || WriteValue(cache_dir, "cache/lastfailed", last);
+  // As pytest's Cache.set writes it: indent=2, sorted by key (nlohmann's objects are sorted already),
+  // ensure_ascii=False (nlohmann's default).
+  return last == before || WriteText(cache_dir, "cache/lastfailed",
+                                     last.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 bool UpdateNodeIds(const std::string& cache_dir, const Collection& collection) {
   if (cache_dir.empty()) return true;
-  const nlohmann::json before = ReadValue(cache_dir, "cache/nodeids");
+  // Plain strings rather than JSON values: on a 100,000-test suite the JSON array alone would take some
+  // ten megabytes more, at the run's end.
   std::vector<std::string> ids;
-  ids.reserve(collection.items.size() + (before.is_array() ? before.size() : 0));
-  if (before.is_array()) {
-    for (const nlohmann::json& id : before) {
-      if (id.is_string()) ids.push_back(id.get<std::string>());
+  if (nlohmann::json before = ReadValue(cache_dir, "cache/nodeids"); before.is_array()) {
+    ids.reserve(before.size() + collection.items.size());
+    for (nlohmann::json& id : before) {
+      if (id.is_string()) ids.push_back(std::move(id.get_ref<std::string&>()));
     }
   }
-  for (const auto& item : collection.items) ids.push_back(item.node_id);
-  // Python sorts strings by code point, which for UTF-8 is byte order.
+  // pytest writes the list sorted, each ID once; then the run changes it only with IDs it lacks. Python
+  // sorts strings by code point, which for UTF-8 is byte order.
+  const bool was_sorted = std::adjacent_find(ids.begin(), ids.end(), std::greater_equal<>()) == ids.end();
+  const std::size_t known = ids.size();
+  for (const auto& item : collection.items) {
+    if (!was_sorted || !std::binary_search(ids.begin(), ids.begin() + known, item.node_id))
+      ids.push_back(item.node_id);
+  }
+  if (was_sorted && ids.size() == known) return true;
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  const nlohmann::json after = ids;
-  return after == before || WriteValue(cache_dir, "cache/nodeids", after);
+  // As pytest's json.dumps(ids, indent=2) writes it.
+  std::string text = ids.empty() ? "[]" : "[";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    text += i == 0 ? "\n  " : ",\n  ";
+    text += nlohmann::json(ids[i]).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  if (!ids.empty()) text += "\n]";
+  return WriteText(cache_dir, "cache/nodeids", text);
 }
 
 }  // namespace jackd

@@ -275,12 +275,7 @@ void RunLoop::Record(TestIndex index, TestRecord record) {
   records_[index] = std::move(record);
   ++recorded_;
   reporter_.TestFinished(context_, index, *records_[index]);
-  if (recorded_ == records_.size() && outcomes_final_) {
-    std::vector<TestRecord> final_records;
-    final_records.reserve(records_.size());
-    for (const auto& final_record : records_) final_records.push_back(*final_record);
-    std::exchange(outcomes_final_, nullptr)(final_records);
-  }
+  if (recorded_ == records_.size() && outcomes_final_) std::exchange(outcomes_final_, nullptr)(records_);
   const std::uint32_t maxfail = collection_.settings.maxfail;
   if (maxfail > 0 && failures_ >= maxfail && stop_ == StopKind::kNone) {
     // pytest's wording, plural and all.

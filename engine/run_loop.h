@@ -82,8 +82,9 @@ class RunLoop final : public WorkerEvents {
   bool RemoteWorkerJoined() const { return remote_joined_; }
 
   // Called once, on the loop's thread, as soon as every test has its final outcome (usually while the
-  // workers still exit), with the outcomes by TestIndex: what needs only those can start then.
-  void OnOutcomesFinal(std::function<void(const std::vector<TestRecord>&)> callback) {
+  // workers still exit), with the outcomes by TestIndex (every one set): what needs only those can start
+  // then. Valid during the call only.
+  void OnOutcomesFinal(std::function<void(const std::vector<std::optional<TestRecord>>&)> callback) {
     outcomes_final_ = std::move(callback);
   }
 
@@ -183,7 +184,7 @@ class RunLoop final : public WorkerEvents {
   int parked_retries_ = 0;                         // retries waiting out --reruns-delay
   std::vector<std::optional<TestRecord>> records_;
   std::size_t recorded_ = 0;
-  std::function<void(const std::vector<TestRecord>&)> outcomes_final_;
+  std::function<void(const std::vector<std::optional<TestRecord>>&)> outcomes_final_;
   std::uint32_t failures_ = 0;
   int restarts_ = 0;
   int interrupts_ = 0;
