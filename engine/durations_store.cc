@@ -251,7 +251,7 @@ std::vector<std::optional<double>> RunDurations::Measured(const Collection& coll
 }
 
 void RunDurations::StartRecording(std::vector<DurationSample> samples) {
-  if (directory_.empty() || recording_) return;
+  if (directory_.empty() || recording_.valid()) return;
   // The thread has the samples and touches nothing else of the run. It warns through FinishRecording,
   // on the main thread, so that its line does not cut into the terminal's.
   recording_ = std::async(std::launch::async, [directory = directory_, samples = std::move(samples)] {
@@ -261,10 +261,9 @@ void RunDurations::StartRecording(std::vector<DurationSample> samples) {
 }
 
 void RunDurations::FinishRecording(const Collection& collection, const std::vector<TestRecord>& records) {
-  if (!recording_) StartRecording(SamplesOf(collection, records));
-  if (!recording_) return;
-  const absl::Status status = recording_->get();
-  recording_.reset();
+  if (!recording_.valid()) StartRecording(SamplesOf(collection, records));
+  if (!recording_.valid()) return;
+  const absl::Status status = recording_.get();
   if (!status.ok()) Warn(status);
 }
 

@@ -108,7 +108,7 @@ class RunDurations {
 
   std::string directory_;  // empty: the store is not used in this run
   bool warned_ = false;
-  std::optional<std::future<absl::Status>> recording_;
+  std::future<absl::Status> recording_;  // valid from StartRecording until FinishRecording waits for it
 };
 
 }  // namespace jackd

@@ -6,12 +6,15 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <algorithm>
 #include <asio/signal_set.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <initializer_list>
 #include <random>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -53,21 +56,22 @@ constexpr int kRestartsPerWorker = 4;
 constexpr std::chrono::milliseconds kCollectorPatience{120'000};
 
 // pytest's --collect-only (or --co) among the arguments: only a listing, no worker needed.
-bool AsksForCollectOnly(const std::vector<std::string>& pytest_args) {
+// Whether pytest's command line (before a `--`) holds one of `options`.
+bool AsksFor(const std::vector<std::string>& pytest_args, std::initializer_list<std::string_view> options) {
   for (const std::string& arg : pytest_args) {
     if (arg == "--") break;
-    if (arg == "--collect-only" || arg == "--co") return true;
+    if (std::find(options.begin(), options.end(), arg) != options.end()) return true;
   }
   return false;
 }
 
+bool AsksForCollectOnly(const std::vector<std::string>& pytest_args) {
+  return AsksFor(pytest_args, {"--collect-only", "--co"});
+}
+
 // pytest's stepwise options, which jackd does not carry out yet (README, Known limits).
 bool AsksForStepwise(const std::vector<std::string>& pytest_args) {
-  for (const std::string& arg : pytest_args) {
-    if (arg == "--") break;
-    if (arg == "--sw" || arg == "--stepwise" || arg == "--sw-skip" || arg == "--stepwise-skip") return true;
-  }
-  return false;
+  return AsksFor(pytest_args, {"--sw", "--stepwise", "--sw-skip", "--stepwise-skip"});
 }
 
 int UserError(const std::string& message, int exit_code = kExitUsageError) {

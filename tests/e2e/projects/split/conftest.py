@@ -20,7 +20,8 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
-    if not os.environ.get("E2E_LATE_WORKER") or os.environ.get("PYTEST_XDIST_WORKER") != os.environ["E2E_LATE_WORKER"]:
+    late = os.environ.get("E2E_LATE_WORKER")
+    if not late or os.environ.get("PYTEST_XDIST_WORKER") != late:
         return
     run_log = os.environ["E2E_RUN_LOG"]
     deadline = time.monotonic() + float(os.environ.get("E2E_LATE_WORKER_SECONDS", "60"))
