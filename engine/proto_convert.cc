@@ -44,6 +44,11 @@ PytestSettings FromProto(const pb::PytestSettings& s) {
                          cov.has_fail_under() ? std::optional<double>(cov.fail_under()) : std::nullopt,
                          cov.no_cov()};
   }
+  if (s.has_stepwise()) {
+    const pb::Stepwise& sw = s.stepwise();
+    out.stepwise = StepwiseSettings{sw.skip(), Strings(sw.status()), sw.last_failed(), sw.stores_test_count(),
+                                    sw.test_count() >= 0 ? std::optional(sw.test_count()) : std::nullopt};
+  }
   return out;
 }
 

@@ -1,10 +1,15 @@
 #include "engine/pytest_cache.h"
 
 #include <algorithm>
+#include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
+
+#include "absl/strings/str_format.h"
+#include "scheduler/outcome.h"
 
 namespace jackd {
 namespace {
@@ -97,6 +102,41 @@ bool UpdateNodeIds(const std::string& cache_dir, const Collection& collection) {
   }
   if (!ids.empty()) text += "\n]";
   return WriteText(cache_dir, "cache/nodeids", text);
+}
+
+bool UpdateStepwise(const std::string& cache_dir, const Collection& collection, const RunResult& result) {
+  const std::optional<StepwiseSettings>& stepwise = collection.settings.stepwise;
+  if (cache_dir.empty() || !stepwise) return true;
+  const auto ran = [](const TestRecord& record) { return record.outcome != Outcome::kNotRun; };
+  nlohmann::ordered_json last_failed = nullptr;
+  if (std::none_of(result.records.begin(), result.records.end(), ran)) {
+    if (!stepwise->last_failed.empty()) last_failed = stepwise->last_failed;
+  } else {
+    for (TestIndex i = 0; i < result.records.size() && i < collection.items.size(); ++i) {
+      if (scheduler::IsFailure(result.records[i].outcome) && result.stepwise_skipped != i) {
+        last_failed = collection.items[i].node_id;
+        break;
+      }
+    }
+  }
+  nlohmann::ordered_json value = last_failed;
+  if (stepwise->stores_test_count) {
+    // pytest's StepwiseCacheInfo, its keys in its order; the date as datetime.now().isoformat().
+    const auto now = std::chrono::system_clock::now();
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+    std::tm local{};
+    localtime_r(&seconds, &local);
+    char date[32];
+    std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &local);
+    const auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
+    value = nlohmann::ordered_json::object();
+    value["last_failed"] = last_failed;
+    value["last_test_count"] = stepwise->test_count ? nlohmann::ordered_json(*stepwise->test_count) : nullptr;
+    value["last_cache_date_str"] = absl::StrFormat("%s.%06d", date, micros);
+  }
+  return WriteText(cache_dir, "cache/stepwise",
+                   value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace jackd

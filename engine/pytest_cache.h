@@ -1,7 +1,8 @@
 // The entries of pytest's cache (.pytest_cache/v/cache/) that describe a whole run: the last-failed list,
-// which `--lf` and `--ff` read, and the node IDs seen so far, which `--nf` reads. Workers see only their
-// share of a run (and would overwrite each other's), so the shim takes pytest's writers of them out of
-// the workers and the engine writes both, with the rules of pytest's LFPlugin and NFPlugin.
+// which `--lf` and `--ff` read, the node IDs seen so far, which `--nf` reads, and where `--sw` resumes.
+// Workers see only their share of a run (and would overwrite each other's), so the shim takes pytest's
+// writers of them out of the workers and the engine writes them, with the rules of pytest's LFPlugin,
+// NFPlugin and StepwisePlugin.
 #pragma once
 
 #include <string>
@@ -19,5 +20,13 @@ bool UpdateLastFailed(const std::string& cache_dir, const Collection& collection
 // Adds the collected tests' node IDs to `<cache_dir>/v/cache/nodeids` (a sorted JSON list), as pytest
 // does at the end of every session that is not --collect-only. Same contract as UpdateLastFailed.
 bool UpdateNodeIds(const std::string& cache_dir, const Collection& collection);
+
+// Writes `<cache_dir>/v/cache/stepwise` for a --sw run (nothing without one), in the format of the
+// pytest at hand (StepwiseSettings::stores_test_count). The next run resumes at the first test, in
+// collection order, that did not pass: a failure, or a test the stop left unrun (tests run in parallel
+// and out of order, so tests before the failure may not have run). The failure --sw-skip let pass
+// (RunResult::stepwise_skipped) counts as passed, as in pytest. When no test ran, the resume point
+// stays where collection found it. Same contract as UpdateLastFailed.
+bool UpdateStepwise(const std::string& cache_dir, const Collection& collection, const RunResult& result);
 
 }  // namespace jackd

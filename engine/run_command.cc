@@ -6,15 +6,12 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include <algorithm>
 #include <asio/signal_set.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
-#include <initializer_list>
 #include <random>
-#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -56,22 +53,12 @@ constexpr int kRestartsPerWorker = 4;
 constexpr std::chrono::milliseconds kCollectorPatience{120'000};
 
 // pytest's --collect-only (or --co) among the arguments: only a listing, no worker needed.
-// Whether pytest's command line (before a `--`) holds one of `options`.
-bool AsksFor(const std::vector<std::string>& pytest_args, std::initializer_list<std::string_view> options) {
+bool AsksForCollectOnly(const std::vector<std::string>& pytest_args) {
   for (const std::string& arg : pytest_args) {
     if (arg == "--") break;
-    if (std::find(options.begin(), options.end(), arg) != options.end()) return true;
+    if (arg == "--collect-only" || arg == "--co") return true;
   }
   return false;
-}
-
-bool AsksForCollectOnly(const std::vector<std::string>& pytest_args) {
-  return AsksFor(pytest_args, {"--collect-only", "--co"});
-}
-
-// pytest's stepwise options, which jackd does not carry out yet (README, Known limits).
-bool AsksForStepwise(const std::vector<std::string>& pytest_args) {
-  return AsksFor(pytest_args, {"--sw", "--stepwise", "--sw-skip", "--stepwise-skip"});
 }
 
 int UserError(const std::string& message, int exit_code = kExitUsageError) {
@@ -103,6 +90,8 @@ void UpdatePytestCache(const Collection& collection, const RunResult& result) {
     spdlog::warn("could not update pytest's last-failed cache in {}", cache_dir);
   if (!UpdateNodeIds(cache_dir, collection))
     spdlog::warn("could not update pytest's node-ID cache in {}", cache_dir);
+  if (!UpdateStepwise(cache_dir, collection, result))
+    spdlog::warn("could not update pytest's stepwise cache in {}", cache_dir);
 }
 
 void ConfigureLogging(const std::string& level) {
@@ -119,12 +108,6 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   const double started_monotonic = MonotonicSeconds();
   const auto started_at = std::chrono::system_clock::now();
   ConfigureLogging(options.log_level);
-  if (AsksForStepwise(options.pytest_args)) {
-    std::fprintf(
-        stderr,
-        "jackd: warning: --sw/--stepwise is not carried out: the run goes on past failures and keeps no "
-        "stepwise state (-x stops at the first failure)\n");
-  }
   auto python = FindPython(options.python);
   if (!python.ok()) return UserError(std::string(python.status().message()));
   // --listen: checked before anything runs, so a risky listener never starts.

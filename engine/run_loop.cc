@@ -271,7 +271,8 @@ void RunLoop::Record(TestIndex index, TestRecord record) {
   // --detect-flaky: a copy dropped by a stop while another copy runs; that one settles the test.
   if (record.outcome == Outcome::kNotRun && !holders_[index].empty()) return;
   record = Settled(index, std::move(record));
-  if (scheduler::IsFailure(record.outcome) && record.outcome != Outcome::kNotRun) ++failures_;
+  const bool failed = scheduler::IsFailure(record.outcome) && record.outcome != Outcome::kNotRun;
+  if (failed) ++failures_;
   records_[index] = std::move(record);
   ++recorded_;
   reporter_.TestFinished(context_, index, *records_[index]);
@@ -280,6 +281,15 @@ void RunLoop::Record(TestIndex index, TestRecord record) {
   if (maxfail > 0 && failures_ >= maxfail && stop_ == StopKind::kNone) {
     // pytest's wording, plural and all.
     Stop(StopKind::kMaxfail, absl::StrCat("stopping after ", failures_, " failures"));
+  }
+  const std::optional<StepwiseSettings>& stepwise = collection_.settings.stepwise;
+  if (stepwise && failed && stop_ == StopKind::kNone) {
+    // pytest's stepwise plugin: stop at a failure, except (--sw-skip) at the first one.
+    if (stepwise->skip && !stepwise_skipped_) {
+      stepwise_skipped_ = index;
+    } else {
+      Stop(StopKind::kStepwise, "Interrupted: Test failed, continuing from this test next run.");
+    }
   }
 }
 
@@ -461,12 +471,14 @@ RunResult RunLoop::TakeResult() {
                                    [](const TestRecord& r) { return r.outcome == Outcome::kFlaky; });
   }
   result.stop_reason = stop_reason_;
+  result.stepwise_skipped = stepwise_skipped_;
   result.notes = notes_;
   result.errors = errors_;
   switch (stop_) {
     case StopKind::kFatal:
       result.exit_code = fatal_exit_code_;
       break;
+    case StopKind::kStepwise:  // pytest's stepwise interrupts the session
     case StopKind::kSessionTimeout:
     case StopKind::kInterrupt:
       result.exit_code = kExitInterrupted;

@@ -124,7 +124,8 @@ class RunLoop final : public WorkerEvents {
 
   // Why dispatch stopped, by severity: a later, more severe reason overrides an earlier one. Only kFatal
   // kills running workers; the others let running tests finish.
-  enum class StopKind { kNone, kMaxfail, kExhausted, kInterrupt, kSessionTimeout, kFatal };
+  // kStepwise: --sw stopped at a failure (pytest's -x/--maxfail wins when both stop at the same one).
+  enum class StopKind { kNone, kMaxfail, kStepwise, kExhausted, kInterrupt, kSessionTimeout, kFatal };
 
   void SpawnWorker(scheduler::WorkerId slot);
   Worker* FindByLink(const std::shared_ptr<WorkerLink>& link);
@@ -186,6 +187,7 @@ class RunLoop final : public WorkerEvents {
   std::size_t recorded_ = 0;
   std::function<void(const std::vector<std::optional<TestRecord>>&)> outcomes_final_;
   std::uint32_t failures_ = 0;
+  std::optional<TestIndex> stepwise_skipped_;  // --sw-skip: the failure that did not stop the run
   int restarts_ = 0;
   int interrupts_ = 0;
   StopKind stop_ = StopKind::kNone;

@@ -30,6 +30,15 @@ struct PytestCovOptions {
 };
 
 // pytest's own view of its options, read by the shim from pytest's parsed config.
+// pytest's --sw/--stepwise as the collecting process's stepwise plugin left it (pb::Stepwise).
+struct StepwiseSettings {
+  bool skip = false;                // --sw-skip: the first failure does not stop the run
+  std::vector<std::string> status;  // "stepwise: ..." lines for the header
+  std::string last_failed;          // where this run resumed; empty for none
+  bool stores_test_count = false;   // cache/stepwise is pytest >= 8.4's dict, not a bare node ID
+  std::optional<std::int64_t> test_count;
+};
+
 struct PytestSettings {
   int verbosity = 0;
   std::uint32_t maxfail = 0;
@@ -57,6 +66,7 @@ struct PytestSettings {
   std::string basetemp;
   std::optional<PytestCovOptions> pytest_cov;  // empty when pytest-cov is not installed
   bool live_logging = false;                   // --log-cli-level / log_cli: log records shown live
+  std::optional<StepwiseSettings> stepwise;    // empty without --sw
   // Workers' own output is shown as it comes (-s, live logging), each line prefixed with the worker.
   bool LiveOutput() const { return capture_disabled || live_logging; }
 };
@@ -212,6 +222,8 @@ struct RunResult {
   std::vector<Error> errors;
   // The coverage section of the terminal report (--cov); empty when coverage was not measured.
   std::optional<CoverageSummary> coverage;
+  // --sw-skip: the failure that did not stop the run (the first one reported).
+  std::optional<TestIndex> stepwise_skipped;
 };
 
 }  // namespace jackd

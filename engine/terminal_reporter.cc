@@ -135,6 +135,10 @@ void TerminalReporter::Header(const Collection& collection, const std::string& j
   if (!s.plugins.empty()) Line(absl::StrCat("plugins: ", absl::StrJoin(s.plugins, ", ")));
   if (!jackd_line.empty()) Line(jackd_line);
   Line(CollectedLine(collection), kBold);
+  // Plugins' lines after the collection (pytest_report_collectionfinish); only stepwise's reach the engine.
+  if (s.stepwise) {
+    for (const std::string& line : s.stepwise->status) Line(line);
+  }
   std::fflush(out_);
 }
 

@@ -42,13 +42,3 @@ def test_maxfail_above_the_failure_count_runs_everything(project, run_jackd):
     assert outcomes[SECOND] == "failed"
     assert sum(1 for v in outcomes.values() if v == "passed") == 199, result.describe()
     assert result.rc == 1
-
-
-@pytest.mark.parametrize("option", ["--sw", "--stepwise-skip"])
-def test_stepwise_which_jackd_does_not_carry_out_says_so(project, run_jackd, option):
-    # A known limit (README): the run goes on past the failure, and the user is told so up front.
-    result = run_jackd(project("many"), "-n", "2", option, env={"E2E_MANY_FAIL": FIRST})
-    assert result.rc == 1, result.describe()
-    warnings = [line for line in result.stderr.splitlines() if line.startswith("jackd: warning:")]
-    assert len(warnings) == 1 and "--sw/--stepwise is not carried out" in warnings[0], result.describe()
-    assert sum(1 for v in result.outcome_map().values() if v == "passed") == 199, result.describe()

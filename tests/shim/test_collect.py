@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from shim_harness import XDIST_INSTALLED, run_collect, write_project
+from shim_harness import XDIST_INSTALLED, run_collect, shim_env, write_project
 
 from jackd_shim import jackd_pb2
+from jackd_shim.collect_plugin import read_stepwise
 from jackd_shim.protocol import PROTOCOL_VERSION, collection_digest
 
 PROJECT = {
@@ -286,3 +290,39 @@ def test_nothing_collected(tmp_path):
     assert run.report.pytest_exit == 5
     assert list(run.report.items) == []
     assert run.report.digest == collection_digest([])
+
+
+def test_stepwise_state_is_reported_as_collection_left_it(tmp_path):
+    project = write_project(tmp_path / "sw", {"test_steps.py": """\
+        import os
+
+        import pytest
+
+        @pytest.mark.parametrize("n", range(4))
+        def test_step(n):
+            assert str(n) != os.environ.get("FAIL_STEP")
+    """})
+    assert not run_collect(project).report.settings.HasField("stepwise")
+    # pytest itself leaves the state (its format depends on its version): it stopped at test_step[2].
+    env = {**shim_env(), "FAIL_STEP": "2"}
+    stopped = subprocess.run([sys.executable, "-m", "pytest", "--sw", "-q"], cwd=project, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, encoding="utf-8", timeout=120)
+    assert stopped.returncode == 2, stopped.stdout
+    run = run_collect(project, "--sw-skip")
+    assert run.returncode == 0, run.output
+    stepwise = run.report.settings.stepwise
+    assert stepwise.skip and stepwise.last_failed == "test_steps.py::test_step[2]"
+    assert [item.node_id for item in run.report.items] == ["test_steps.py::test_step[2]", "test_steps.py::test_step[3]"]
+    assert run.report.deselected == 2
+    assert any(line.startswith("stepwise: skipping 2 already passed items") for line in stepwise.status), stepwise
+    assert stepwise.test_count == (4 if stepwise.stores_test_count else -1)
+
+
+def test_stepwise_of_pytest_7_is_read_too():
+    # pytest 7's StepwisePlugin: the last failed node ID in `lastfailed`, one status string, no test count.
+    plugin = SimpleNamespace(skip=False, report_status="skipping 2 already passed items.", lastfailed="t.py::b")
+    config = SimpleNamespace(pluginmanager=SimpleNamespace(get_plugin={"stepwiseplugin": plugin}.get))
+    stepwise = read_stepwise(config)
+    assert not stepwise.skip and not stepwise.stores_test_count and stepwise.test_count == -1
+    assert list(stepwise.status) == ["stepwise: skipping 2 already passed items."]
+    assert stepwise.last_failed == "t.py::b"

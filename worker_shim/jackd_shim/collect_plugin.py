@@ -213,7 +213,34 @@ def read_settings(config: pytest.Config, junitxml: Optional[str]) -> jackd_pb2.P
     cov_options = read_pytest_cov_options(config)
     if cov_options is not None:
         settings.pytest_cov.CopyFrom(cov_options)
+    stepwise = read_stepwise(config)
+    if stepwise is not None:
+        settings.stepwise.CopyFrom(stepwise)
     return settings
+
+
+def read_stepwise(config: pytest.Config) -> Optional[jackd_pb2.Stepwise]:
+    """pytest's stepwise plugin as collection left it; None without --sw (or without the plugin).
+
+    Read after collection: the plugin's pytest_collection_modifyitems has deselected the tests before the
+    last failed one, and may have reset its state (--sw-reset, a changed test count)."""
+    plugin = config.pluginmanager.get_plugin("stepwiseplugin")
+    if plugin is None or not getattr(plugin, "active", True):  # pytest < 6.2 registered it always
+        return None
+    stepwise = jackd_pb2.Stepwise(skip=bool(getattr(plugin, "skip", False)), test_count=-1)
+    status = getattr(plugin, "report_status", None)  # a list (pytest >= 8) or one string
+    for line in [status] if isinstance(status, str) else status or []:
+        stepwise.status.append(utf8_text(f"stepwise: {line}"))
+    info = getattr(plugin, "cached_info", None)  # pytest >= 8.4: last failed test and test count
+    if info is not None:
+        stepwise.stores_test_count = True
+        if info.last_test_count is not None:
+            stepwise.test_count = int(info.last_test_count)
+        last_failed = info.last_failed
+    else:
+        last_failed = getattr(plugin, "lastfailed", None)
+    stepwise.last_failed = utf8_text(str(last_failed)) if last_failed else ""
+    return stepwise
 
 
 def _basetemp(config: pytest.Config) -> str:
