@@ -129,7 +129,7 @@ CollectionOutcome Collect(asio::io_context& io, ChildReaper& reaper, const std::
 
 CollectionOutcome CollectFrom(asio::io_context& io, ChildReaper& reaper, const std::string& python,
                               const std::vector<RunningCollector>& collectors, const bool& interrupted,
-                              std::chrono::milliseconds limit) {
+                              std::chrono::milliseconds limit, std::vector<pid_t>& exited_pids) {
   if (collectors.empty()) return CollectionUnavailable{};
   const auto started = std::chrono::steady_clock::now();
   const std::size_t n = collectors.size();
@@ -193,7 +193,11 @@ CollectionOutcome CollectFrom(asio::io_context& io, ChildReaper& reaper, const s
   io.restart();
   // Those still running go on as workers; the run loop watches them then.
   for (std::size_t i = 0; i < n; ++i) {
-    if (!exited[i]) reaper.Forget(collectors[i].pid);
+    if (exited[i]) {
+      exited_pids.push_back(collectors[i].pid);
+    } else {
+      reaper.Forget(collectors[i].pid);
+    }
   }
   if (interrupted) return CollectionInterrupted{};
   if (wait != Wait::kReady) return CollectionUnavailable{};

@@ -233,8 +233,12 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   // worker), or the suite asks only for a listing, the engine's own collect process collects instead
   // and the run goes on as without prestarted workers.
   CollectionOutcome outcome = CollectionUnavailable{};
+  // Prestarted workers that exited while they collected (a crash, a plugin that ends the session): the
+  // run starts workers of its own instead of waiting for them.
+  std::vector<pid_t> exited_collectors;
   if (prestarted && !prestarted->collectors().empty()) {
-    outcome = CollectFrom(io, reaper, *python, prestarted->collectors(), interrupted, early_patience);
+    outcome = CollectFrom(io, reaper, *python, prestarted->collectors(), interrupted, early_patience,
+                          exited_collectors);
     const auto* listing = std::get_if<Collection>(&outcome);
     if (listing && listing->settings.collect_only) outcome = CollectionUnavailable{};
   }
@@ -343,7 +347,7 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
       ResolveCoverage(options.coverage, collection.settings.pytest_cov);
   const std::string coverage_json = coverage_json_for(coverage);
   with_coverage(plan, coverage_json);
-  if (prestarted && prestarted->Fits(workers, coverage_json)) {
+  if (prestarted && exited_collectors.empty() && prestarted->Fits(workers, coverage_json)) {
     plan.start_file = prestarted->start_file();
     plan.prestarted = prestarted->Release();
     // They collected a share each: each runs mostly the files it has imported.

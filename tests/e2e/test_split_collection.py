@@ -145,3 +145,14 @@ def test_a_worker_slow_to_start_is_not_waited_for_when_the_others_collected_ever
                              env={"E2E_LATE_WORKER": "gw1", "E2E_LATE_WORKER_SECONDS": "60",
                                   "E2E_LATE_LOG": late_log})
     assert late_log.read_text() == "saw a test\n", result.describe()
+
+
+def test_a_worker_that_exits_after_writing_its_share_is_not_waited_for(project, run_jackd, tmp_path):
+    # gw0 waits 3 s before it collects, so gw1 collects every file, writes its share and exits before it
+    # connects. The engine reaped it while it waited for share 0, so it must not take it as a worker: it
+    # starts workers of its own. It used to wait for that worker forever.
+    env = {"E2E_EXIT_AFTER_SHARE": "gw1", "E2E_LATE_WORKER": "gw0", "E2E_LATE_WORKER_SECONDS": "3",
+           "E2E_RUN_LOG": tmp_path / "runs.log"}
+    result = run_jackd(project("split"), "-n", "2", env=env, timeout=60)
+    check_all_accounted(result, TOTAL)
+    assert result.rc == 0, result.describe()

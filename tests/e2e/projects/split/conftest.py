@@ -7,6 +7,9 @@ As in pytest's documentation, tests marked `slow` are skipped in pytest_collecti
 E2E_LATE_WORKER=gwN: that worker, a worker slow to start, waits in pytest_configure (before it collects)
 until some test has run (E2E_RUN_LOG has a line), for at most E2E_LATE_WORKER_SECONDS (default 60), and
 appends "saw a test" or "gave up" to E2E_LATE_LOG.
+
+E2E_EXIT_AFTER_SHARE=gwN: that worker, when it collects a share for the engine (JACKD_COLLECT_SHARE=K/N),
+exits 0 once its share is written, before it connects: as a worker killed right after collecting would.
 """
 import os
 import time
@@ -31,6 +34,14 @@ def pytest_configure(config):
             return
         time.sleep(0.05)
     append("E2E_LATE_LOG", "gave up")
+
+
+@pytest.hookimpl(hookwrapper=True)  # before the worker plugin's loop
+def pytest_runtestloop(session):
+    gone = os.environ.get("E2E_EXIT_AFTER_SHARE")
+    if gone and os.environ.get("PYTEST_XDIST_WORKER") == gone and "/" in os.environ.get("JACKD_COLLECT_SHARE", ""):
+        os._exit(0)
+    yield
 
 
 def pytest_collection_modifyitems(config, items):
