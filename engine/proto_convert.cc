@@ -34,6 +34,7 @@ PytestSettings FromProto(const pb::PytestSettings& s) {
   out.cache_dir = s.cache_dir();
   out.invocation_dir = s.invocation_dir();
   out.basetemp = s.basetemp();
+  out.debugger = s.debugger();
   if (s.has_pytest_cov()) {
     const pb::PytestCovOptions& cov = s.pytest_cov();
     out.pytest_cov =

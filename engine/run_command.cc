@@ -28,6 +28,7 @@
 #include "engine/monotonic_clock.h"
 #include "engine/prestart.h"
 #include "engine/project_revision.h"
+#include "engine/pytest_alone.h"
 #include "engine/pytest_cache.h"
 #include "engine/python_interpreter.h"
 #include "engine/run_directory.h"
@@ -145,6 +146,9 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   }
   auto directory = RunDirectory::Create();
   if (!directory.ok()) return UserError(std::string(directory.status().message()), kExitInternalError);
+  // --fixtures, --markers, --version, ...: nothing to distribute (engine/pytest_alone.h).
+  if (!AnsweredAlone(options.pytest_args).empty())
+    return RunPytestAlone(*python, options.pytest_args, directory->File("pytest.stderr"));
 
   // A worker that dies mid-write must not kill the engine.
   signal(SIGPIPE, SIG_IGN);
@@ -256,6 +260,12 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
     return UserError(failure->message, failure->exit_code);
   }
   Collection& collection = std::get<Collection>(outcome);
+  if (collection.settings.debugger && !collection.settings.collect_only) {
+    // pytest-xdist refuses them too: the debugger would prompt in a worker, which has no terminal.
+    return UserError(
+        "--pdb and --trace need a test process attached to your terminal, which jackd's workers are not "
+        "(to debug a test, run it with pytest itself: pytest --pdb ...)");
+  }
   const BasetempLock basetemp_lock(collection.settings.basetemp);
 
   TerminalStyle style = DetectTerminalStyle(stdout, collection.settings.color);

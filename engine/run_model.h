@@ -67,6 +67,7 @@ struct PytestSettings {
   std::optional<PytestCovOptions> pytest_cov;  // empty when pytest-cov is not installed
   bool live_logging = false;                   // --log-cli-level / log_cli: log records shown live
   std::optional<StepwiseSettings> stepwise;    // empty without --sw
+  bool debugger = false;                       // --pdb or --trace
   // Workers' own output is shown as it comes (-s, live logging), each line prefixed with the worker.
   bool LiveOutput() const { return capture_disabled || live_logging; }
 };

@@ -1,7 +1,7 @@
 """pytest options with run-wide effects: -x / --maxfail stop the run early; everything is still reported."""
 import pytest
 
-from jackd_e2e import check_report_shape
+from jackd_e2e import assert_one_line_error, check_report_shape
 
 FIRST = "test_many_00.py::test_quick[0]"
 SECOND = "test_many_00.py::test_quick[1]"
@@ -42,3 +42,32 @@ def test_maxfail_above_the_failure_count_runs_everything(project, run_jackd):
     assert outcomes[SECOND] == "failed"
     assert sum(1 for v in outcomes.values() if v == "passed") == 199, result.describe()
     assert result.rc == 1
+
+
+# pytest's own answer, line for line, but for what differs between two runs (durations, the cache's
+# contents) and jackd's marks, which `--markers` lists besides pytest's.
+VOLATILE = ("plugins:", "cache/", "  ", "=")
+
+
+@pytest.mark.parametrize("option", ["--version", "--markers", "--fixtures", "--fixtures-per-test", "--setup-plan",
+                                    "--cache-show"])
+def test_options_with_which_pytest_answers_alone_get_pytests_answer(project, run_jackd, run_pytest, option):
+    root = project("fixture_counts")
+    plain = run_pytest(root, option)
+    result = run_jackd(root, "-n", "2", option, json_report=False)
+    assert result.rc == plain.rc == 0, result.describe() + "\n" + plain.describe()
+    lines = set(result.output.splitlines())
+    expected = [line for line in (plain.stdout + plain.stderr).splitlines() if line and not line.startswith(VOLATILE)]
+    assert len(expected) >= 1 and [line for line in expected if line not in lines] == [], result.describe()
+    assert "jackd:" not in result.output, result.describe()
+    if option == "--markers":
+        assert any(line.startswith("@pytest.mark.xdist_group") for line in lines), result.describe()
+
+
+@pytest.mark.parametrize("how", ["option", "addopts"])
+def test_the_debugger_is_refused_as_pytest_xdist_refuses_it(project, run_jackd, how):
+    # A debugger prompt in a worker, which has no terminal, used to quit at once and crash the worker.
+    args, env = (["--pdb"], None) if how == "option" else ([], {"PYTEST_ADDOPTS": "--trace"})
+    result = run_jackd(project("many"), "-n", "2", *args, env={"E2E_MANY_FAIL": FIRST, **(env or {})})
+    assert result.rc == 4, result.describe()
+    assert_one_line_error(result, "--pdb and --trace need a test process attached to your terminal")

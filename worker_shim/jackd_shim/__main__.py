@@ -9,6 +9,9 @@ Modes (docs/engine-shim-contract.md):
   JACKD_COVERAGE set, coverage measurement starts before pytest is imported (jackd_shim.coverage_worker).
 - `forkserver`: import pytest and gRPC, then fork a worker per request on stdin (jackd_shim.fork_server).
   Returns 0 when the engine closes stdin; in a forked worker, runs the worker mode as above.
+- `pytest PYTEST_ARGS...`: pytest alone, for options with which it answers without running tests
+  (--fixtures, --markers, --version, ...): with jackd_shim.collect_plugin but no report, so jackd's marks
+  are known and pytest-xdist is off, as in every jackd process. Returns pytest's exit code.
 - `coverage SETTINGS_PATH RESULT_PATH`: after the workers are done, combine their coverage data into the
   configured data file and write the reports (jackd_shim.coverage_report). Returns 0 when RESULT_PATH was
   written (also when it reports an error), 4 on a usage error.
@@ -23,7 +26,7 @@ from typing import Sequence
 _USAGE_ERROR = 4  # pytest.ExitCode.USAGE_ERROR, so the engine reads every usage problem the same way
 
 _USAGE = ("usage: python -m jackd_shim collect REPORT_PATH [PYTEST_ARGS...] | worker [PYTEST_ARGS...] | "
-          "forkserver | coverage SETTINGS_PATH RESULT_PATH")
+          "forkserver | pytest [PYTEST_ARGS...] | coverage SETTINGS_PATH RESULT_PATH")
 
 
 def main(argv: Sequence[str]) -> int:
@@ -39,6 +42,10 @@ def main(argv: Sequence[str]) -> int:
 
         # A forked worker comes back with sys.argv set to its own `worker PYTEST_ARGS...`.
         return main(sys.argv[1:]) if fork_server.serve() else 0
+    if mode == "pytest":
+        import pytest
+
+        return int(pytest.main(["-p", "jackd_shim.collect_plugin", *argv[1:]]))
     if mode == "coverage" and len(argv) == 3:
         from jackd_shim.coverage_report import combine_and_report
 
