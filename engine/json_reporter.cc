@@ -42,6 +42,12 @@ json AttemptJson(const RunContext& context, const TestRecord& r) {
   };
   if (!r.reason.empty()) out["reason"] = r.reason;
   if (!r.warnings.empty()) out["warnings"] = r.warnings;
+  if (!r.user_properties.empty()) {
+    json properties = json::array();
+    for (const auto& [name, value] : r.user_properties)
+      properties.push_back({{"name", name}, {"value", value}});
+    out["user_properties"] = std::move(properties);
+  }
   if (!r.reports.empty()) {
     json reports = json::array();
     for (const PhaseReport& p : r.reports) {

@@ -110,6 +110,15 @@ void JunitReporter::RunFinished(const RunContext& context, const RunResult& resu
     testcase.append_attribute("classname") = classname.c_str();
     testcase.append_attribute("name") = name.c_str();
     testcase.append_attribute("time") = absl::StrFormat("%.3f", record.Duration()).c_str();
+    if (!record.user_properties.empty()) {
+      // record_property's pairs, first in the testcase as pytest writes them.
+      pugi::xml_node properties = testcase.append_child("properties");
+      for (const auto& [property, value] : record.user_properties) {
+        pugi::xml_node node = properties.append_child("property");
+        node.append_attribute("name") = XmlSafe(property).c_str();
+        node.append_attribute("value") = XmlSafe(value).c_str();
+      }
+    }
     std::string message = XmlSafe(record.Message());
     if (record.outcome == Outcome::kError) {
       // pytest's wording for setup and teardown errors.

@@ -131,6 +131,8 @@ std::optional<TestRecord> FromProto(const pb::TestResult& result, const std::str
   record.skip_location = result.skip_location();
   record.head_line = result.head_line();
   record.warnings = Strings(result.warnings());
+  for (const pb::UserProperty& property : result.user_properties())
+    record.user_properties.emplace_back(property.name(), property.value());
   for (const auto& report : result.reports()) {
     PhaseReport phase{FromProto(report.when()), report.longrepr(), report.summary(), {}, report.crash_line()};
     for (const auto& section : report.sections())

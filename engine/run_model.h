@@ -162,6 +162,8 @@ struct TestRecord {
   std::string skip_location;  // "path:line"
   std::string head_line;
   std::vector<std::string> warnings;  // raised while it ran
+  // record_property's (name, value) pairs, in order.
+  std::vector<std::pair<std::string, std::string>> user_properties;
   // Earlier attempts, oldest first: failed runs before a rerun (--reruns), or the other runs of
   // --detect-flaky. This record is the attempt that decided the outcome.
   std::vector<TestRecord> attempts;

@@ -76,3 +76,55 @@ def test_junit_with_every_test_passing_has_no_failure(project, run_jackd, tmp_pa
     _, cases = junit_cases(xml_path)
     assert len(cases) == 40
     assert all(children == [] for children in cases.values()), cases
+
+
+PROPERTIES_SUITE = '''
+import pytest
+
+
+@pytest.fixture
+def recorded(record_property):
+    record_property("from_setup", "s")
+    yield
+    record_property("from_teardown", 3)
+
+
+def test_records(recorded, record_property):
+    record_property("requirement", "REQ-<1> & \\u00e9")
+    record_property("number", 1.5)
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_records_and_fails(record_property, n):
+    record_property("n", n)
+    assert n == 1
+
+
+def test_records_nothing():
+    pass
+'''
+
+
+def junit_properties(path):
+    return {(case.get("classname"), case.get("name")): [(p.get("name"), p.get("value")) for p in case.iter("property")]
+            for case in ET.parse(path).getroot().iter("testcase")}
+
+
+def test_record_property_reaches_junit_and_the_json_report_as_in_pytest(project, run_jackd, run_pytest, tmp_path):
+    source = tmp_path / "props"
+    source.mkdir()
+    (source / "pytest.ini").write_text("[pytest]\n")
+    (source / "test_props.py").write_text(PROPERTIES_SUITE, encoding="utf-8")
+    path = project(source)
+    plain_xml, jackd_xml = tmp_path / "plain.xml", tmp_path / "jackd.xml"
+    run_pytest(path, f"--junitxml={plain_xml}")
+    result = run_jackd(path, "-n", "2", f"--junitxml={jackd_xml}")
+    check_report_shape(result)
+    assert result.rc == 1, result.describe()
+    expected = junit_properties(plain_xml)
+    assert expected[("test_props", "test_records")] == [
+        ("from_setup", "s"), ("requirement", "REQ-<1> & \u00e9"), ("number", "1.5"), ("from_teardown", "3")]
+    assert junit_properties(jackd_xml) == expected
+    by_id = {t["node_id"]: t.get("user_properties") for t in result.tests}
+    assert by_id["test_props.py::test_records_and_fails[2]"] == [{"name": "n", "value": "2"}]
+    assert by_id["test_props.py::test_records_nothing"] is None

@@ -223,6 +223,9 @@ class TestRecord:
         result.finished = self._mark
         if self.warnings:
             result.warnings.extend(utf8_text(w) for w in self.warnings)
+        last = self.teardown or self.call or self.setup
+        for name, value in getattr(last, "user_properties", ()):  # record_property; junitxml reads teardown's
+            result.user_properties.add(name=utf8_text(str(name)), value=utf8_text(str(value)))
         first = self.setup or self.call or self.teardown
         if first is None:
             _add_phase(result, jackd_pb2.PHASE_SETUP, "pytest produced no report for this test",
