@@ -18,6 +18,7 @@ std::string ExitStatus::Describe() const {
     const char* name = sigabbrev_np(signal);
     return "signal " + std::to_string(signal) + (name ? std::string(" (SIG") + name + ")" : "");
   }
+  if (exit_code < 0) return "an unknown exit status";
   return "exit code " + std::to_string(exit_code);
 }
 
@@ -188,8 +189,14 @@ void ChildReaper::ReapAll() {
   std::vector<std::pair<OnExit, ExitStatus>> exited;
   for (auto it = watched_.begin(); it != watched_.end();) {
     int status = 0;
-    if (waitpid(it->first, &status, WNOHANG) == it->first) {
+    const pid_t reaped = waitpid(it->first, &status, WNOHANG);
+    if (reaped == it->first) {
       exited.emplace_back(std::move(it->second), FromWaitStatus(status));
+      it = watched_.erase(it);
+    } else if (reaped < 0 && errno == ECHILD && kill(it->first, 0) != 0 && errno == ESRCH) {
+      // Not our child and gone altogether: its exit was collected before anyone watched it here (a
+      // forked worker not yet re-parented to us still exists). Waiting on would wait forever.
+      exited.emplace_back(std::move(it->second), ExitStatus{});
       it = watched_.erase(it);
     } else {
       ++it;

@@ -24,7 +24,7 @@ struct SpawnRequest {
 
 // How a child ended, as waitpid reported it.
 struct ExitStatus {
-  int exit_code = -1;  // >= 0 when it exited normally
+  int exit_code = -1;  // >= 0 when it exited normally; -1 with no signal: unknown (reaped elsewhere)
   int signal = 0;      // > 0 when a signal killed it
 
   bool Success() const { return exit_code == 0; }
@@ -59,7 +59,9 @@ void SignalGroup(pid_t pid, int signal);
 std::vector<std::string> EnvironmentWith(const std::vector<std::string>& overrides);
 
 // Reaps children on SIGCHLD and reports each exit to the callback registered for its pid. Exits of
-// unregistered pids (grandchildren re-parented to us, say) are reaped and ignored.
+// unregistered pids (grandchildren re-parented to us, say) are reaped and ignored. A watched pid that no
+// longer exists and is not ours to reap (its exit was collected elsewhere) is reported within about a
+// second, with an unknown ExitStatus, rather than waited for forever.
 class ChildReaper {
  public:
   using OnExit = std::function<void(ExitStatus)>;

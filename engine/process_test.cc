@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace jackd {
@@ -101,6 +103,34 @@ TEST(ProcessTest, SignalGroupKillsTheChildAndItsChildren) {
   // linger where PID 1 does not reap orphans, so look at process states rather than kill(-pid, 0).)
   for (int tries = 0; tries < 100 && LiveMembers(pid) > 0; ++tries) usleep(50 * 1000);
   EXPECT_EQ(LiveMembers(pid), 0);
+}
+
+TEST(ProcessTest, AWatchedChildReapedElsewhereIsReportedNotWaitedFor) {
+  asio::io_context io;
+  ChildReaper reaper(io);
+  const pid_t pid = Spawn({{"/bin/true"}, EnvironmentWith({}), "", ""});
+  ASSERT_GT(pid, 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);  // someone else collects its exit first
+  std::optional<ExitStatus> reported;
+  reaper.Watch(pid, [&](ExitStatus exit) { reported = exit; });
+  io.run_for(std::chrono::milliseconds(2500));  // past two polls
+  ASSERT_TRUE(reported.has_value());
+  const ExitStatus exit = *reported;
+  EXPECT_EQ(exit.exit_code, -1);
+  EXPECT_EQ(exit.signal, 0);
+  EXPECT_EQ(exit.Describe(), "an unknown exit status");
+}
+
+TEST(ProcessTest, AWatchedProcessThatIsNotOurChildButLivesIsWaitedFor) {
+  // A forked worker is the fork server's grandchild until it is re-parented to the engine.
+  asio::io_context io;
+  ChildReaper reaper(io);
+  bool reported = false;
+  reaper.Watch(getppid(), [&](ExitStatus) { reported = true; });
+  io.run_for(std::chrono::milliseconds(2500));  // past two polls
+  EXPECT_FALSE(reported);
+  reaper.Forget(getppid());
 }
 
 TEST(ProcessTest, EnvironmentOverridesWin) {
