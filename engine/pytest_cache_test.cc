@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 
 // UpdateStepwise; the other entries are checked end to end against pytest (tests/e2e/test_pytest_cache.py),
 // as is this one's dict format with the pytest the tests run (tests/e2e/test_stepwise.py). The bare
-// node-ID format of pytest < 8.4 is checked only here.
+// node-ID format of older pytest (8.3 and before) is checked only here.
 class StepwiseCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {

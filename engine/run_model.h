@@ -35,7 +35,7 @@ struct StepwiseSettings {
   bool skip = false;                // --sw-skip: the first failure does not stop the run
   std::vector<std::string> status;  // "stepwise: ..." lines for the header
   std::string last_failed;          // where this run resumed; empty for none
-  bool stores_test_count = false;   // cache/stepwise is pytest >= 8.4's dict, not a bare node ID
+  bool stores_test_count = false;   // cache/stepwise is recent pytest's dict, not a bare node ID
   std::optional<std::int64_t> test_count;
 };
 

@@ -232,7 +232,7 @@ def read_stepwise(config: pytest.Config) -> Optional[jackd_pb2.Stepwise]:
     status = getattr(plugin, "report_status", None)  # a list (pytest >= 8) or one string
     for line in [status] if isinstance(status, str) else status or []:
         stepwise.status.append(utf8_text(f"stepwise: {line}"))
-    info = getattr(plugin, "cached_info", None)  # pytest >= 8.4: last failed test and test count
+    info = getattr(plugin, "cached_info", None)  # recent pytest (9.x): last failed test and test count
     if info is not None:
         stepwise.stores_test_count = True
         if info.last_test_count is not None:
