@@ -156,3 +156,30 @@ def test_a_worker_that_exits_after_writing_its_share_is_not_waited_for(project, 
     result = run_jackd(project("split"), "-n", "2", env=env, timeout=60)
     check_all_accounted(result, TOTAL)
     assert result.rc == 0, result.describe()
+
+
+def write_doctest_suite(root):
+    root.mkdir()
+    (root / "pytest.ini").write_text("[pytest]\n")
+    (root / "helpers.py").write_text('def double(x):\n    """\n    >>> double(2)\n    4\n    """\n    return 2 * x\n')
+    for i in range(4):
+        (root / f"test_doc{i}.py").write_text(
+            f'def inc(x):\n    """\n    >>> inc({i})\n    {i + 1}\n    """\n    return x + 1\n\n\n'
+            f"def test_first():\n    assert inc({i}) == {i + 1}\n\n\ndef test_second():\n    pass\n")
+
+
+def test_doctest_modules_lose_no_test_in_a_split_collection(project, run_jackd, run_pytest, tmp_path):
+    # --doctest-modules gives every test file two collectors with one node ID (its Module and its
+    # DoctestModule). A worker used to collect one of them and defer the other for good: its tests
+    # vanished from the run without a word.
+    source = tmp_path / "doctests"
+    write_doctest_suite(source)
+    path = project(source)
+    expected = run_pytest(path, "--doctest-modules", "--collect-only", "-q").collected
+    assert len(expected) == 13, expected  # 4 x (1 doctest + 2 tests) + helpers.py's doctest
+    for workers in ("2", "3"):
+        result = run_jackd(path, "-n", workers, "--doctest-modules")
+        outcomes = check_all_accounted(result, len(expected))
+        assert result.rc == 0, result.describe()
+        assert [t["node_id"] for t in result.tests] == expected
+        assert set(outcomes.values()) == {"passed"}, outcomes

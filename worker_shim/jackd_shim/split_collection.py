@@ -78,7 +78,10 @@ class SplitCollection:
         self._claims = claims
         self._next_ordinal = 0
         self._ordinals: Dict[str, int] = {}  # file node ID -> ordinal
-        self._deferred: Dict[str, pytest.Collector] = {}  # file node ID -> its collector, not collected yet
+        # file node ID -> its collectors not collected yet: a file can have several (--doctest-modules
+        # adds a DoctestModule beside the Module, with the same node ID), and they go together
+        self._deferred: Dict[str, List[pytest.Collector]] = {}
+        self._passed: Set[int] = set()  # ordinals this worker decided not to collect up front
         self._releasing: Optional[pytest.Collector] = None
         self._walked = False
         self.collected: Set[int] = set()  # ordinals of the files collected for the share (own and stolen)
@@ -98,7 +101,7 @@ class SplitCollection:
             self._next_ordinal += 1
         if self.ways and self._takes(self._ordinals[nodeid]):
             return None
-        self._deferred[nodeid] = collector
+        self._deferred.setdefault(nodeid, []).append(collector)
         return pytest.CollectReport(nodeid, "passed", None, [])
 
     @pytest.hookimpl(tryfirst=True)
@@ -113,12 +116,19 @@ class SplitCollection:
             ordinal = self._ordinals[nodeid]
             if self._claim(ordinal):
                 self.collected.add(ordinal)
-                items.extend(self._genitems(self._deferred.pop(nodeid)))
+                for collector in self._deferred.pop(nodeid):
+                    items.extend(self._genitems(collector))
 
     def _takes(self, ordinal: int) -> bool:
+        """Whether this worker collects the file now: decided once per file, for all its collectors."""
+        if ordinal in self.collected:
+            return True
+        if ordinal in self._passed:
+            return False
         if ordinal % self.ways == self.share and self._claim(ordinal):
             self.collected.add(ordinal)
             return True
+        self._passed.add(ordinal)
         return False
 
     def _claim(self, ordinal: int) -> bool:
@@ -155,9 +165,9 @@ class SplitCollection:
         the ID) and return its items; [] when nothing is deferred any more."""
         path = node_id.split("::", 1)[0]
         if path in self._deferred:
-            collectors = [self._deferred.pop(path)]
+            collectors = self._deferred.pop(path)
         else:
-            collectors = list(self._deferred.values())
+            collectors = [collector for deferred in self._deferred.values() for collector in deferred]
             self._deferred.clear()
         items: List[pytest.Item] = []
         for collector in collectors:
