@@ -21,6 +21,16 @@ def test_unknown_pytest_option(project, run_jackd):
     assert_no_engine_noise(result)
 
 
+def test_the_terminal_plugin_blocked(project, run_jackd):
+    # jackd's report reads the terminal plugin's options; without the plugin the shim used to crash
+    # with an AttributeError traceback.
+    result = run_jackd(project("mixed"), "-p", "no:terminal")
+    assert result.rc == 4, result.describe()
+    assert_one_line_error(result, "-p no:terminal is not supported")
+    assert "Traceback" not in result.output, result.describe()
+    assert_no_engine_noise(result)
+
+
 def test_missing_path(project, run_jackd):
     result = run_jackd(project("mixed"), "no_such_dir/test_nothing.py")
     assert result.rc == 4, result.describe()

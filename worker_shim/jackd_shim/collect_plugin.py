@@ -51,6 +51,11 @@ def pytest_cmdline_main(config: pytest.Config):
     # A hookwrapper runs before every plain implementation (xdist's tryfirst one, pytest's main), so the
     # options are set before anything reads them.
     global _user_collect_only
+    if config.pluginmanager.is_blocked("terminal"):
+        # The engine's report honours pytest's terminal options (-v, --tb, -r, ...), which that plugin
+        # defines: without it they do not exist.
+        raise pytest.UsageError("-p no:terminal is not supported: jackd's report honours the options of "
+                                "pytest's terminal plugin; use -q or -qq for a quieter one")
     neutralise_xdist(config)
     if report_path is not None:
         _user_collect_only = bool(config.option.collectonly)
