@@ -50,10 +50,10 @@ CollectionOutcome Collect(asio::io_context& io, ChildReaper& reaper, const std::
 // over all of `collectors`, waits for the other shares too and merges them (engine/split_collection.h),
 // rewriting gw0's report file as the merged one; Collection::collected_by then says who collected what.
 // CollectionUnavailable when a needed collector exits without its report or `limit` passes first (the
-// processes are then left alone). `exited` gets the collectors that exited meanwhile, with or without
-// their report: they are reaped, so no one may wait for them (or take them as workers) after this.
+// processes are then left alone). `exited_pids` gets the collectors that exited meanwhile, with or
+// without their report: they are reaped, so no one may wait for them (or take them as workers) after this.
 CollectionOutcome CollectFrom(asio::io_context& io, ChildReaper& reaper, const std::string& python,
                               const std::vector<RunningCollector>& collectors, const bool& interrupted,
-                              std::chrono::milliseconds limit, std::vector<pid_t>& exited);
+                              std::chrono::milliseconds limit, std::vector<pid_t>& exited_pids);
 
 }  // namespace jackd

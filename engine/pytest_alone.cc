@@ -1,11 +1,11 @@
 #include "engine/pytest_alone.h"
 
-#include <signal.h>
 #include <sys/wait.h>
 
 #include <array>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string_view>
@@ -32,12 +32,12 @@ bool IsAnsweredAlone(const std::string& arg) {
 
 }  // namespace
 
-std::string AnsweredAlone(const std::vector<std::string>& pytest_args) {
+bool AnsweredAlone(const std::vector<std::string>& pytest_args) {
   for (const std::string& arg : pytest_args) {
     if (arg == "--") break;
-    if (IsAnsweredAlone(arg)) return arg;
+    if (IsAnsweredAlone(arg)) return true;
   }
-  return "";
+  return false;
 }
 
 int RunPytestAlone(const std::string& python, const std::vector<std::string>& pytest_args,

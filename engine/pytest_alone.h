@@ -9,8 +9,8 @@
 
 namespace jackd {
 
-// The first such option on pytest's command line (before a `--`), or "" when there is none.
-std::string AnsweredAlone(const std::vector<std::string>& pytest_args);
+// Whether pytest's command line (before a `--`) holds such an option.
+bool AnsweredAlone(const std::vector<std::string>& pytest_args);
 
 // Runs pytest through the shim with `pytest_args`, stdout inherited, and returns its exit code. Its
 // stderr goes through `stderr_path` and is copied to jackd's stderr once it exits, so that a missing

@@ -147,7 +147,7 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   auto directory = RunDirectory::Create();
   if (!directory.ok()) return UserError(std::string(directory.status().message()), kExitInternalError);
   // --fixtures, --markers, --version, ...: nothing to distribute (engine/pytest_alone.h).
-  if (!AnsweredAlone(options.pytest_args).empty())
+  if (AnsweredAlone(options.pytest_args))
     return RunPytestAlone(*python, options.pytest_args, directory->File("pytest.stderr"));
 
   // A worker that dies mid-write must not kill the engine.
