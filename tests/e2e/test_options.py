@@ -1,4 +1,6 @@
-"""pytest options with run-wide effects: -x / --maxfail stop the run early; everything is still reported."""
+"""pytest options with run-wide effects: -x / --maxfail stop the run early (everything is still reported);
+options with which pytest answers alone (--fixtures, --markers, ...) get pytest's answer; --pdb and --trace
+are refused. (--sw: test_stepwise.py.)"""
 import pytest
 
 from jackd_e2e import assert_one_line_error, check_report_shape
