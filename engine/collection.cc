@@ -104,8 +104,9 @@ CollectionOutcome Collect(asio::io_context& io, ChildReaper& reaper, const std::
   args.insert(args.end(), pytest_args.begin(), pytest_args.end());
 
   const auto started = std::chrono::steady_clock::now();
-  pid_t pid = Spawn(
-      SpawnRequest{ShimCommand(python, "collect", args), EnvironmentWith({}), stdout_path, stderr_path});
+  pid_t pid =
+      Spawn(SpawnRequest{ShimCommand(python, "collect", args),
+                         EnvironmentWith({RewriteCacheVariable(run_directory)}), stdout_path, stderr_path});
   if (pid < 0) return CollectionFailure{kExitInternalError, "", "cannot start the collection process"};
   bool done = false;
   ExitStatus status;

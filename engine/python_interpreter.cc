@@ -94,6 +94,10 @@ std::vector<std::string> ShimCommand(const std::string& python, const std::strin
   return argv;
 }
 
+std::string RewriteCacheVariable(const std::string& run_directory) {
+  return "JACKD_REWRITE_CACHE=" + run_directory + "/rewrite";
+}
+
 std::string MissingModulesMessage(const std::string& python, const std::string& stderr_text) {
   std::string missing;
   auto at = stderr_text.find("jackd-missing: ");

@@ -24,6 +24,12 @@ inline constexpr int kBootstrapMissingModules = 86;
 std::vector<std::string> ShimCommand(const std::string& python, const std::string& mode,
                                      const std::vector<std::string>& args);
 
+// `JACKD_REWRITE_CACHE=<run_directory>/rewrite`, for the shim processes of one run on this host (workers
+// and the collection process): where they share pytest's assertion rewrites, so that a module is rewritten
+// once per run however many of them import it (worker_shim/jackd_shim/rewrite_cache.py). The shim makes
+// the directory; it goes with the run directory.
+std::string RewriteCacheVariable(const std::string& run_directory);
+
 // The user-facing message for a bootstrap that exited with kBootstrapMissingModules, given its stderr.
 std::string MissingModulesMessage(const std::string& python, const std::string& stderr_text);
 

@@ -28,6 +28,7 @@ SpawnRequest LaunchRequest(const RunPlan& plan, const WorkerFiles& files, const 
       "JACKD_WORKER_ID=" + files.id,
       "PYTEST_XDIST_WORKER=" + files.id,
       "JACKD_STATUS_FILE=" + files.status_path,
+      RewriteCacheVariable(plan.run_directory),
   };
   if (!handoff.start_file.empty()) {
     overrides.push_back("JACKD_START_FILE=" + handoff.start_file);

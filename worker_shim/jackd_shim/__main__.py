@@ -57,8 +57,9 @@ def main(argv: Sequence[str]) -> int:
 def _collect(report_path: str, pytest_args: list[str]) -> int:
     import pytest
 
-    from jackd_shim import collect_plugin
+    from jackd_shim import collect_plugin, rewrite_cache
 
+    rewrite_cache.install_from_environ()
     collect_plugin.report_path = os.path.abspath(report_path)
     # The plugin goes first: a user's `--` would turn anything after it into file arguments. The plugin
     # sets --collect-only itself, so PytestSettings.collect_only can tell whether the user passed it.
@@ -70,6 +71,10 @@ def _worker(pytest_args: list[str]) -> int:
 
     coverage_worker.start_from_environ()  # before pytest and the suite are imported
     import pytest
+
+    from jackd_shim import rewrite_cache
+
+    rewrite_cache.install_from_environ()
 
     code = int(pytest.main(["-p", "jackd_shim.worker_plugin", *pytest_args]))
     _leave(code)

@@ -71,6 +71,7 @@ _WORKER_MODULES = (
     "jackd_shim.outcome",
     "jackd_shim.protocol",
     "jackd_shim.repeats",
+    "jackd_shim.rewrite_cache",
     "jackd_shim.split_collection",
     "jackd_shim.start_signal",
     "jackd_shim.worker_loop",
