@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/exit_code.h"
+#include "engine/file_contents.h"
 #include "engine/proto_convert.h"
 #include "engine/python_interpreter.h"
 #include "engine/split_collection.h"
@@ -20,13 +21,6 @@
 
 namespace jackd {
 namespace {
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 // pytest's own usage errors ("pytest: error: unrecognized arguments: --bogus", "ERROR: file or directory
 // not found: x") become one jackd line; anything else (a broken conftest's traceback) is shown as is.

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/exit_code.h"
+#include "engine/file_contents.h"
 #include "engine/python_interpreter.h"
 
 namespace jackd {
@@ -14,13 +15,6 @@ namespace {
 
 // pytest-cov's default --cov-config; coverage.py reads it as "look for the usual files".
 constexpr const char* kPytestCovDefaultConfig = ".coveragerc";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 // The last non-empty line of a process's stderr: a Python exception's message, usually.
 std::string LastLine(const std::string& text) {

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "engine/file_contents.h"
 #include "engine/process.h"
 
 namespace jackd {
@@ -22,11 +23,6 @@ constexpr char kSqliteHeader[] = "SQLite format 3";
 
 // How much of coverage.py's stderr the error shows: its message, not pages of traceback.
 constexpr std::size_t kStderrTail = 2000;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 }  // namespace
 

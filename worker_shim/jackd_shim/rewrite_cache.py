@@ -78,6 +78,8 @@ def shared_rewrite(original: RewriteTest, directory: Path, fingerprint: Callable
     that share `directory`."""
 
     def rewrite_test(path: Path, config: Any) -> Tuple[Any, types.CodeType]:
+        # Kept out of the tracebacks pytest shows (a test module's SyntaxError is raised through here).
+        __tracebackhide__ = True
         try:
             source = Path(path).read_bytes()
             entry = directory / _key(path, source, config, pytest_version)
