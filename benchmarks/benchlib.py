@@ -5,7 +5,8 @@ that directory) --repeat times, interleaved in a rotating order so slow drift of
 over all contenders, and reports the median. Two conditions ("modes"):
 
   cold  PYTHONDONTWRITEBYTECODE=1 (as on the machines these numbers are for) and every __pycache__ of
-        the suite removed before each run, so every run compiles and assertion-rewrites the tests again;
+        the suite removed before each run, so every run compiles and assertion-rewrites the tests again,
+        and so are pytest's rewrites of the environment's plugins (see remove_bytecode);
   warm  bytecode allowed, after one untimed run of each contender, so every cache is filled.
 
 A run counts only if it exits as expected and its summary line has the expected counts ("5000
@@ -84,6 +85,9 @@ def finish_args(args: argparse.Namespace) -> argparse.Namespace:
         print(f"bench: {python} not found (run ./dev setup); using {sys.executable}", file=sys.stderr)
         python = Path(sys.executable)
     args.python = str(python.absolute())  # not resolved: a venv's python must keep its venv path
+    sites = tool_output([args.python, "-c", "import sysconfig; p = sysconfig.get_paths(); "
+                                            "print(p['purelib']); print(p['platlib'])"])
+    _site_directories[:] = sorted({Path(line) for line in sites.splitlines() if Path(line).is_dir()})
     args.jackd = str(Path(args.jackd).absolute())
     return args
 
@@ -119,9 +123,23 @@ def spread(total: int, parts: int) -> list[int]:
     return [each + (1 if i < extra else 0) for i in range(parts)]
 
 
+# The site-packages directories of the --python environment (set by finish_args).
+_site_directories: list[Path] = []
+
+
 def remove_bytecode(directory: Path) -> None:
+    """Cold: no bytecode of the suite, and none of pytest's rewrites of its plugins.
+
+    pytest also rewrites the setuptools plugins it loads (pytest-xdist, pytest-cov, ...) and keeps each
+    rewrite beside the plugin as `*-pytest-<version>.pyc` when it may write; it reads them back even under
+    PYTHONDONTWRITEBYTECODE. One warm run would otherwise leave every later cold run with its plugins
+    already rewritten, which a fresh CI machine never has. pip never writes such files.
+    """
     for cache in directory.rglob("__pycache__"):
         shutil.rmtree(cache, ignore_errors=True)
+    for site in _site_directories:
+        for rewritten in site.rglob("__pycache__/*-pytest-*.pyc"):
+            rewritten.unlink(missing_ok=True)
 
 
 def remove_suite(suite: Path, keep: bool) -> None:
