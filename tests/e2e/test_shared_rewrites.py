@@ -10,7 +10,7 @@ import json
 import os
 import textwrap
 
-from jackd_e2e import check_report_shape
+from jackd_e2e import check_report_shape, section
 
 MODULES = ["test_a", "test_b", "test_c"]
 
@@ -52,7 +52,8 @@ def test_workers_share_rewrites_in_a_directory_of_the_run(run_jackd, tmp_path):
     assert result.rc == 1, result.describe()
     assert "3 failed, 3 passed" in result.stdout, result.describe()
     # Each failure has pytest's introspection, which only a rewritten assert gives, in either worker.
-    assert result.stdout.count("where 3 = sum([1, 2])") == 3, result.stdout
+    failures = section(result.stdout, "FAILURES")
+    assert failures is not None and failures.count("where 3 = sum([1, 2])") == 3, result.stdout
 
     records = [json.loads(path.read_text()) for path in sorted(record.glob("gw*.json"))]
     assert len(records) == 2, result.describe()
