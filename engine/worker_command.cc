@@ -16,6 +16,7 @@
 #include "engine/process.h"
 #include "engine/project_revision.h"
 #include "engine/python_interpreter.h"
+#include "engine/run_directory.h"
 #include "engine/tls_credentials.h"
 #include "engine/version.h"
 #include "engine/worker_count.h"
@@ -104,6 +105,9 @@ int WorkerCommand(const WorkerOptions& options) {
     std::filesystem::create_directories(reply.basetemp(), ignored);
   }
   const std::vector<std::string> pytest_args(reply.pytest_args().begin(), reply.pytest_args().end());
+  // This host's shims share pytest's assertion rewrites (each collects the whole suite) in a private
+  // directory that goes when they are done; without one, each rewrites on its own.
+  auto shared = RunDirectory::Create();
   // Signals go to the shims; the loop below takes them synchronously, so nothing runs in a handler.
   sigset_t handled;
   sigemptyset(&handled);
@@ -130,6 +134,7 @@ int WorkerCommand(const WorkerOptions& options) {
     };
     if (!reply.basetemp().empty())
       overrides.push_back(absl::StrCat("JACKD_BASETEMP=", reply.basetemp(), "/popen-", id));
+    if (shared.ok()) overrides.push_back(RewriteCacheVariable(shared->path()));
     overrides.insert(overrides.end(), reply.environment().begin(), reply.environment().end());
     const pid_t pid =
         Spawn({ShimCommand(*python, "worker", pytest_args), EnvironmentWith(overrides), "", ""});
