@@ -6,11 +6,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string_view>
 
 #include "engine/exit_code.h"
+#include "engine/file_contents.h"
 #include "engine/process.h"
 #include "engine/python_interpreter.h"
 
@@ -50,13 +49,12 @@ int RunPytestAlone(const std::string& python, const std::vector<std::string>& py
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  std::ostringstream text;
-  text << std::ifstream(stderr_path).rdbuf();
+  const std::string text = ReadFile(stderr_path);
   if (WIFEXITED(status) && WEXITSTATUS(status) == kBootstrapMissingModules) {
-    std::fprintf(stderr, "jackd: error: %s\n", MissingModulesMessage(python, text.str()).c_str());
+    std::fprintf(stderr, "jackd: error: %s\n", MissingModulesMessage(python, text).c_str());
     return kExitUsageError;
   }
-  std::fputs(text.str().c_str(), stderr);
+  std::fputs(text.c_str(), stderr);
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   std::fprintf(stderr, "jackd: error: pytest was killed by signal %d\n", WTERMSIG(status));
   return kExitInternalError;
