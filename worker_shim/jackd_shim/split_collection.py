@@ -81,7 +81,6 @@ class SplitCollection:
         # file node ID -> its collectors not collected yet: a file can have several (--doctest-modules
         # adds a DoctestModule beside the Module, with the same node ID), and they go together
         self._deferred: Dict[str, List[pytest.Collector]] = {}
-        self._passed: Set[int] = set()  # ordinals this worker decided not to collect up front
         self._releasing: Optional[pytest.Collector] = None
         self._walked = False
         self.collected: Set[int] = set()  # ordinals of the files collected for the share (own and stolen)
@@ -99,7 +98,8 @@ class SplitCollection:
         if nodeid not in self._ordinals:
             self._ordinals[nodeid] = self._next_ordinal
             self._next_ordinal += 1
-        if self.ways and self._takes(self._ordinals[nodeid]):
+        # A file is decided once, for all its collectors: one whose first collector was deferred is.
+        if nodeid not in self._deferred and self.ways and self._takes(self._ordinals[nodeid]):
             return None
         self._deferred.setdefault(nodeid, []).append(collector)
         return pytest.CollectReport(nodeid, "passed", None, [])
@@ -120,15 +120,12 @@ class SplitCollection:
                     items.extend(self._genitems(collector))
 
     def _takes(self, ordinal: int) -> bool:
-        """Whether this worker collects the file now: decided once per file, for all its collectors."""
+        """Whether this worker collects the file now (its own, claimed, or already being collected)."""
         if ordinal in self.collected:
             return True
-        if ordinal in self._passed:
-            return False
         if ordinal % self.ways == self.share and self._claim(ordinal):
             self.collected.add(ordinal)
             return True
-        self._passed.add(ordinal)
         return False
 
     def _claim(self, ordinal: int) -> bool:
