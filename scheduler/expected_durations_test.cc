@@ -139,6 +139,24 @@ TEST(PlanWorkDurationsTest, LoadStartsLongTestsFirstAndKeepsTheRestInCollectionO
   EXPECT_DOUBLE_EQ(plan.units[0].seconds, 12.0);
 }
 
+TEST(PlanWorkDurationsTest, LoadKeepsAlikeLongTestsInCollectionOrder) {
+  // Forty tests of about 25 ms (measuring noise of up to 0.4 ms) in four files, and one of 200 ms, on
+  // four workers: each is over 2% of a worker's share (5.9 ms), so each counts as long. The 200 ms one
+  // starts first; the rest differ by less than that 2% and keep collection order, each file's tests
+  // together, instead of an order by noise.
+  Inventory inventory;
+  std::vector<double> expected;
+  for (int i = 0; i < 40; ++i) {
+    inventory.push_back(Item("t" + std::to_string(i / 10) + ".py", "t" + std::to_string(i)));
+    expected.push_back(i == 17 ? 0.2 : 0.025 + 0.0001 * (i * 7 % 5));
+  }
+  std::vector<std::vector<TestIndex>> order = {{17}};
+  for (TestIndex i = 0; i < 40; ++i) {
+    if (i != 17) order.push_back({i});
+  }
+  EXPECT_EQ(Tests(PlanWork(inventory, PolicyFor(DistMode::kLoad), 4, expected).units), order);
+}
+
 TEST(PlanWorkDurationsTest, NoAndWorkstealKeepCollectionOrder) {
   // `no` is collection order by definition; worksteal balances its queues by expected seconds instead.
   const std::vector<double> expected = {0.1, 0.1, 0.1, 5.0, 1.0, 1.0};
