@@ -8,6 +8,8 @@ pytest_collection_modifyitems, as pytest's documentation shows.
 """
 from collections import defaultdict
 
+import pytest
+
 from fault_checks import check_all_accounted
 
 MODULES = [f"test_m{i:02d}" for i in range(12)]
@@ -183,3 +185,20 @@ def test_doctest_modules_lose_no_test_in_a_split_collection(project, run_jackd, 
         assert result.rc == 0, result.describe()
         assert [t["node_id"] for t in result.tests] == expected
         assert set(outcomes.values()) == {"passed"}, outcomes
+
+
+@pytest.mark.parametrize("workers", ["2", "3"])
+def test_files_imported_under_one_name_collect_as_in_one_process(project, run_jackd, run_pytest, workers):
+    # `a/test_same.py`, `b/test_same.py` and `c/test_same.py` are all module `test_same`, and so on (see
+    # the project's pytest.ini): in one process only the first of each name collects. Split over workers,
+    # each would collect in some worker, and more tests would run than under pytest.
+    path = project("clashing_names")
+    plain = run_pytest(path, "--continue-on-collection-errors")
+    assert plain.rc == 1 and "import file mismatch" in plain.stdout, plain.describe()
+    for _ in range(2):  # the same each time, whichever worker is first to claim a file
+        result = run_jackd(path, "-n", workers, "--continue-on-collection-errors")
+        assert result.rc == plain.rc, result.describe()
+        assert result.outcome_map() == plain.outcome_map(), result.describe()
+        errors = sorted(error["node_id"] for error in result.report["collection_errors"])
+        assert errors == ["b/test_other.py", "b/test_same.py", "c/test_same.py", "q/tests/test_packaged.py"], (
+            result.describe())

@@ -18,6 +18,13 @@ A worker the engine starts later (a replacement after a crash, a rerun's extra w
 than the prestarted one) gets JACKD_COLLECT_SHARE=none when the run's collection was split: it collects
 no file up front.
 
+Files that pytest imports under one module name (`a/test_x.py` and `b/test_x.py` outside packages,
+under the prepend and append import modes) go to one collector together, as a group led by the first of
+them: in one process the first one imported wins and the others fail to collect ("import file
+mismatch"), and split among workers each would win somewhere, so that more tests would run than pytest
+runs, and which ones would depend on timing. The group's collector meets the same failures pytest does;
+a worker given tests of the group later imports only the file that collected.
+
 When the engine hands this worker a test of a deferred file, `collect_file_of` collects that file then,
 running pytest_collection_modifyitems over its items as the owner's collection did (a conftest adding
 skip marks there keeps working).
@@ -30,9 +37,11 @@ worker collects everything, as without split collection, and gw0 reports for the
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Dict, List, Optional, Set, Tuple
 
 import pytest
+from _pytest.pathlib import resolve_package_path
 
 SHARE_ENV = "JACKD_COLLECT_SHARE"
 CLAIMS_ENV = "JACKD_COLLECT_CLAIMS"
@@ -72,12 +81,15 @@ def wanted(config: pytest.Config) -> bool:
 class SplitCollection:
     """The pytest plugin: defers files outside the share, and collects them on demand."""
 
-    def __init__(self, share: int, ways: int, claims: str = "") -> None:
+    def __init__(self, share: int, ways: int, claims: str = "", clashes: bool = True) -> None:
         self.share = share
         self.ways = ways
         self._claims = claims
         self._next_ordinal = 0
         self._ordinals: Dict[str, int] = {}  # file node ID -> ordinal
+        self._clashes = clashes  # group files by the module name they are imported under
+        self._leaders: Dict[str, int] = {}  # module name -> ordinal of the first file imported under it
+        self._leader_of: Dict[int, int] = {}  # ordinal -> its group's leader, for files in a group
         # file node ID -> its collectors not collected yet: a file can have several (--doctest-modules
         # adds a DoctestModule beside the Module, with the same node ID), and they go together
         self._deferred: Dict[str, List[pytest.Collector]] = {}
@@ -96,10 +108,17 @@ class SplitCollection:
             return None
         nodeid = collector.nodeid
         if nodeid not in self._ordinals:
-            self._ordinals[nodeid] = self._next_ordinal
+            ordinal = self._ordinals[nodeid] = self._next_ordinal
             self._next_ordinal += 1
-        # A file is decided once, for all its collectors: one whose first collector was deferred is.
-        if nodeid not in self._deferred and self.ways and self._takes(self._ordinals[nodeid]):
+            if self._clashes and isinstance(collector, pytest.Module):
+                leader = self._leaders.setdefault(_module_name(collector.path), ordinal)
+                if leader != ordinal:
+                    self._leader_of[ordinal] = leader
+        ordinal = self._ordinals[nodeid]
+        # A file is decided once, for all its collectors: one whose first collector was deferred is. A
+        # file in a group goes where its leader went.
+        if nodeid not in self._deferred and self.ways and self._takes(self._leader_of.get(ordinal, ordinal)):
+            self.collected.add(ordinal)
             return None
         self._deferred.setdefault(nodeid, []).append(collector)
         return pytest.CollectReport(nodeid, "passed", None, [])
@@ -112,12 +131,17 @@ class SplitCollection:
         if self._walked or not self._claims or not self.ways:
             return
         self._walked = True
-        for nodeid in reversed(list(self._deferred)):
+        # Claimed by their leader, a group's files are collected together and in walk order.
+        groups: Dict[int, List[str]] = {}
+        for nodeid in self._deferred:
             ordinal = self._ordinals[nodeid]
-            if self._claim(ordinal):
-                self.collected.add(ordinal)
-                for collector in self._deferred.pop(nodeid):
-                    items.extend(self._genitems(collector))
+            groups.setdefault(self._leader_of.get(ordinal, ordinal), []).append(nodeid)
+        for leader in reversed(list(groups)):
+            if self._claim(leader):
+                for nodeid in groups[leader]:
+                    self.collected.add(self._ordinals[nodeid])
+                    for collector in self._deferred.pop(nodeid):
+                        items.extend(self._genitems(collector))
 
     def _takes(self, ordinal: int) -> bool:
         """Whether this worker collects the file now (its own, claimed, or already being collected)."""
@@ -187,6 +211,19 @@ class SplitCollection:
         return items
 
 
+def _module_name(path: Path) -> str:
+    """The name pytest's prepend and append import modes import a test module under: its dotted path
+    from the top of its package, or its bare name outside packages. (With consider_namespace_packages
+    pytest may prefix namespace packages; files it then tells apart are only grouped needlessly.)"""
+    package = resolve_package_path(path)
+    if package is None:
+        return path.stem
+    names = list(path.with_suffix("").relative_to(package.parent).parts)
+    if names[-1] == "__init__":
+        names.pop()
+    return ".".join(names)
+
+
 class _CollectErrors:
     """Keeps the first collection error while a deferred file is collected."""
 
@@ -203,6 +240,8 @@ def install(config: pytest.Config) -> Optional[SplitCollection]:
     share = share_from_environ()
     if share is None or not wanted(config):
         return None
-    plugin = SplitCollection(*share, claims=os.environ.get(CLAIMS_ENV, "") if share[1] else "")
+    # The importlib import mode gives each file a name of its own.
+    clashes = getattr(config.option, "importmode", "prepend") != "importlib"
+    plugin = SplitCollection(*share, claims=os.environ.get(CLAIMS_ENV, "") if share[1] else "", clashes=clashes)
     config.pluginmanager.register(plugin, "jackd-split-collection")
     return plugin
