@@ -247,6 +247,13 @@ void RunLoop::OnResults(Worker& worker, const pb::TestResults& results) {
     scheduler_.TestFinished(worker.slot, index);
     Attempted(index, worker.slot, std::move(*record));
   }
+  if (results.has_session_exit() && stop_ < StopKind::kSessionExit) {
+    // pytest.exit(): pytest ends its session there, with the code asked for. The test that called it
+    // has no result (pytest reports none either) and ends not_run with the rest.
+    session_exit_code_ = results.session_exit().returncode();
+    Stop(StopKind::kSessionExit, absl::StrCat("_pytest.outcomes.Exit: ", results.session_exit().reason()));
+    return;
+  }
   Dispatch(worker);
   DispatchStarving();
 }
@@ -477,6 +484,9 @@ RunResult RunLoop::TakeResult() {
   switch (stop_) {
     case StopKind::kFatal:
       result.exit_code = fatal_exit_code_;
+      break;
+    case StopKind::kSessionExit:
+      result.exit_code = session_exit_code_;
       break;
     case StopKind::kStepwise:  // pytest's stepwise interrupts the session
     case StopKind::kSessionTimeout:

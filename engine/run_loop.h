@@ -125,7 +125,17 @@ class RunLoop final : public WorkerEvents {
   // Why dispatch stopped, by severity: a later, more severe reason overrides an earlier one. Only kFatal
   // kills running workers; the others let running tests finish.
   // kStepwise: --sw stopped at a failure (pytest's -x/--maxfail wins when both stop at the same one).
-  enum class StopKind { kNone, kMaxfail, kStepwise, kExhausted, kInterrupt, kSessionTimeout, kFatal };
+  // kSessionExit: pytest.exit() in a worker, which ends pytest's session with the code it asked for.
+  enum class StopKind {
+    kNone,
+    kMaxfail,
+    kStepwise,
+    kExhausted,
+    kSessionExit,
+    kInterrupt,
+    kSessionTimeout,
+    kFatal
+  };
 
   void SpawnWorker(scheduler::WorkerId slot);
   Worker* FindByLink(const std::shared_ptr<WorkerLink>& link);
@@ -200,6 +210,7 @@ class RunLoop final : public WorkerEvents {
   std::unique_ptr<asio::steady_timer> ticker_;
   std::unique_ptr<asio::steady_timer> activity_timer_;  // set while a ShowActivity waits for stacks
   int fatal_exit_code_ = 3;
+  int session_exit_code_ = 2;  // the code pytest.exit() asked for (kSessionExit)
   bool ended_ = false;
   std::map<std::string, scheduler::WorkerId> reserved_;  // remote worker ids handed out by Join, unused yet
   bool remote_joined_ = false;                           // some remote worker was ready at some point

@@ -4,9 +4,9 @@ on (the other tests of the run pass), with no hang and no process left over.
 Each fault sits in its own file of the misbehaving project between a test before and a test after it,
 and runs together with six bystanders on one worker, so every later test runs in the process the fault
 happened in (or, when the fault ends that process, in its replacement). Where plain pytest has a
-sensible answer, jackd's outcome map must equal it; where plain pytest stops or misbehaves itself
-(pytest.exit, KeyboardInterrupt, a forked child that falls through), the test pins what jackd does and
-documents the difference.
+sensible answer, jackd's outcome map must equal it (pytest.exit() stops the run in both); where plain
+pytest stops or misbehaves itself (KeyboardInterrupt raised by a test, a forked child that falls
+through), the test pins what jackd does and documents the difference.
 """
 import re
 
@@ -41,18 +41,12 @@ def one_worker_throughout(records, result):
     assert len({pids[0] for pids in ran.values()}) == 1, f"the worker was replaced: {ran}\n" + result.describe()
 
 
-@pytest.mark.parametrize(
-    "module, fault",
-    [
-        ("test_pytest_exit.py", "test_calls_pytest_exit"),
-        ("test_keyboard_interrupt.py", "test_raises_keyboard_interrupt"),
-    ],
-    ids=["pytest.exit", "KeyboardInterrupt"],
-)
-def test_session_ending_exception_crashes_only_its_worker(project, run_jackd, run_pytest, tmp_path, module, fault):
-    # Plain pytest ends the whole session (exit 2, nothing after the test runs). Under jackd the
-    # exception ends only the worker's pytest session: the test is `crashed` (its worker exited with
-    # pytest's code 2), the worker is replaced, and the rest of the run goes on.
+def test_keyboard_interrupt_in_a_test_crashes_only_its_worker(project, run_jackd, run_pytest, tmp_path):
+    # Plain pytest ends the whole session (exit 2, nothing after the test runs). A KeyboardInterrupt
+    # raised by a test (a real Ctrl-C reaches the engine, not the workers) ends only the worker's pytest
+    # session: the test is `crashed` (its worker exited with pytest's code 2), the worker is replaced,
+    # and the rest of the run goes on.
+    module, fault = "test_keyboard_interrupt.py", "test_raises_keyboard_interrupt"
     path, records, result = run_fault(project, run_jackd, tmp_path, module)
     node_id = f"{module}::{fault}"
     outcomes = check_all_accounted(result, 3 + 6)
@@ -64,6 +58,45 @@ def test_session_ending_exception_crashes_only_its_worker(project, run_jackd, ru
     assert ran[f"{module}::test_after"][-1] != ran[node_id][-1], f"the test after ran in the ended worker: {ran}"
     plain = run_pytest(path, module, "test_bystanders.py")
     assert plain.rc == 2 and plain.outcome_map()[f"{module}::test_after"] == "not_run", plain.describe()
+
+
+@pytest.mark.parametrize(
+    "module, fault, reason, code",
+    [
+        ("test_pytest_exit.py", "test_calls_pytest_exit", "bye", 2),
+        ("test_pytest_exit_code.py", "test_needs_database", "database not reachable", 3),
+    ],
+    ids=["in-a-test", "in-a-fixture-with-returncode"],
+)
+def test_pytest_exit_ends_the_run_as_in_pytest(project, run_jackd, run_pytest, tmp_path, module, fault, reason,
+                                                code):
+    # pytest ends its session at pytest.exit(), with the code asked for (2, INTERRUPTED, by default), and
+    # reports nothing for the test that called it. So does jackd: that test and every later one end
+    # not_run, with pytest.exit's message as the reason; no worker crashed or was replaced.
+    path, records, result = run_fault(project, run_jackd, tmp_path, module)
+    plain = run_pytest(path, module, "test_bystanders.py")
+    outcomes = check_all_accounted(result, 3 + 6)
+    assert outcomes == plain.outcome_map(), result.describe() + "\n" + plain.describe()
+    assert outcomes[f"{module}::test_before"] == "passed" and outcomes[f"{module}::{fault}"] == "not_run"
+    assert result.rc == plain.rc == code, result.describe()
+    line = f"_pytest.outcomes.Exit: {reason}"
+    assert line in plain.stdout and line in result.stdout, result.describe()
+    assert result.report["stop_reason"] == line, result.report
+    assert {t["reason"] for t in result.tests if t["outcome"] == "not_run"} == {line}, result.describe()
+    assert "crashed" not in result.output and "replaced" not in result.output, result.describe()
+    assert len(pids_logged(records / "tests.log")[f"{module}::{fault}"]) == 1, result.describe()  # not retried
+
+
+def test_pytest_exit_stops_every_worker(project, run_jackd, tmp_path):
+    # Two workers: the other one is told to stop too, after the test it is running.
+    path = project("misbehaving")
+    result = run_jackd(path, "-n", "2", "test_pytest_exit_code.py", "test_bystanders.py")
+    assert result.seconds < WALL_BOUND, result.describe()
+    outcomes = check_all_accounted(result, 3 + 6)
+    assert result.rc == 3, result.describe()
+    assert outcomes["test_pytest_exit_code.py::test_needs_database"] == "not_run", result.describe()
+    assert set(outcomes.values()) <= {"passed", "not_run"}, result.describe()
+    assert "crashed" not in result.output and "replaced" not in result.output, result.describe()
 
 
 def test_sys_exit_in_a_test_fails_it_like_pytest(project, run_jackd, run_pytest, tmp_path):

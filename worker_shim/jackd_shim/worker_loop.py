@@ -103,6 +103,7 @@ class WorkerLoop:
         self._buffered_bytes = 0  # counted for results with phase reports only; the rest are tiny
         self._last_flush = now()
         self._ran: set[int] = set()  # id() of items that ran in this process: a rerun must reset them
+        self._exiting = False  # pytest.exit() ended the session: the last message says so
 
     @property
     def tests_run(self) -> int:
@@ -136,11 +137,18 @@ class WorkerLoop:
 
         If a test raises out of pytest's protocol (pytest.exit, KeyboardInterrupt, an internal error),
         the results so far are still flushed and the stream closed; the exception then propagates to
-        pytest, and the status slot keeps naming the test that was running.
+        pytest, and the status slot keeps naming the test that was running. pytest.exit() also tells the
+        engine (SessionExit), which ends the run as pytest would; anything else reads as a crash.
         """
         try:
             self._serve()
             self._teardown_leftovers()
+        except pytest.exit.Exception as escaped:
+            returncode = escaped.returncode if escaped.returncode is not None else int(pytest.ExitCode.INTERRUPTED)
+            self._pending.results.session_exit.reason = utf8_text(escaped.msg)
+            self._pending.results.session_exit.returncode = returncode
+            self._exiting = True
+            raise
         except BaseException as escaped:
             # The engine shows this worker's stderr as the report of the test it was running.
             record = self._record
@@ -252,7 +260,7 @@ class WorkerLoop:
             traceback.print_exc()
 
     def _flush(self, final: bool = False) -> None:
-        if not self._buffered and not (final and self._queue):
+        if not self._buffered and not (final and (self._queue or self._exiting)):
             return
         self._before_flush()
         # queued: received and not finished, i.e. still in the queue (or dropped, at the end).
