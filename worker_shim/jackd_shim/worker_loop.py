@@ -144,9 +144,10 @@ class WorkerLoop:
             self._serve()
             self._teardown_leftovers()
         except pytest.exit.Exception as escaped:
-            returncode = escaped.returncode if escaped.returncode is not None else int(pytest.ExitCode.INTERRUPTED)
+            returncode = escaped.returncode if escaped.returncode is not None else pytest.ExitCode.INTERRUPTED
             self._pending.results.session_exit.reason = utf8_text(escaped.msg)
-            self._pending.results.session_exit.returncode = returncode
+            # What the process would exit with: sys.exit(-1) leaves with 255.
+            self._pending.results.session_exit.returncode = int(returncode) % 256
             self._exiting = True
             raise
         except BaseException as escaped:
