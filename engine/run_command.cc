@@ -324,13 +324,18 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
     RunResult result;
     result.exit_code = exit_code;
     result.seconds = SecondsSince(started);
+    if (collection.session_exit) result.stop_reason = *collection.session_exit;
     TestRecord not_run;
-    not_run.reason = "collection failed";
+    not_run.reason = collection.session_exit ? *collection.session_exit : "collection failed";
     result.records.assign(collection.items.size(), not_run);
     files.RunFinished(context, result);
     UpdatePytestCache(collection, result);  // as pytest: collection errors are last-failed too
     return exit_code;
   };
+  if (collection.session_exit) {  // pytest.exit() in a collection hook: pytest runs nothing either
+    terminal.NothingToRun(collection, SecondsSince(started));
+    return finish_early(collection.pytest_exit);
+  }
   if (collection.settings.collect_only) {
     terminal.CollectOnly(collection);
     return collection.pytest_exit;

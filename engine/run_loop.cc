@@ -251,7 +251,7 @@ void RunLoop::OnResults(Worker& worker, const pb::TestResults& results) {
     // pytest.exit(): pytest ends its session there, with the code asked for. The test that called it
     // has no result (pytest reports none either) and ends not_run with the rest.
     session_exit_code_ = results.session_exit().returncode();
-    Stop(StopKind::kSessionExit, absl::StrCat("_pytest.outcomes.Exit: ", results.session_exit().reason()));
+    Stop(StopKind::kSessionExit, SessionExitLine(results.session_exit().reason()));
     return;
   }
   Dispatch(worker);

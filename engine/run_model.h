@@ -101,6 +101,11 @@ struct ShardInfo {
   std::string collection_digest;    // the whole collection's digest: equal in every shard of one run
 };
 
+// pytest's line for a session that pytest.exit(reason) ended, as its terminal prints it.
+inline std::string SessionExitLine(std::string_view reason) {
+  return std::string("_pytest.outcomes.Exit: ").append(reason);
+}
+
 struct Collection {
   scheduler::Inventory items;
   std::vector<double> timeouts;                 // by TestIndex: @pytest.mark.timeout seconds, 0 for none
@@ -115,6 +120,9 @@ struct Collection {
   // test. Empty when one process collected everything.
   std::vector<scheduler::WorkerId> collected_by;
   int pytest_exit = 0;
+  // pytest.exit() ended the collecting session: pytest's line for it (SessionExitLine; the run ends
+  // there, with pytest_exit).
+  std::optional<std::string> session_exit;
   double seconds = 0;  // wall time of the collection process
   std::string collect_only_output;
   struct Warning {

@@ -112,6 +112,12 @@ bool MergeShares(std::vector<pb::CollectionReport>& shares, MergedCollection& ou
   }
   merged.set_deselected(deselected);
   merged.set_pytest_exit(pytest_exit);
+  for (const auto& share : shares) {
+    if (share.has_session_exit()) {  // the first share whose session pytest.exit() ended
+      *merged.mutable_session_exit() = share.session_exit();
+      break;
+    }
+  }
   std::vector<std::string> ids;
   ids.reserve(merged.items_size());
   for (const auto& item : merged.items()) ids.push_back(item.node_id());

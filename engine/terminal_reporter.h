@@ -43,7 +43,8 @@ class TerminalReporter final : public Reporter {
   void WorkerOutput(const RunContext& context, const std::string& worker, std::string_view lines) override;
   void Notice(const RunContext& context, std::string_view text) override;
 
-  // Runs that end at collection: errors (exit 2), nothing selected (exit 5), --collect-only.
+  // Runs that end at collection: errors (exit 2), nothing selected (exit 5), pytest.exit() in a
+  // collection hook (its code), --collect-only.
   void CollectionFailed(const Collection& collection, double seconds);
   void NothingToRun(const Collection& collection, double seconds);
   void CollectOnly(const Collection& collection);

@@ -389,6 +389,7 @@ void TerminalReporter::CollectionFailed(const Collection& collection, double sec
 void TerminalReporter::NothingToRun(const Collection& collection, double seconds) {
   Header(collection, "");
   if (verbosity_ >= 0) Line();
+  if (collection.session_exit) Sep('!', *collection.session_exit, kRed);
   std::map<std::string, std::size_t, std::less<>> counts{{"deselected", collection.deselected},
                                                          {"skipped", collection.skips.size()}};
   FinalLine(std::move(counts), seconds, verbosity_ >= 0);

@@ -13,6 +13,7 @@ import re
 import pytest
 
 from fault_checks import assert_gone, check_all_accounted, pids_logged, read_pid, report_text
+from jackd_e2e import final_line
 
 WALL_BOUND = 60  # seconds; each run takes 2 to 4
 BYSTANDERS = [f"test_bystanders.py::test_bystander[{n}]" for n in range(6)]
@@ -97,6 +98,24 @@ def test_pytest_exit_stops_every_worker(project, run_jackd, tmp_path):
     assert outcomes["test_pytest_exit_code.py::test_needs_database"] == "not_run", result.describe()
     assert set(outcomes.values()) <= {"passed", "not_run"}, result.describe()
     assert "crashed" not in result.output and "replaced" not in result.output, result.describe()
+
+
+@pytest.mark.parametrize("collection", ["split", "whole"])
+def test_pytest_exit_in_a_collection_hook_ends_the_run_as_in_pytest(project, run_jackd, run_pytest, collection):
+    # The workers collect (each a share, or all of everything): the session ends in them before any
+    # test, as in pytest, instead of reading as workers that failed to start.
+    path = project("misbehaving")
+    env = {"E2E_EXIT_AFTER_COLLECTION": "stop after collecting"}
+    plain = run_pytest(path, "test_pytest_exit.py", "test_bystanders.py", env=env)
+    result = run_jackd(path, "-n", "2", "--collection", collection, "test_pytest_exit.py", "test_bystanders.py",
+                       env=env)
+    line = "_pytest.outcomes.Exit: stop after collecting"
+    assert result.rc == plain.rc == 3, result.describe() + "\n" + plain.describe()
+    assert line in plain.stdout and line in result.stdout, result.describe()
+    assert "no tests ran" in final_line(result.stdout), result.describe()
+    assert result.report["stop_reason"] == line, result.report
+    assert {(t["outcome"], t["reason"]) for t in result.tests} == {("not_run", line)}, result.describe()
+    assert "jackd: error" not in result.output, result.describe()
 
 
 def test_sys_exit_in_a_test_fails_it_like_pytest(project, run_jackd, run_pytest, tmp_path):

@@ -22,7 +22,8 @@ import pytest
 from jackd_shim import __version__, jackd_pb2
 from jackd_shim.coverage_compat import read_pytest_cov_options, silence_pytest_cov
 from jackd_shim.items import to_test_item
-from jackd_shim.outcome import collect_error_summary, location_of_skip, render_longrepr, strip_skipped_prefix
+from jackd_shim.outcome import (collect_error_summary, location_of_skip, render_longrepr, session_exit,
+                                strip_skipped_prefix)
 from jackd_shim.protocol import PROTOCOL_VERSION, collection_digest, utf8_text
 from jackd_shim import live_output, repeats
 from jackd_shim.xdist_compat import neutralise_xdist, register_marks
@@ -148,6 +149,12 @@ class CollectionRecorder:
         # calls pytest_collection_finish even then).
         if self._in_worker and outcome.excinfo is None:
             self._write(0)
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        # pytest.exit() ended the session (pytest calls this hook for it too, before sessionfinish): the
+        # engine ends the run the same way.
+        if isinstance(excinfo.value, pytest.exit.Exception) and not self._written:
+            self._report.session_exit.CopyFrom(session_exit(excinfo.value))
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:

@@ -48,6 +48,13 @@ def now() -> float:
     return _clock()
 
 
+def session_exit(escaped: Any) -> jackd_pb2.SessionExit:
+    """What a pytest.exit() that ended the session tells the engine: its message, and the code the
+    process leaves with (pytest's INTERRUPTED, 2, when it named none; sys.exit(-1) leaves with 255)."""
+    returncode = escaped.returncode if escaped.returncode is not None else 2
+    return jackd_pb2.SessionExit(reason=utf8_text(escaped.msg), returncode=int(returncode) % 256)
+
+
 def strip_skipped_prefix(reason: str) -> str:
     return reason[len(_SKIPPED_PREFIX):] if reason.startswith(_SKIPPED_PREFIX) else reason
 

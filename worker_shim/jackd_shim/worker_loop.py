@@ -32,7 +32,7 @@ import pytest
 
 from jackd_shim import jackd_pb2
 from jackd_shim.link import EXIT_ENGINE_GONE, EngineLink
-from jackd_shim.outcome import RenderOptions, TestRecord, now
+from jackd_shim.outcome import RenderOptions, TestRecord, now, session_exit
 from jackd_shim.protocol import NoStatusSlot, StatusSlot, utf8_text
 from jackd_shim.repeats import prepare_rerun
 from jackd_shim.split_collection import SplitCollection
@@ -144,10 +144,7 @@ class WorkerLoop:
             self._serve()
             self._teardown_leftovers()
         except pytest.exit.Exception as escaped:
-            returncode = escaped.returncode if escaped.returncode is not None else pytest.ExitCode.INTERRUPTED
-            self._pending.results.session_exit.reason = utf8_text(escaped.msg)
-            # What the process would exit with: sys.exit(-1) leaves with 255.
-            self._pending.results.session_exit.returncode = int(returncode) % 256
+            self._pending.results.session_exit.CopyFrom(session_exit(escaped))
             self._exiting = True
             raise
         except BaseException as escaped:
