@@ -77,6 +77,22 @@ TEST(MergeShares, WhatEveryShareMetIsKeptOnce) {
   EXPECT_EQ(Ids(merged.report), (std::vector<std::string>{"plugin-made::item"}));
 }
 
+TEST(MergeShares, KeepsAPytestExitOfAnyShare) {
+  // pytest.exit() in a collection hook ended share 1's session: the merged collection ends the run too.
+  std::vector<pb::CollectionReport> shares = {Share(0, 2), Share(1, 2)};
+  AddItem(shares[0], "a.py::x", 0);
+  AddItem(shares[1], "b.py::x", 1);
+  shares[1].set_pytest_exit(3);
+  shares[1].mutable_session_exit()->set_reason("no database");
+  shares[1].mutable_session_exit()->set_returncode(3);
+  MergedCollection merged;
+  std::string error;
+  ASSERT_TRUE(MergeShares(shares, merged, error)) << error;
+  ASSERT_TRUE(merged.report.has_session_exit());
+  EXPECT_EQ(merged.report.session_exit().reason(), "no database");
+  EXPECT_EQ(merged.report.pytest_exit(), 3);
+}
+
 TEST(MergeShares, KeepsDuplicatesOfOneShare) {
   // pytest --keep-duplicates lists a file's tests twice, all in the share that owns the file.
   std::vector<pb::CollectionReport> shares = {Share(0, 2), Share(1, 2)};
