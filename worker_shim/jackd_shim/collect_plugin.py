@@ -267,7 +267,7 @@ def _basetemp(config: pytest.Config) -> str:
     # exits long before the run ends, and must not take the lock with it: another pytest session would
     # then delete the directory while workers still use it.
     register_lock_removal = _pytest.pathlib.register_cleanup_lock_removal
-    _pytest.pathlib.register_cleanup_lock_removal = lambda lock_path, register: None
+    _pytest.pathlib.register_cleanup_lock_removal = lambda lock_path, register=None: None  # pytest < 9: one argument
     try:
         return str(factory.getbasetemp())
     finally:

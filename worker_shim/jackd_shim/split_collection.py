@@ -164,6 +164,11 @@ class SplitCollection:
         return True
 
     def _genitems(self, collector: pytest.Collector) -> List[pytest.Item]:
+        # pytest 8 keeps each file's collect report while the session collects and takes a file it meets
+        # again for a duplicate, giving no items: the report it keeps is the empty one of the deferral.
+        cache = getattr(collector.session, "_collection_cache", None)
+        if isinstance(cache, dict):
+            cache.pop(collector, None)
         self._releasing = collector
         try:
             return list(collector.session.genitems(collector))
