@@ -103,7 +103,6 @@ class WorkerLoop:
         self._buffered_bytes = 0  # counted for results with phase reports only; the rest are tiny
         self._last_flush = now()
         self._ran: set[int] = set()  # id() of items that ran in this process: a rerun must reset them
-        self._exiting = False  # pytest.exit() ended the session: the last message says so
 
     @property
     def tests_run(self) -> int:
@@ -144,8 +143,7 @@ class WorkerLoop:
             self._serve()
             self._teardown_leftovers()
         except pytest.exit.Exception as escaped:
-            self._pending.results.session_exit.CopyFrom(session_exit(escaped))
-            self._exiting = True
+            self._pending.results.session_exit.CopyFrom(session_exit(escaped))  # sent by the final flush
             raise
         except BaseException as escaped:
             # The engine shows this worker's stderr as the report of the test it was running.
@@ -258,7 +256,8 @@ class WorkerLoop:
             traceback.print_exc()
 
     def _flush(self, final: bool = False) -> None:
-        if not self._buffered and not (final and (self._queue or self._exiting)):
+        exiting = self._pending.results.HasField("session_exit")
+        if not self._buffered and not (final and (self._queue or exiting)):
             return
         self._before_flush()
         # queued: received and not finished, i.e. still in the queue (or dropped, at the end).
