@@ -122,8 +122,8 @@ class RunLoop final : public WorkerEvents {
     OutputTail stderr_tail;
   };
 
-  // Why dispatch stopped, by severity: a later, more severe reason overrides an earlier one. Only kFatal
-  // kills running workers; the others let running tests finish.
+  // Why dispatch stopped, by severity: a later, more severe reason overrides an earlier one.
+  // kSessionTimeout and kFatal kill running workers; the others let running tests finish.
   // kStepwise: --sw stopped at a failure (pytest's -x/--maxfail wins when both stop at the same one).
   // kSessionExit: pytest.exit() in a worker, which ends pytest's session with the code it asked for.
   enum class StopKind {
