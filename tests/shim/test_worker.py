@@ -454,15 +454,21 @@ def test_maxfail_is_left_to_the_engine(tmp_path, engine, spawn_worker):
 
 
 def test_unknown_node_id_gets_an_error_result(outcomes_project, engine, spawn_worker):
+    """With what the worker collected instead, so that IDs made of random values show themselves."""
     worker = spawn_worker(outcomes_project)
     stream = engine.accept()
     stream.ready()
-    stream.run(["test_outcomes.py::test_nope", "test_outcomes.py::test_pass"], indices=[5, 6])
+    stream.run(["test_outcomes.py::test_nope", "test_outcomes.py::test_pass", "test_gone.py::test_x"],
+               indices=[5, 6, 7])
     stream.finish()
-    results = {r.index: r for r in stream.results(2)}
+    results = {r.index: r for r in stream.results(3)}
     assert results[6].outcome == O.OUTCOME_PASSED
-    assert results[5].outcome == O.OUTCOME_ERROR
-    assert "did not collect 'test_outcomes.py::test_nope'" in results[5].reports[0].longrepr
+    assert results[5].outcome == results[7].outcome == O.OUTCOME_ERROR
+    unknown = results[5].reports[0].longrepr
+    assert "did not collect 'test_outcomes.py::test_nope'" in unknown
+    assert "In 'test_outcomes.py' it collected 'test_outcomes.py::" in unknown
+    assert "test IDs must be the same in every process" in unknown
+    assert "It collected no test of 'test_gone.py'" in results[7].reports[0].longrepr
     stream.drain()
     assert worker.wait() == 0
 

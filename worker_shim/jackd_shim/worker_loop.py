@@ -235,11 +235,29 @@ class WorkerLoop:
         phase.when = jackd_pb2.PHASE_SETUP
         phase.longrepr = (f"jackd worker {self._worker_id} did not collect {ref.node_id!r}: its collection "
                           f"differs from the engine's")
-        file_error = self._split.errors.get(ref.node_id.split("::", 1)[0]) if self._split is not None else None
+        path = ref.node_id.split("::", 1)[0]
+        file_error = self._split.errors.get(path) if self._split is not None else None
         if file_error:
             phase.longrepr += f"; collecting its file here failed:\n{file_error}"
+        else:
+            phase.longrepr += self._what_was_collected_instead(ref.node_id, path)
         phase.summary = "not collected by this worker"
         self._buffered += 1
+
+    def _what_was_collected_instead(self, node_id: str, path: str) -> str:
+        """The likeliest cause, with the IDs this worker has in the test's file: a test ID made of values
+        that differ from process to process (random numbers, object addresses, the environment)."""
+        prefix = f"{path}::"
+        here = [other for other in self._items if other.startswith(prefix)]
+        if not here:
+            return f". It collected no test of {path!r}"
+        function = node_id.split("[", 1)[0]
+        here.sort(key=lambda other: not other.startswith(f"{function}["))  # likely counterparts first
+        shown = ", ".join(repr(other) for other in here[:3])
+        if len(here) > 3:
+            shown += f" and {len(here) - 3} more"
+        return (f". In {path!r} it collected {shown}: test IDs must be the same in every process (give "
+                "parametrize stable ids= rather than random values, object addresses or the environment)")
 
     def _teardown_leftovers(self) -> None:
         """Tear down what the last test left set up for a next test that will not run (after Stop).
