@@ -137,6 +137,9 @@ json JsonReport(const RunContext& context, const RunResult& result) {
   json errors = json::array();
   for (const CollectError& e : collection.errors)
     errors.push_back({{"node_id", e.node_id}, {"longrepr", e.longrepr}});
+  json skips = json::array();
+  for (const CollectSkip& s : collection.skips)
+    skips.push_back({{"node_id", s.node_id}, {"reason", s.reason}, {"location", s.location}});
   return {
       {"schema", "jackd.report"},
       {"version", kJsonReportVersion},
@@ -158,6 +161,7 @@ json JsonReport(const RunContext& context, const RunResult& result) {
       {"notes", result.notes},
       {"deselected", collection.deselected},
       {"collection_errors", errors},
+      {"collection_skips", skips},
       {"collection_warnings", warnings},
       {"shard", ShardJson(collection.shard)},
       {"summary", summary},

@@ -8,15 +8,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/junit_reporter.h"
 
 namespace jackd {
 namespace {
 
-// junit_reporter.cc's message for a file that failed to collect.
-constexpr const char* kCollectionFailure = "collection failure";
-
-bool IsCollectionError(const pugi::xml_node& testcase) {
-  return std::string(testcase.child("error").attribute("message").as_string()) == kCollectionFailure;
+// A file that failed to collect or was skipped whole: every shard's file has it.
+bool IsCollectionOutcome(const pugi::xml_node& testcase) {
+  return std::string(testcase.child("error").attribute("message").as_string()) == kJunitCollectionFailure ||
+         std::string(testcase.child("skipped").attribute("message").as_string()) == kJunitCollectionSkipped;
 }
 
 }  // namespace
@@ -49,9 +49,8 @@ absl::Status MergeJunit(const std::vector<std::string>& inputs, const std::strin
     for (pugi::xml_node testcase : suite.children("testcase")) {
       std::pair<std::string, std::string> id{testcase.attribute("classname").as_string(),
                                              testcase.attribute("name").as_string()};
-      const bool collection_error = IsCollectionError(testcase);
       if (!seen.insert(id).second) {
-        if (collection_error) continue;  // every shard reports the collection's errors
+        if (IsCollectionOutcome(testcase)) continue;  // every shard reports the collection's
         return absl::FailedPreconditionError(absl::StrCat("test ", id.first, "::", id.second,
                                                           " is in more than one JUnit file (", input,
                                                           " repeats it; give each shard's file once)"));

@@ -33,20 +33,23 @@ class JunitMergeTest : public ::testing::Test {
   fs::path dir_;
 };
 
-constexpr const char* kCollectionError =
+// What every shard's file holds: a file that failed to collect and one skipped whole.
+constexpr const char* kCollectionOutcomes =
     "<testcase classname=\"\" name=\"test_broken\"><error message=\"collection "
-    "failure\">boom</error></testcase>";
+    "failure\">boom</error></testcase>"
+    "<testcase classname=\"\" name=\"test_gpu\"><skipped message=\"collection "
+    "skipped\">('/p/test_gpu.py', 3, 'Skipped: no GPU')</skipped></testcase>";
 
-TEST_F(JunitMergeTest, CombinesCasesRecountsAndKeepsCollectionErrorsOnce) {
+TEST_F(JunitMergeTest, CombinesCasesRecountsAndKeepsCollectionOutcomesOnce) {
   const std::string a =
       Write("a.xml",
-            std::string(kCollectionError) +
+            std::string(kCollectionOutcomes) +
                 "<testcase classname=\"t\" name=\"ok\" time=\"0.1\"/>"
                 "<testcase classname=\"t\" name=\"bad\"><failure message=\"x\"/></testcase>",
             2.5);
   const std::string b =
       Write("b.xml",
-            std::string(kCollectionError) +
+            std::string(kCollectionOutcomes) +
                 "<testcase classname=\"u\" name=\"skip\"><skipped message=\"s\"/></testcase>",
             4.0);
   const std::string out = (dir_ / "out.xml").string();
@@ -54,10 +57,10 @@ TEST_F(JunitMergeTest, CombinesCasesRecountsAndKeepsCollectionErrorsOnce) {
   pugi::xml_document doc;
   ASSERT_TRUE(doc.load_file(out.c_str()));
   pugi::xml_node suite = doc.child("testsuites").child("testsuite");
-  EXPECT_EQ(suite.attribute("tests").as_int(), 4);
+  EXPECT_EQ(suite.attribute("tests").as_int(), 5);
   EXPECT_EQ(suite.attribute("errors").as_int(), 1);
   EXPECT_EQ(suite.attribute("failures").as_int(), 1);
-  EXPECT_EQ(suite.attribute("skipped").as_int(), 1);
+  EXPECT_EQ(suite.attribute("skipped").as_int(), 2);
   EXPECT_DOUBLE_EQ(suite.attribute("time").as_double(), 4.0);  // the longest shard's
   EXPECT_STREQ(suite.attribute("name").as_string(), "pytest");
 }

@@ -17,16 +17,16 @@
 namespace jackd {
 
 std::pair<std::string, std::string> JunitNames(const std::string& node_id) {
-  // Parameter IDs may contain "::"; only the part before '[' names the path.
+  // As pytest's mangle_test_address: parameter IDs may contain "::", so only the part before '[' is
+  // split; its first part, the file, becomes a dotted module path (also when it is all there is: a file
+  // that failed to collect or was skipped).
   const std::size_t bracket = node_id.find('[');
   std::vector<std::string> parts = absl::StrSplit(node_id.substr(0, bracket), "::");
+  std::string& file = parts.front();
+  if (file.ends_with(".py")) file.resize(file.size() - 3);
+  file = absl::StrReplaceAll(file, {{"/", "."}});
   std::string name = parts.back() + (bracket == std::string::npos ? "" : node_id.substr(bracket));
   parts.pop_back();
-  if (!parts.empty()) {
-    std::string& file = parts.front();
-    if (file.size() > 3 && file.ends_with(".py")) file.resize(file.size() - 3);
-    file = absl::StrReplaceAll(file, {{"/", "."}});
-  }
   return {absl::StrJoin(parts, "."), name};
 }
 
@@ -93,15 +93,25 @@ void JunitReporter::RunFinished(const RunContext& context, const RunResult& resu
   pugi::xml_node suite = suites.append_child("testsuite");
 
   std::size_t errors = 0, failures = 0, skipped = 0;
-  for (const CollectError& error : collection.errors) {
-    auto [classname, name] = JunitNames(error.node_id);
+  // A file that failed to collect or was skipped whole is a testcase of its own, as pytest writes it.
+  auto add_collector = [&](const std::string& node_id, const char* element, const char* message,
+                           const std::string& text) {
+    auto [classname, name] = JunitNames(node_id);
     pugi::xml_node testcase = suite.append_child("testcase");
     testcase.append_attribute("classname") = classname.c_str();
     testcase.append_attribute("name") = name.c_str();
-    pugi::xml_node node = testcase.append_child("error");
-    node.append_attribute("message") = "collection failure";
-    node.text().set(XmlSafe(error.longrepr).c_str());
+    testcase.append_attribute("time") = "0.000";
+    pugi::xml_node node = testcase.append_child(element);
+    node.append_attribute("message") = message;
+    node.text().set(XmlSafe(text).c_str());
+  };
+  for (const CollectError& error : collection.errors) {
+    add_collector(error.node_id, "error", kJunitCollectionFailure, error.longrepr);
     ++errors;
+  }
+  for (const CollectSkip& skip : collection.skips) {
+    add_collector(skip.node_id, "skipped", kJunitCollectionSkipped, skip.longrepr);
+    ++skipped;
   }
   for (TestIndex i = 0; i < result.records.size(); ++i) {
     const TestRecord& record = result.records[i];
@@ -171,8 +181,8 @@ void JunitReporter::RunFinished(const RunContext& context, const RunResult& resu
   suite.prepend_attribute("hostname") = host;
   suite.prepend_attribute("timestamp") = stamp;
   suite.prepend_attribute("time") = absl::StrFormat("%.3f", result.seconds).c_str();
-  suite.prepend_attribute("tests") =
-      static_cast<unsigned long long>(result.records.size() + collection.errors.size());
+  suite.prepend_attribute("tests") = static_cast<unsigned long long>(
+      result.records.size() + collection.errors.size() + collection.skips.size());
   suite.prepend_attribute("skipped") = static_cast<unsigned long long>(skipped);
   suite.prepend_attribute("failures") = static_cast<unsigned long long>(failures);
   suite.prepend_attribute("errors") = static_cast<unsigned long long>(errors);

@@ -10,6 +10,9 @@ TEST(JunitNamesTest, MatchesPytestClassnames) {
             std::make_pair(std::string("tests.test_a.TestX"), std::string("test_y")));
   EXPECT_EQ(JunitNames("test_b.py::test_z[a::b]"),
             std::make_pair(std::string("test_b"), std::string("test_z[a::b]")));
+  // A file's own node ID (a collection error or skip): pytest's name is its dotted module path.
+  EXPECT_EQ(JunitNames("tests/sub/test_c.py"),
+            std::make_pair(std::string(""), std::string("tests.sub.test_c")));
 }
 
 TEST(XmlSafeTest, ReplacesControlCharacters) {

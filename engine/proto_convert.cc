@@ -106,7 +106,7 @@ Collection FromProto(const pb::CollectionReport& report) {
   for (const auto& error : report.errors())
     out.errors.push_back({error.node_id(), error.longrepr(), error.summary()});
   for (const auto& skip : report.skips())
-    out.skips.push_back({skip.node_id(), skip.reason(), skip.location()});
+    out.skips.push_back({skip.node_id(), skip.reason(), skip.location(), skip.longrepr()});
   out.deselected = report.deselected();
   for (const auto& warning : report.warnings())
     out.warnings.push_back({warning.message(), warning.location()});

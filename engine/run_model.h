@@ -82,6 +82,7 @@ struct CollectSkip {
   std::string node_id;
   std::string reason;
   std::string location;
+  std::string longrepr;  // pytest's JUnit text for it: the repr of its (path, line, message)
 };
 
 // `@pytest.mark.flaky(reruns=N, reruns_delay=S)` on a test.

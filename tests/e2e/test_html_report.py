@@ -177,3 +177,15 @@ def test_html_report_of_a_run_that_ends_at_collection(project, run_jackd, chromi
     assert dom.cards["not_run"] == str(len(result.report["tests"])) != "0"
     text = "".join(dom.text)
     assert "No test ran." in text and "test_import_error.py" in text  # the collection error is shown
+
+
+def test_html_report_shows_files_skipped_whole(project, run_jackd, chromium, tmp_path):
+    html_path = tmp_path / "report.html"
+    result = run_jackd(project("mixed"), "-n", "2", "--html-report", html_path, "test_mixed.py", "test_module_skip.py")
+    assert html_path.is_file(), result.describe()
+    dom_run = run_chromium(chromium, tmp_path, html_path, "--dump-dom")
+    dom = DomReader()
+    dom.feed(dom_run.stdout.decode("utf-8"))
+    assert dom.by_id["app"].get("data-rendered") == "true", dom_run.stdout.decode()[-3000:]
+    text = "".join(dom.text)
+    assert "skipped: test_module_skip.py" in text and "test_module_skip.py:3: e2e whole module skipped" in text, text[-2000:]

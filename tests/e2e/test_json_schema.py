@@ -118,3 +118,13 @@ def test_a_run_that_ends_at_collection_has_no_times(project, run_jackd, validato
     assert schema_errors(validator, report) == []
     assert report["tests"] and all(t["start"] is None and t["stop"] is None for t in report["tests"])
     assert report["worker_ids"] == [] and report["collection_errors"]
+
+
+def test_a_file_skipped_whole_is_listed_as_pytest_counts_it(project, run_jackd, validator):
+    """pytest's final line counts a module-level skip as skipped; the report lists it beside the tests."""
+    result = run_jackd(project("mixed"), "-n", "2", "test_mixed.py", "test_module_skip.py")
+    report = result.report
+    assert report is not None and schema_errors(validator, report) == [], result.describe()
+    assert report["collection_skips"] == [{"node_id": "test_module_skip.py", "reason": "e2e whole module skipped",
+                                           "location": "test_module_skip.py:3"}]
+    assert not any(t["node_id"].startswith("test_module_skip.py") for t in report["tests"])

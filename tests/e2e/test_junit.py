@@ -3,9 +3,8 @@ import xml.etree.ElementTree as ET
 
 from jackd_e2e import check_report_shape
 
-# The module-level skip file is left out: pytest writes a testcase for a skipped collector, which is no
-# test, and the spec says "one testcase per collected test".
-PATHS = ["test_mixed.py", "test_unittest_style.py"]
+# test_module_skip.py is skipped whole at collection: pytest writes a testcase for it, and so does jackd.
+PATHS = ["test_mixed.py", "test_unittest_style.py", "test_module_skip.py"]
 
 
 def junit_cases(path):
@@ -35,11 +34,14 @@ def test_junit_matches_pytests(project, run_jackd, run_pytest, tmp_path):
     assert jackd_xml.exists(), jackd.describe()
     _, expected = junit_cases(plain_xml)
     suites, actual = junit_cases(jackd_xml)
-    assert len(actual) == len(jackd.tests) == len(plain.collected), (len(actual), len(jackd.tests))
+    assert len(actual) == len(jackd.tests) + 1 == len(plain.collected) + 1, (len(actual), len(jackd.tests))
     assert sorted(actual) == sorted(expected)
     for key, children in expected.items():
         # Kind and message of each failure, error and skip element as pytest writes them.
         assert [c[:2] for c in actual[key]] == [c[:2] for c in children], key
+    # The skipped file: its whole text, (path, line, reason) as pytest writes it.
+    assert actual[("", "test_module_skip")] == expected[("", "test_module_skip")], actual[("", "test_module_skip")]
+    assert actual[("", "test_module_skip")][0][:2] == ("skipped", "collection skipped")
     # Suite totals agree with the testcases.
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for suite in suites:
@@ -52,6 +54,34 @@ def test_junit_matches_pytests(project, run_jackd, run_pytest, tmp_path):
         "errors": kinds.count("error"),
         "skipped": kinds.count("skipped"),
     }, totals
+
+
+def test_files_that_fail_or_skip_at_collection_are_testcases_as_in_pytest(project, run_jackd, run_pytest, tmp_path):
+    """Named as pytest names them (a dotted module path), with pytest's message and text, counted in the
+    suite's totals as pytest counts them."""
+    source = tmp_path / "collection"
+    (source / "sub").mkdir(parents=True)
+    (source / "pytest.ini").write_text("[pytest]\n")
+    (source / "test_ok.py").write_text("def test_ok():\n    pass\n")
+    (source / "sub" / "test_broken.py").write_text("import e2e_module_that_does_not_exist\n")
+    (source / "sub" / "test_needs_module.py").write_text(
+        "import pytest\n\npytest.importorskip('e2e_module_that_does_not_exist')\n\n\ndef test_x():\n    pass\n")
+    path = project(source)
+    plain_xml, jackd_xml = tmp_path / "plain.xml", tmp_path / "jackd.xml"
+    args = ("--continue-on-collection-errors",)
+    run_pytest(path, f"--junitxml={plain_xml}", *args)
+    result = run_jackd(path, "-n", "2", f"--junitxml={jackd_xml}", *args)
+    check_report_shape(result)
+    assert result.rc == 1, result.describe()
+    plain_suites, expected = junit_cases(plain_xml)
+    suites, actual = junit_cases(jackd_xml)
+    assert actual == expected
+    assert [c[:2] for c in actual[("", "sub.test_broken")]] == [("error", "collection failure")], actual
+    assert [c[:2] for c in actual[("", "sub.test_needs_module")]] == [("skipped", "collection skipped")], actual
+    for attribute in ("tests", "errors", "failures", "skipped"):
+        assert suites[0].get(attribute) == plain_suites[0].get(attribute), attribute
+    assert [e["node_id"] for e in result.report["collection_errors"]] == ["sub/test_broken.py"]
+    assert [s["node_id"] for s in result.report["collection_skips"]] == ["sub/test_needs_module.py"]
 
 
 def test_junit_failure_carries_the_traceback(project, run_jackd, tmp_path):

@@ -114,6 +114,7 @@ class CollectionRecorder:
                 node_id=utf8_text(report.nodeid),
                 reason=utf8_text(strip_skipped_prefix(str(report.longrepr[2]))),
                 location=utf8_text(location_of_skip(report.longrepr, self._config.invocation_params.dir)),
+                longrepr=utf8_text(str(report.longrepr)),
             )
 
     def pytest_warning_recorded(self, warning_message, when: str, nodeid: str, location) -> None:
