@@ -32,7 +32,7 @@ struct OneTestRun {
     record.worker = "gw1";
     record.started = 1001.5;
     record.finished = 1002.25;
-    record.reports.push_back({Phase::kCall, output, "assert " + output, {}, ""});
+    record.reports.push_back({Phase::kCall, output, "assert " + output, {}, "", ""});
     result.records.push_back(record);
     result.seconds = 3;
   }

@@ -138,7 +138,8 @@ std::optional<TestRecord> FromProto(const pb::TestResult& result, const std::str
   for (const pb::UserProperty& property : result.user_properties())
     record.user_properties.emplace_back(property.name(), property.value());
   for (const auto& report : result.reports()) {
-    PhaseReport phase{FromProto(report.when()), report.longrepr(), report.summary(), {}, report.crash_line()};
+    PhaseReport phase{FromProto(report.when()), report.longrepr(), report.summary(), {},
+                      report.crash_line(),      report.head_line()};
     for (const auto& section : report.sections())
       phase.sections.emplace_back(section.title(), section.content());
     record.reports.push_back(std::move(phase));

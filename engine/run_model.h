@@ -155,6 +155,7 @@ struct PhaseReport {
   std::string summary;
   std::vector<std::pair<std::string, std::string>> sections;  // title, content
   std::string crash_line;
+  std::string head_line;  // this report's own title (a failed subtest's); empty: the test's
 };
 
 // How one test ended. Exactly one per collected test by the time reporters see RunFinished.

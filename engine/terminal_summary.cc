@@ -56,7 +56,9 @@ bool TerminalReporter::FailureBlocks(const PytestSettings& settings, const std::
     if (!titled && !title.empty()) Sep('=', title);
     titled = true;
     printed = true;
-    const std::string head = record.head_line.empty() ? node_id : record.head_line;
+    const std::string head = !report.head_line.empty()  ? report.head_line
+                             : record.head_line.empty() ? node_id
+                                                        : record.head_line;
     const bool line_style = settings.tb_style == "line" && !errors;
     if (!line_style) {
       const std::string heading =

@@ -7,7 +7,8 @@ outcome}, "exit_status": int}.
 The rules (the same that jackd's JSON report follows):
 - setup failed -> error; skipped in setup -> skipped (xfailed when pytest.xfail() was called there);
 - call failed (including a strict xpass) -> failed; call skipped -> skipped, or xfailed for an xfail;
-  call passed -> passed, or xpassed for a non-strict xpass;
+  call passed -> passed, or xpassed for a non-strict xpass; a test with several call reports (subtests)
+  that has a failed one -> failed, as pytest's exit status says;
 - teardown failed after a passing test -> error. A test that already failed or errored keeps that
   outcome. A skipped or xfailed test whose teardown fails becomes error: the spec is silent there, and
   the e2e fixture projects avoid that combination.
@@ -28,7 +29,7 @@ def classify(report, current):
             return "xfailed" if xfail else "skipped"
         return current
     if report.when == "call":
-        if report.failed:
+        if report.failed or current == "failed":
             return "failed"
         if report.skipped:
             return "xfailed" if xfail else "skipped"

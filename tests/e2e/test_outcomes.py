@@ -1,7 +1,7 @@
 """jackd's outcome per test equals plain pytest's, test by test, and every collected test is reported once."""
 import pytest
 
-from jackd_e2e import REPO, check_report_shape
+from jackd_e2e import REPO, check_report_shape, section, subsections
 
 
 def assert_same_outcomes(jackd, plain):
@@ -84,3 +84,52 @@ def test_strict_xfail_ini_option_changes_the_outcome(project, run_jackd):
     jackd = run_jackd(project("mixed"), "-o", "xfail_strict=true", "test_mixed.py::test_xpass")
     assert jackd.outcome_map() == {"test_mixed.py::test_xpass": "failed"}, jackd.describe()
     assert jackd.rc == 1
+
+
+SUBTESTS_SUITE = """
+import unittest
+
+
+class Numbers(unittest.TestCase):
+    def test_two_fail(self):
+        for i in range(4):
+            with self.subTest(i=i):
+                self.assertLess(i, 2)
+
+    def test_all_pass(self):
+        for i in range(3):
+            with self.subTest(i=i):
+                self.assertGreaterEqual(i, 0)
+
+
+def test_fixture(subtests):
+    for i in range(3):
+        with subtests.test(msg="x", i=i):
+            assert i != 1
+
+
+def test_plain():
+    pass
+"""
+
+
+def test_a_failed_subtest_fails_its_test_and_is_shown_under_its_own_title(project, tmp_path, run_jackd, run_pytest):
+    """pytest 9's subtests (unittest's subTest, the `subtests` fixture): a test with a failed subtest is one
+    failed test; every failed subtest's traceback is shown under pytest's title for it."""
+    source = tmp_path / "subtests"
+    source.mkdir()
+    (source / "pytest.ini").write_text("[pytest]\n")
+    (source / "test_subtests.py").write_text(SUBTESTS_SUITE)
+    path = project(source)
+    plain = run_pytest(path)
+    jackd = run_jackd(path, "-n", "2")
+    check_report_shape(jackd)
+    assert_same_outcomes(jackd, plain)
+    assert jackd.outcome_map() == {
+        "test_subtests.py::Numbers::test_two_fail": "failed", "test_subtests.py::Numbers::test_all_pass": "passed",
+        "test_subtests.py::test_fixture": "failed", "test_subtests.py::test_plain": "passed"}
+    assert jackd.rc == plain.rc == 1, jackd.describe()
+    subtest_titles = ["Numbers.test_two_fail (i=2)", "Numbers.test_two_fail (i=3)", "test_fixture [x] (i=1)"]
+    theirs, ours = subsections(section(plain.stdout, "FAILURES")), subsections(section(jackd.stdout, "FAILURES"))
+    for title in subtest_titles:
+        assert ours.get(title) == theirs[title], (title, jackd.describe())

@@ -246,8 +246,12 @@ class TestRecord:
         elif outcome in (XFAILED, XPASSED):
             result.reason = utf8_text(str(_xfail_reason(self.setup, self.call)))
         for report in self.failures:
-            _add_phase(result, _PHASES.get(report.when, jackd_pb2.PHASE_UNSPECIFIED), render_longrepr(report),
-                       crash_summary(report), _sections(report.sections, options.showcapture), crash_line(report))
+            phase = _add_phase(result, _PHASES.get(report.when, jackd_pb2.PHASE_UNSPECIFIED),
+                               render_longrepr(report), crash_summary(report),
+                               _sections(report.sections, options.showcapture), crash_line(report))
+            own_head_line = report.head_line  # a subtest's names its parameters: "T.test_x (i=2)"
+            if own_head_line and own_head_line != head_line:
+                phase.head_line = utf8_text(own_head_line)
         if not self.failures and self.call is not None and self.call.sections and (
             options.show_passes if outcome == PASSED else (outcome == XPASSED and options.show_xpasses)
         ):
@@ -290,7 +294,7 @@ def _sections(sections: Sequence[tuple[str, str]], showcapture: str) -> list[tup
 
 
 def _add_phase(result: jackd_pb2.TestResult, when: int, longrepr: str, summary: str,
-               sections: Sequence[tuple[str, str]], crash: str = "") -> None:
+               sections: Sequence[tuple[str, str]], crash: str = "") -> jackd_pb2.PhaseReport:
     phase = result.reports.add()
     phase.when = when
     phase.longrepr = utf8_text(longrepr)
@@ -301,3 +305,4 @@ def _add_phase(result: jackd_pb2.TestResult, when: int, longrepr: str, summary: 
         section = phase.sections.add()
         section.title = utf8_text(title)
         section.content = utf8_text(content)
+    return phase
