@@ -113,6 +113,7 @@ Collection FromProto(const pb::CollectionReport& report) {
   out.settings = FromProto(report.settings());
   out.digest = report.digest();
   out.pytest_exit = report.pytest_exit();
+  out.internal_error = report.internal_error();
   if (report.has_session_exit()) {
     out.session_exit = SessionExitLine(report.session_exit().reason());
     out.pytest_exit = report.session_exit().returncode();

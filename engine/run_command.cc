@@ -336,6 +336,15 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
     terminal.NothingToRun(collection, SecondsSince(started));
     return finish_early(collection.pytest_exit);
   }
+  if (!collection.internal_error.empty()) {  // pytest prints its INTERNALERROR and runs nothing either
+    terminal.NothingToRun(collection, SecondsSince(started));
+    finish_early(kExitInternalError);
+    return UserError(
+        "pytest stopped with an internal error while collecting (its INTERNALERROR traceback is above, "
+        "and plain pytest stops the same way; a common cause is a warning in a collection hook that "
+        "`filterwarnings = error` turns into an exception)",
+        kExitInternalError);
+  }
   if (collection.settings.collect_only) {
     terminal.CollectOnly(collection);
     return collection.pytest_exit;

@@ -124,14 +124,15 @@ struct Collection {
   // pytest.exit() ended the collecting session: pytest's line for it (SessionExitLine; the run ends
   // there, with pytest_exit).
   std::optional<std::string> session_exit;
-  double seconds = 0;  // wall time of the collection process
-  std::string collect_only_output;
+  // pytest stopped with an internal error while it collected (exit 3): its INTERNALERROR text.
+  std::string internal_error;
+  double seconds = 0;               // wall time of the collection process
+  std::string collect_only_output;  // with --collect-only: pytest's own listing, shown verbatim
   struct Warning {
     std::string message;
     std::string location;  // node ID, "path:line" or empty
   };
-  std::vector<Warning> warnings;  // raised while pytest configured itself and collected  // with
-                                  // --collect-only: pytest's own listing, shown verbatim
+  std::vector<Warning> warnings;  // raised while pytest configured itself and collected
 };
 
 enum class Phase { kSetup, kCall, kTeardown };

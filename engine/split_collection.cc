@@ -118,6 +118,12 @@ bool MergeShares(std::vector<pb::CollectionReport>& shares, MergedCollection& ou
       break;
     }
   }
+  for (const auto& share : shares) {
+    if (!share.internal_error().empty()) {  // the first share that pytest ended with an internal error
+      merged.set_internal_error(share.internal_error());
+      break;
+    }
+  }
   std::vector<std::string> ids;
   ids.reserve(merged.items_size());
   for (const auto& item : merged.items()) ids.push_back(item.node_id());

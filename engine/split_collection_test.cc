@@ -93,6 +93,20 @@ TEST(MergeShares, KeepsAPytestExitOfAnyShare) {
   EXPECT_EQ(merged.report.pytest_exit(), 3);
 }
 
+TEST(MergeShares, KeepsAnInternalErrorOfAnyShare) {
+  // A collection hook raised in share 1 only (it alone collected the file that sets it off).
+  std::vector<pb::CollectionReport> shares = {Share(0, 2), Share(1, 2)};
+  AddItem(shares[0], "a.py::x", 0);
+  AddItem(shares[1], "b.py::x", 1);
+  shares[1].set_pytest_exit(3);
+  shares[1].set_internal_error("Traceback (most recent call last):\nRuntimeError: hook");
+  MergedCollection merged;
+  std::string error;
+  ASSERT_TRUE(MergeShares(shares, merged, error)) << error;
+  EXPECT_EQ(merged.report.internal_error(), "Traceback (most recent call last):\nRuntimeError: hook");
+  EXPECT_EQ(merged.report.pytest_exit(), 3);
+}
+
 TEST(MergeShares, KeepsDuplicatesOfOneShare) {
   // pytest --keep-duplicates lists a file's tests twice, all in the share that owns the file.
   std::vector<pb::CollectionReport> shares = {Share(0, 2), Share(1, 2)};

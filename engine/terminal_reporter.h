@@ -44,7 +44,7 @@ class TerminalReporter final : public Reporter {
   void Notice(const RunContext& context, std::string_view text) override;
 
   // Runs that end at collection: errors (exit 2), nothing selected (exit 5), pytest.exit() in a
-  // collection hook (its code), --collect-only.
+  // collection hook (its code), pytest's internal error (exit 3), --collect-only.
   void CollectionFailed(const Collection& collection, double seconds);
   void NothingToRun(const Collection& collection, double seconds);
   void CollectOnly(const Collection& collection);

@@ -390,7 +390,13 @@ void TerminalReporter::CollectionFailed(const Collection& collection, double sec
 
 void TerminalReporter::NothingToRun(const Collection& collection, double seconds) {
   Header(collection, "");
-  if (verbosity_ >= 0) Line();
+  if (!collection.internal_error.empty()) {  // as pytest prints it, right below "collected N items"
+    for (absl::string_view line : absl::StrSplit(collection.internal_error, '\n'))
+      Line(absl::StrCat("INTERNALERROR> ", line));
+    Line();
+  } else if (verbosity_ >= 0) {
+    Line();
+  }
   if (collection.session_exit) Sep('!', *collection.session_exit, kRed);
   std::map<std::string, std::size_t, std::less<>> counts{{"deselected", collection.deselected},
                                                          {"skipped", collection.skips.size()}};

@@ -1,7 +1,7 @@
 """jackd exits as pytest does: 0 passed, 1 failed, 2 interrupted or collection errors, 4 usage, 5 nothing."""
 import pytest
 
-from jackd_e2e import assert_no_engine_noise, final_line, without_timing
+from jackd_e2e import assert_no_engine_noise, assert_one_line_error, final_line, without_timing
 
 CASES = [
     pytest.param("fixture_counts", [], 0, id="0-all-passed"),
@@ -70,3 +70,38 @@ def test_nothing_to_run_says_so_like_pytest(project, run_jackd, run_pytest, args
     assert jackd.rc == plain.rc == 5, jackd.describe()
     assert without_timing(final_line(jackd.stdout)) == without_timing(final_line(plain.stdout)), jackd.describe()
     assert jackd.report is not None and jackd.report["tests"] == [], jackd.describe()
+
+
+INTERNAL_ERROR_CONFTEST = '''
+import pytest
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("xfail"):
+            item.add_marker(pytest.mark.e2e_unregistered)  # a warning, an error under filterwarnings = error
+'''
+
+
+@pytest.mark.parametrize("collection", ["split", "whole"])
+def test_an_internal_error_while_collecting_ends_the_run_as_in_pytest(project, tmp_path, run_jackd, run_pytest,
+                                                                     collection):
+    """Found in python-dateutil's suite: pytest prints its INTERNALERROR and exits 3 without running a test.
+    jackd ran the workers that had not met it and read the others' exits as crashes (exit 1)."""
+    source = tmp_path / "internal_error"
+    source.mkdir()
+    (source / "pytest.ini").write_text("[pytest]\nfilterwarnings =\n    error\n")
+    (source / "conftest.py").write_text(INTERNAL_ERROR_CONFTEST)
+    (source / "test_plain.py").write_text("def test_one():\n    pass\n\n\ndef test_two():\n    pass\n")
+    (source / "test_xfail.py").write_text("import pytest\n\n\n@pytest.mark.xfail\ndef test_known_bug():\n    assert False\n")
+    path = project(source)
+    plain = run_pytest(path)
+    jackd = run_jackd(path, "-n", "2", "--collection", collection)
+    assert jackd.rc == plain.rc == 3, jackd.describe()
+    assert "INTERNALERROR> pytest.PytestUnknownMarkWarning: Unknown pytest.mark.e2e_unregistered" in plain.stdout
+    assert "INTERNALERROR> pytest.PytestUnknownMarkWarning: Unknown pytest.mark.e2e_unregistered" in jackd.stdout, \
+        jackd.describe()
+    assert without_timing(final_line(jackd.stdout)) == without_timing(final_line(plain.stdout)) == "no tests ran"
+    assert_one_line_error(jackd, "internal error while collecting", "filterwarnings = error")
+    assert "crashed" not in jackd.output, jackd.describe()
+    assert sorted(jackd.outcome_map().values()) == ["not_run"] * 3, jackd.describe()

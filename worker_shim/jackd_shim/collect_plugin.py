@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pluggy
 import pytest
@@ -156,6 +156,11 @@ class CollectionRecorder:
         # engine ends the run the same way.
         if isinstance(excinfo.value, pytest.exit.Exception) and not self._written:
             self._report.session_exit.CopyFrom(session_exit(excinfo.value))
+
+    def pytest_internalerror(self, excrepr: Any) -> None:
+        # pytest prints it to the terminal (the engine's, here) and exits 3: the engine does the same.
+        if not self._written and not self._report.internal_error:
+            self._report.internal_error = utf8_text(str(excrepr))
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
