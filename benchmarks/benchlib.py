@@ -85,11 +85,16 @@ def finish_args(args: argparse.Namespace) -> argparse.Namespace:
         print(f"bench: {python} not found (run ./dev setup); using {sys.executable}", file=sys.stderr)
         python = Path(sys.executable)
     args.python = str(python.absolute())  # not resolved: a venv's python must keep its venv path
-    sites = tool_output([args.python, "-c", "import sysconfig; p = sysconfig.get_paths(); "
-                                            "print(p['purelib']); print(p['platlib'])"])
-    _site_directories[:] = sorted({Path(line) for line in sites.splitlines() if Path(line).is_dir()})
+    use_site_directories(args.python)
     args.jackd = str(Path(args.jackd).absolute())
     return args
+
+
+def use_site_directories(python: str) -> None:
+    """Cold runs remove pytest's plugin rewrites from the site-packages of this Python (remove_bytecode)."""
+    sites = tool_output([python, "-c", "import sysconfig; p = sysconfig.get_paths(); "
+                                       "print(p['purelib']); print(p['platlib'])"])
+    _site_directories[:] = sorted({Path(line) for line in sites.splitlines() if Path(line).is_dir()})
 
 
 def jackd_available(jackd: str) -> bool:
@@ -123,7 +128,7 @@ def spread(total: int, parts: int) -> list[int]:
     return [each + (1 if i < extra else 0) for i in range(parts)]
 
 
-# The site-packages directories of the --python environment (set by finish_args).
+# The site-packages directories of the --python environment (set by finish_args, use_site_directories).
 _site_directories: list[Path] = []
 
 
