@@ -88,6 +88,8 @@ class WorkerLoop:
         self._slot = slot
         self._options = options
         self._items: dict[str, pytest.Item] = {}
+        self._ids_by_file: dict[str, list[str]] = {}  # file -> its node IDs in _items (_ids_in_file)
+        self._files_indexed = -1  # len(_items) when _ids_by_file was made
         for item in session.items:
             # Keyed as the collection report spells node IDs. They are unique unless the user passed
             # --keep-duplicates; the first copy then serves.
@@ -247,8 +249,7 @@ class WorkerLoop:
     def _what_was_collected_instead(self, node_id: str, path: str) -> str:
         """The likeliest cause, with the IDs this worker has in the test's file: a test ID made of values
         that differ from process to process (random numbers, object addresses, the environment)."""
-        prefix = f"{path}::"
-        here = [other for other in self._items if other.startswith(prefix)]
+        here = self._ids_in_file(path)
         if not here:
             return f". It collected no test of {path!r}"
         function = node_id.split("[", 1)[0]
@@ -258,6 +259,16 @@ class WorkerLoop:
             shown += f" and {len(here) - 3} more"
         return (f". In {path!r} it collected {shown}: test IDs must be the same in every process (give "
                 "parametrize stable ids= rather than random values, object addresses or the environment)")
+
+    def _ids_in_file(self, path: str) -> list[str]:
+        # Indexed once (again when on-demand collection added items): a suite of random IDs can miss
+        # thousands of tests, each of which would otherwise scan every item.
+        if self._files_indexed != len(self._items):
+            self._files_indexed = len(self._items)
+            self._ids_by_file = {}
+            for node_id in self._items:
+                self._ids_by_file.setdefault(node_id.split("::", 1)[0], []).append(node_id)
+        return list(self._ids_by_file.get(path, ()))
 
     def _teardown_leftovers(self) -> None:
         """Tear down what the last test left set up for a next test that will not run (after Stop).
