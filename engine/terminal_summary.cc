@@ -376,6 +376,7 @@ void TerminalReporter::CollectionFailed(const Collection& collection, double sec
       Line(error.longrepr);
     }
   }
+  WarningsSummary(collection, RunResult{}, collection.items);
   Sep('=', "short test summary info", kBold);
   for (const CollectError& error : collection.errors)
     ShortSummaryLine("ERROR", error.node_id, error.summary, kRed);
@@ -384,6 +385,7 @@ void TerminalReporter::CollectionFailed(const Collection& collection, double sec
   std::map<std::string, std::size_t, std::less<>> counts{{"error", n}};
   counts["skipped"] = collection.skips.size();
   counts["deselected"] = collection.deselected;
+  counts["warnings"] = collection.warnings.size();
   FinalLine(std::move(counts), seconds, verbosity_ >= 0);
   std::fflush(out_);
 }
@@ -394,12 +396,15 @@ void TerminalReporter::NothingToRun(const Collection& collection, double seconds
     for (absl::string_view line : absl::StrSplit(collection.internal_error, '\n'))
       Line(absl::StrCat("INTERNALERROR> ", line));
     Line();
-  } else if (verbosity_ >= 0) {
+  } else if (verbosity_ >= 0 || !collection.warnings.empty()) {
     Line();
   }
+  // pytest's warnings summary: "No files were found in testpaths" often says why nothing was collected.
+  WarningsSummary(collection, RunResult{}, collection.items);
   if (collection.session_exit) Sep('!', *collection.session_exit, kRed);
   std::map<std::string, std::size_t, std::less<>> counts{{"deselected", collection.deselected},
-                                                         {"skipped", collection.skips.size()}};
+                                                         {"skipped", collection.skips.size()},
+                                                         {"warnings", collection.warnings.size()}};
   FinalLine(std::move(counts), seconds, verbosity_ >= 0);
   std::fflush(out_);
 }

@@ -142,7 +142,9 @@ class CollectionRecorder:
             if split is not None:
                 test.file_ordinal = split.ordinal_of(item)
 
-    @pytest.hookimpl(hookwrapper=True)
+    # tryfirst: the outermost wrapper, so that pytest's warnings plugin, whose wrapper records the warnings
+    # raised while collecting only when collection is over, has recorded them before the report goes out.
+    @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_collection(self, session: pytest.Session):
         outcome = yield
         # In a worker the report goes out as soon as collection is done: the worker goes on to serve tests
