@@ -4,8 +4,9 @@ The shim reaches into pytest where it must (the collection cache, the basetemp's
 rewriting), and those internals differ between releases: a change made and tested under pytest 9 once
 broke every run under 7 and 8, and another lost tests under 8 only. So each release gets a throwaway venv
 from PyPI (pytest, grpcio, protobuf; the shim from this checkout through a .pth file, so that nothing is
-written into the tree) and this directory's tests of split collection, basetemps and misbehaving tests run
-again with it as the interpreter of jackd's workers and of plain pytest (JACKD_TEST_PYTHON). Needs PyPI.
+written into the tree) and this directory's tests of split collection, basetemps, misbehaving tests and
+warnings (the collect plugin's place among pytest's hook wrappers) run again with it as the interpreter
+of jackd's workers and of plain pytest (JACKD_TEST_PYTHON). Needs PyPI.
 """
 import os
 import subprocess
@@ -18,7 +19,7 @@ E2E_DIR = Path(__file__).resolve().parent
 REPO = E2E_DIR.parents[1]
 # id -> (requirement, the version it must give)
 RELEASES = {"oldest": ("pytest==7.0.1", "7.0.1"), "newest-8": ("pytest>=8,<9", "8.")}
-SELECTION = ["test_split_collection.py", "test_basetemp.py", "test_test_process_misbehaviour.py"]
+SELECTION = ["test_split_collection.py", "test_basetemp.py", "test_test_process_misbehaviour.py", "test_warnings.py"]
 INSTALL_TIMEOUT = 300  # seconds; grpcio is a wheel of a few MB
 RUN_TIMEOUT = 600
 
