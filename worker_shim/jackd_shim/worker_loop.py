@@ -88,8 +88,8 @@ class WorkerLoop:
         self._slot = slot
         self._options = options
         self._items: dict[str, pytest.Item] = {}
-        self._ids_by_file: dict[str, list[str]] = {}  # file -> its node IDs in _items (_ids_in_file)
-        self._files_indexed = -1  # len(_items) when _ids_by_file was made
+        # file -> its node IDs in _items, made when a test was not collected; None when _items changed
+        self._ids_by_file: Optional[dict[str, list[str]]] = None
         for item in session.items:
             # Keyed as the collection report spells node IDs. They are unique unless the user passed
             # --keep-duplicates; the first copy then serves.
@@ -199,6 +199,7 @@ class WorkerLoop:
             if item is None and self._split is not None:
                 for collected in self._split.collect_file_of(ref.node_id):
                     items.setdefault(utf8_text(collected.nodeid), collected)
+                    self._ids_by_file = None
                 item = items.get(ref.node_id)
             if item is None:
                 self._not_collected(ref)
@@ -261,10 +262,8 @@ class WorkerLoop:
                 "parametrize stable ids= rather than random values, object addresses or the environment)")
 
     def _ids_in_file(self, path: str) -> list[str]:
-        # Indexed once (again when on-demand collection added items): a suite of random IDs can miss
-        # thousands of tests, each of which would otherwise scan every item.
-        if self._files_indexed != len(self._items):
-            self._files_indexed = len(self._items)
+        # Indexed, not scanned: a suite of random IDs can miss thousands of tests.
+        if self._ids_by_file is None:
             self._ids_by_file = {}
             for node_id in self._items:
                 self._ids_by_file.setdefault(node_id.split("::", 1)[0], []).append(node_id)
