@@ -100,9 +100,9 @@ def measure(project: Project, source: Path, python: Path, args: argparse.Namespa
     reference = b.run_command(b.pytest_argv(str(python), *options), source, b.environment("warm"), args.timeout)
     counts, line = b.summary_counts(reference.output)
     expected = {k: v for k, v in counts.items() if k in COUNTED}
-    returncode = reference.returncode if reference.returncode in (0, 1) else 0
-    if not expected.get("passed"):
-        sys.exit(f"bench: {project.name}: pytest's own run says {line!r} (exit {reference.returncode})")
+    returncode = reference.returncode
+    if returncode not in (0, 1) or not expected.get("passed"):
+        sys.exit(f"bench: {project.name}: pytest's own run says {line!r} (exit {returncode})")
     print(f"bench: {project.name}: pytest says {line!r}", file=sys.stderr)
     w = str(args.workers)
     contenders = [
@@ -124,13 +124,14 @@ def report(project: Project, contenders: list[b.Contender], args: argparse.Names
     for mode in args.modes:
         header += [f"{mode} s", f"{mode} /serial", f"{mode} /best xdist"]
     header.append("check")
+    best_xdist = {mode: min((x.median(mode) for x in contenders[1:3] if x.median(mode) is not None), default=None)
+                  for mode in args.modes}
     rows = []
     for c in contenders:
         row = [c.name]
         for mode in args.modes:
-            best_xdist = min((x.median(mode) for x in contenders[1:3] if x.median(mode) is not None), default=None)
             row += [b.seconds(c.median(mode)), b.ratio(c.median(mode), serial.median(mode)),
-                    b.ratio(c.median(mode), best_xdist) if c is jackd else "-"]
+                    b.ratio(c.median(mode), best_xdist[mode]) if c is jackd else "-"]
         rows.append(row + [b.check_cell(c, args.modes)])
     print(f"\n{project.name} ({project.requirement}, {', '.join(f'{v} {k}' for k, v in contenders[0].expected.items())})")
     b.print_table(header, rows, args.markdown)

@@ -112,17 +112,13 @@ bool MergeShares(std::vector<pb::CollectionReport>& shares, MergedCollection& ou
   }
   merged.set_deselected(deselected);
   merged.set_pytest_exit(pytest_exit);
+  // The first share whose session pytest.exit() ended, and the first that pytest ended with an internal
+  // error: the merged collection ends the run as they did.
   for (const auto& share : shares) {
-    if (share.has_session_exit()) {  // the first share whose session pytest.exit() ended
+    if (share.has_session_exit() && !merged.has_session_exit())
       *merged.mutable_session_exit() = share.session_exit();
-      break;
-    }
-  }
-  for (const auto& share : shares) {
-    if (!share.internal_error().empty()) {  // the first share that pytest ended with an internal error
+    if (!share.internal_error().empty() && merged.internal_error().empty())
       merged.set_internal_error(share.internal_error());
-      break;
-    }
   }
   std::vector<std::string> ids;
   ids.reserve(merged.items_size());
