@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "pugixml.hpp"
 
 namespace jackd {
@@ -129,7 +130,15 @@ void JunitReporter::RunFinished(const RunContext& context, const RunResult& resu
         node.append_attribute("value") = XmlSafe(value).c_str();
       }
     }
-    std::string message = XmlSafe(record.Message());
+    std::string message = record.Message();
+    if (message.empty() && !record.reports.empty()) {
+      // A report without a crash message ("[XPASS(strict)] ...", pytest.fail(pytrace=False)): before
+      // pytest 9 the short summary shows none, but pytest's JUnit file has the report itself.
+      message = record.reports.front().longrepr;
+    }
+    // pytest.xfail() gives "reason: ..." before pytest 9, which pytest's JUnit file leaves out.
+    if (record.outcome == Outcome::kXfailed) message = std::string(absl::StripPrefix(message, "reason: "));
+    message = XmlSafe(message);
     if (record.outcome == Outcome::kError) {
       // pytest's wording for setup and teardown errors.
       const bool teardown = !record.reports.empty() && record.reports.front().when == Phase::kTeardown;

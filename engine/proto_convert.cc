@@ -134,6 +134,7 @@ std::optional<TestRecord> FromProto(const pb::TestResult& result, const std::str
   record.finished = result.finished();
   record.reason = result.reason();
   record.skip_location = result.skip_location();
+  record.xfailed_in = FromProto(result.xfailed_in());
   record.head_line = result.head_line();
   record.warnings = Strings(result.warnings());
   for (const pb::UserProperty& property : result.user_properties())

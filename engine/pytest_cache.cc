@@ -106,7 +106,11 @@ bool UpdateNodeIds(const std::string& cache_dir, const Collection& collection) {
 
 bool UpdateStepwise(const std::string& cache_dir, const Collection& collection, const RunResult& result) {
   const std::optional<StepwiseSettings>& stepwise = collection.settings.stepwise;
-  if (cache_dir.empty() || !stepwise) return true;
+  if (cache_dir.empty()) return true;
+  if (!stepwise) {
+    // Before pytest 8.4 every session without --sw clears the entry, so the next --sw run starts over.
+    return collection.settings.PytestAtLeast(8, 4) || WriteText(cache_dir, "cache/stepwise", "[]");
+  }
   const auto ran = [](const TestRecord& record) { return record.outcome != Outcome::kNotRun; };
   nlohmann::ordered_json last_failed = nullptr;
   if (std::none_of(result.records.begin(), result.records.end(), ran)) {

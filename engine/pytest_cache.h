@@ -21,8 +21,9 @@ bool UpdateLastFailed(const std::string& cache_dir, const Collection& collection
 // does at the end of every session that is not --collect-only. Same contract as UpdateLastFailed.
 bool UpdateNodeIds(const std::string& cache_dir, const Collection& collection);
 
-// Writes `<cache_dir>/v/cache/stepwise` for a --sw run (nothing without one), in the format of the
-// pytest at hand (StepwiseSettings::stores_test_count). The next run resumes at the first test, in
+// Writes `<cache_dir>/v/cache/stepwise` for a --sw run, in the format of the pytest at hand
+// (StepwiseSettings::stores_test_count); without --sw, pytest 8.4 and later leave it alone and earlier
+// releases write an empty list. The next run resumes at the first test, in
 // collection order, that did not pass: a failure, or a test the stop left unrun (tests run in parallel
 // and out of order, so tests before the failure may not have run). The failure --sw-skip let pass
 // (RunResult::stepwise_skipped) counts as passed, as in pytest. When no test ran, the resume point

@@ -14,8 +14,8 @@ namespace {
 namespace fs = std::filesystem;
 
 // UpdateStepwise; the other entries are checked end to end against pytest (tests/e2e/test_pytest_cache.py),
-// as is this one's dict format with the pytest the tests run (tests/e2e/test_stepwise.py). The bare
-// node-ID format of older pytest (8.3 and before) is checked only here.
+// as is this one's dict format with the pytest the tests run (tests/e2e/test_stepwise.py, also under
+// pytest 7 and 8 in tests/e2e/test_pytest_versions.py).
 class StepwiseCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -103,8 +103,16 @@ TEST_F(StepwiseCacheTest, OlderPytestsStoreTheNodeIdAlone) {
 
 TEST_F(StepwiseCacheTest, NothingIsWrittenWithoutStepwise) {
   collection_.settings.stepwise.reset();
+  collection_.settings.pytest_version = "8.4.0";
   ASSERT_TRUE(UpdateStepwise(cache_dir_, collection_, Result({Outcome::kFailed})));
   EXPECT_FALSE(fs::exists(fs::path(cache_dir_) / "v"));
+}
+
+TEST_F(StepwiseCacheTest, OlderPytestsClearTheEntryWithoutStepwise) {
+  collection_.settings.stepwise.reset();
+  collection_.settings.pytest_version = "8.3.5";
+  ASSERT_TRUE(UpdateStepwise(cache_dir_, collection_, Result({Outcome::kFailed})));
+  EXPECT_EQ(Written(), "[]");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,6 +71,13 @@ struct PytestSettings {
   bool debugger = false;                       // --pdb or --trace
   // Workers' own output is shown as it comes (-s, live logging), each line prefixed with the worker.
   bool LiveOutput() const { return capture_disabled || live_logging; }
+  // Whether the workers' pytest is release major.minor or later (true when unknown): pytest's report
+  // and cache read differently from one release to the next, and jackd's as the user's pytest would.
+  bool PytestAtLeast(int major, int minor) const {
+    int have_major = 0, have_minor = 0;
+    if (std::sscanf(pytest_version.c_str(), "%d.%d", &have_major, &have_minor) < 1) return true;
+    return std::pair(have_major, have_minor) >= std::pair(major, minor);
+  }
 };
 
 struct CollectError {
@@ -169,8 +177,9 @@ struct TestRecord {
   double started = 0;  // CLOCK_MONOTONIC seconds
   double finished = 0;
   std::vector<PhaseReport> reports;
-  std::string reason;         // skip/xfail reason, or why jackd decided the outcome (crash, not run)
-  std::string skip_location;  // "path:line"
+  std::string reason;               // skip/xfail reason, or why jackd decided the outcome (crash, not run)
+  std::string skip_location;        // "path:line"
+  Phase xfailed_in = Phase::kCall;  // where pytest.xfail() ended an xfailed test
   std::string head_line;
   std::vector<std::string> warnings;  // raised while it ran
   // record_property's (name, value) pairs, in order.

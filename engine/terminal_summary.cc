@@ -68,11 +68,14 @@ bool TerminalReporter::FailureBlocks(const PytestSettings& settings, const std::
                         : absl::StrCat(head, " [", std::string(Word(record.outcome)), "]"));
       Sep('_', heading, kBoldRed);
     }
-    Line(report.longrepr);
-    for (const auto& [section, content] : report.sections) {
-      Sep('-', section);
-      Write(content);
-      if (!content.empty() && content.back() != '\n') Line();
+    // --tb=line: pytest 9 prints the report and then its crash line, earlier releases the line alone.
+    if (!line_style || settings.PytestAtLeast(9, 0)) {
+      Line(report.longrepr);
+      for (const auto& [section, content] : report.sections) {
+        Sep('-', section);
+        Write(content);
+        if (!content.empty() && content.back() != '\n') Line();
+      }
     }
     if (line_style && !report.crash_line.empty()) Line(report.crash_line);
   }
@@ -199,10 +202,23 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
         ShortSummaryLine("ERROR", id, r.Message(), kRed);
       } else if (c == 'x' && r.outcome == Outcome::kXfailed) {
         start_summary();
-        ShortSummaryLine("XFAIL", id, r.reason, kYellow);
+        if (settings.PytestAtLeast(9, 2) && r.xfailed_in != Phase::kCall) {
+          ShortSummaryLine(absl::StrCat("XFAIL at ", std::string(PhaseName(r.xfailed_in)), " of"), id,
+                           r.reason, kYellow);
+        } else if (settings.PytestAtLeast(7, 2)) {
+          ShortSummaryLine("XFAIL", id, r.reason, kYellow);
+        } else {  // the reason on a line of its own, no colour
+          Line(absl::StrCat("XFAIL ", DisplayId(id)));
+          if (!r.reason.empty()) Line(absl::StrCat("  ", r.reason));
+        }
       } else if (c == 'X' && r.outcome == Outcome::kXpassed) {
         start_summary();
-        ShortSummaryLine("XPASS", id, r.reason, kYellow);
+        if (settings.PytestAtLeast(8, 0)) {
+          ShortSummaryLine("XPASS", id, r.reason, kYellow);
+        } else {  // the reason after a space, even when empty; coloured from 7.2
+          Write("XPASS", settings.PytestAtLeast(7, 2) ? kYellow : nullptr);
+          Line(absl::StrCat(" ", DisplayId(id), " ", r.reason));
+        }
       } else if (c == 'p' && r.outcome == Outcome::kPassed) {
         start_summary();
         ShortSummaryLine("PASSED", id, "", kGreen);

@@ -77,6 +77,14 @@ def test_python() -> str:
     return str(path)
 
 
+@pytest.fixture(scope="session")
+def test_pytest_version(test_python) -> tuple[int, int]:
+    """(major, minor) of the workers' pytest (JACKD_TEST_PYTHON's), for what differs between its releases."""
+    version = subprocess.run([test_python, "-c", "import pytest; print(*pytest.version_tuple[:2])"],
+                             capture_output=True, text=True, check=True).stdout.split()
+    return int(version[0]), int(version[1])
+
+
 # ---------------------------------------------------------------------------------------------------
 # Fixtures
 

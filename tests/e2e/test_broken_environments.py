@@ -28,8 +28,8 @@ def test_conftest_that_raises_only_in_workers(project, run_jackd):
 
 def test_plugin_that_fails_at_import(project, run_jackd, test_python):
     # `-p module` whose import raises: pytest cannot start, in jackd's collection already. jackd exits
-    # as pytest does for the same command (pytest 9 exits 3 here; a plugin it cannot find is 4) and shows
-    # pytest's message.
+    # as pytest does for the same command (pytest 9 exits 3 here, a plugin it cannot find is 4; before 9
+    # the exception escapes pytest and Python exits 1) and shows pytest's message.
     path = project("broken_workers")
     env = {"PYTHONPATH": path}
     # Plain pytest by hand: the run_pytest fixture sets PYTHONPATH itself.
@@ -41,11 +41,12 @@ def test_plugin_that_fails_at_import(project, run_jackd, test_python):
         text=True,
         timeout=PYTEST_TIMEOUT,
     )
-    assert plain.returncode in (3, 4) and "e2e plugin fails at import" in plain.stderr, plain.stderr
+    assert plain.returncode in (1, 3, 4) and "e2e plugin fails at import" in plain.stderr, plain.stderr
     result = run_jackd(path, "-n", "2", "-p", "e2e_broken_plugin", env=env)
     assert result.rc == plain.returncode, result.describe()
     assert result.seconds < QUICK_BOUND, result.describe()
-    assert 'Error while loading plugin "e2e_broken_plugin"' in result.stderr, result.describe()
+    if "Error while loading plugin" in plain.stderr:  # pytest 9.2 and later say so before the traceback
+        assert 'Error while loading plugin "e2e_broken_plugin"' in result.stderr, result.describe()
     assert "RuntimeError: e2e plugin fails at import" in result.stderr, result.describe()
     assert_one_line_error(result)
     assert_no_engine_noise(result, allow_user_traceback=True)

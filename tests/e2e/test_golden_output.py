@@ -38,7 +38,9 @@ def normalise(text: str, rootdir: str) -> str:
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_log_output_matches_golden(project, run_jackd, case):
+def test_log_output_matches_golden(project, run_jackd, test_pytest_version, case):
+    if test_pytest_version[0] != 9:
+        pytest.skip(f"the golden files hold pytest 9's output (assertion messages), not {test_pytest_version}'s")
     path = project("mixed")
     result = run_jackd(
         path, "-n", "1", "--progress-interval", "0", "-p", "no:cacheprovider", *CASES[case],

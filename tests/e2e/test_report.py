@@ -90,6 +90,36 @@ def test_short_summary_honours_report_chars(mixed, run_jackd, run_pytest, extra)
     assert sorted(short_summary(jackd.stdout)) == sorted(short_summary(plain.stdout)), jackd.describe()
 
 
+XFAIL_PHASES = '''
+import pytest
+
+@pytest.fixture
+def refuses():
+    pytest.xfail("the fixture refuses")
+
+def test_xfail_in_setup(refuses):
+    pass
+
+def test_xfail_in_call():
+    pytest.xfail("the test refuses")
+'''
+
+
+def test_xfail_summary_names_the_phase_as_pytest_does(project, tmp_path, run_jackd, run_pytest):
+    # pytest 9.2 says "XFAIL at setup of <test>" for pytest.xfail() in a fixture.
+    source = tmp_path / "xfail_phases"
+    source.mkdir()
+    (source / "pytest.ini").write_text("[pytest]\n")
+    (source / "test_xfail_phases.py").write_text(XFAIL_PHASES)
+    path = project(source)
+    plain = run_pytest(path, "-rx")
+    jackd = run_jackd(path, "-n", "2", "-rx")
+    assert jackd.rc == plain.rc == 0, jackd.describe()
+    expected = sorted(short_summary(plain.stdout))
+    assert any("the fixture refuses" in line for line in expected), plain.describe()
+    assert sorted(short_summary(jackd.stdout)) == expected, jackd.describe()
+
+
 @pytest.mark.parametrize("tb", ["auto", "long", "short", "native"])
 def test_failure_sections_equal_pytests(mixed, run_jackd, run_pytest, tb):
     plain = run_pytest(mixed, f"--tb={tb}")

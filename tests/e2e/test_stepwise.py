@@ -16,8 +16,12 @@ SLEEP = "0.01"  # so that the stop leaves tests unrun on two workers
 
 
 def stepwise_cache(root):
+    """The stepwise entry as a dict; before pytest 8.4 pytest stores the node ID alone (or [], cleared)."""
     path = root / ".pytest_cache" / "v" / "cache" / "stepwise"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    if not path.exists():
+        return None
+    value = json.loads(path.read_text(encoding="utf-8"))
+    return value if isinstance(value, (dict, list)) else {"last_failed": value}
 
 
 def first_not_passed(result, passed_anyway=()):
@@ -28,7 +32,7 @@ def first_not_passed(result, passed_anyway=()):
     return None
 
 
-def test_a_stepwise_workflow_never_skips_a_test_that_did_not_pass(project, run_jackd):
+def test_a_stepwise_workflow_never_skips_a_test_that_did_not_pass(project, run_jackd, test_pytest_version):
     root = project("many")
     passed = set()
 
@@ -43,8 +47,9 @@ def test_a_stepwise_workflow_never_skips_a_test_that_did_not_pass(project, run_j
     passed |= {i for i, outcome in outcomes.items() if outcome == "passed"}
     resume = first_not_passed(failing)
     cache = stepwise_cache(root)
-    assert cache is not None and cache["last_failed"] == resume and cache["last_test_count"] == 200, cache
-    assert cache["last_cache_date_str"], cache
+    assert cache is not None and cache["last_failed"] == resume, cache
+    if test_pytest_version >= (8, 4):  # pytest 8.4 made the entry a dict with the test count
+        assert cache["last_test_count"] == 200 and cache["last_cache_date_str"], cache
 
     # Still failing: the tests before the resume point (all passed) are deselected, as pytest does.
     skipped = ids.index(resume)
@@ -91,11 +96,12 @@ def test_maxfail_wins_over_stepwise_as_in_pytest(project, run_jackd, run_pytest,
     assert "stopping after 1 failures" in result.stdout and BANNER not in result.stdout, result.describe()
 
 
-def test_without_stepwise_the_cache_entry_is_left_alone(project, run_jackd):
+def test_without_stepwise_the_cache_entry_is_left_alone(project, run_jackd, test_pytest_version):
+    # As by pytest 8.4 and later; earlier releases clear it in every session without --sw, and so does jackd.
     root = project("many")
     assert run_jackd(root, "-n", "2", "--sw", env={"E2E_MANY_FAIL": MIDDLE}).rc == 2
     before = stepwise_cache(root)
     assert before is not None and before["last_failed"], before  # something a stray write would change
     result = run_jackd(root, "-n", "2", "test_many_00.py")
     assert result.rc == 0, result.describe()
-    assert stepwise_cache(root) == before
+    assert stepwise_cache(root) == (before if test_pytest_version >= (8, 4) else [])

@@ -43,9 +43,7 @@ def main(argv: Sequence[str]) -> int:
         # A forked worker comes back with sys.argv set to its own `worker PYTEST_ARGS...`.
         return main(sys.argv[1:]) if fork_server.serve() else 0
     if mode == "pytest":
-        import pytest
-
-        return int(pytest.main(["-p", "jackd_shim.collect_plugin", *argv[1:]]))
+        return _pytest_main(["-p", "jackd_shim.collect_plugin", *argv[1:]])
     if mode == "coverage" and len(argv) == 3:
         from jackd_shim.coverage_report import combine_and_report
 
@@ -54,29 +52,39 @@ def main(argv: Sequence[str]) -> int:
     return _USAGE_ERROR
 
 
-def _collect(report_path: str, pytest_args: list[str]) -> int:
+def _pytest_main(args: list[str]) -> int:
+    """pytest.main(args). An exception that escapes pytest (before 9.2: a `-p` plugin that fails at import)
+    is printed as Python prints it for plain `pytest`, without the shim's frames, with Python's exit code."""
     import pytest
 
+    try:
+        return int(pytest.main(args))
+    except Exception as error:
+        import traceback
+
+        traceback.print_exception(type(error), error, error.__traceback__.tb_next)
+        return 1
+
+
+def _collect(report_path: str, pytest_args: list[str]) -> int:
     from jackd_shim import collect_plugin, rewrite_cache
 
     rewrite_cache.install_from_environ()
     collect_plugin.report_path = os.path.abspath(report_path)
     # The plugin goes first: a user's `--` would turn anything after it into file arguments. The plugin
     # sets --collect-only itself, so PytestSettings.collect_only can tell whether the user passed it.
-    return int(pytest.main(["-p", "jackd_shim.collect_plugin", *pytest_args]))
+    return _pytest_main(["-p", "jackd_shim.collect_plugin", *pytest_args])
 
 
 def _worker(pytest_args: list[str]) -> int:
     from jackd_shim import coverage_worker
 
     coverage_worker.start_from_environ()  # before pytest and the suite are imported
-    import pytest
-
     from jackd_shim import rewrite_cache
 
     rewrite_cache.install_from_environ()
 
-    code = int(pytest.main(["-p", "jackd_shim.worker_plugin", *pytest_args]))
+    code = _pytest_main(["-p", "jackd_shim.worker_plugin", *pytest_args])
     _leave(code)
     return code
 

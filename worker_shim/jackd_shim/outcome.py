@@ -16,6 +16,8 @@ from io import StringIO
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
+import pytest
+
 from jackd_shim import jackd_pb2
 from jackd_shim.protocol import utf8_text
 
@@ -23,6 +25,9 @@ from jackd_shim.protocol import utf8_text
 _clock = time.monotonic
 
 _SKIPPED_PREFIX = "Skipped: "
+# pytest 9 puts a plain-string report's first line in the short summary ("FAILED id - [XPASS(strict)]
+# ..."); earlier releases show the node ID alone.
+_SUMMARY_OF_STRING_REPORTS = pytest.version_tuple[0] >= 9
 _PHASES = {"setup": jackd_pb2.PHASE_SETUP, "call": jackd_pb2.PHASE_CALL, "teardown": jackd_pb2.PHASE_TEARDOWN}
 
 PASSED = jackd_pb2.OUTCOME_PASSED
@@ -63,11 +68,12 @@ def crash_summary(report: Any) -> str:
     """The message pytest's short test summary shows after "FAILED node - ".
 
     The crash message (untrimmed: the engine trims to the terminal width as pytest does), the first line
-    of a plain-string longrepr (`[XPASS(strict)] ...`), else the last non-empty line of the rendering.
+    of a plain-string longrepr (`[XPASS(strict)] ...`; nothing before pytest 9), else the last non-empty
+    line of the rendering.
     """
     longrepr = report.longrepr
     if isinstance(longrepr, str):
-        return _first_line(longrepr)
+        return _first_line(longrepr) if _SUMMARY_OF_STRING_REPORTS else ""
     message = getattr(getattr(longrepr, "reprcrash", None), "message", None)
     if message is not None:
         return str(message)
@@ -245,6 +251,8 @@ class TestRecord:
             self._fill_skip(result, options)
         elif outcome in (XFAILED, XPASSED):
             result.reason = utf8_text(str(_xfail_reason(self.setup, self.call)))
+            if outcome == XFAILED and self.setup is not None and hasattr(self.setup, "wasxfail"):
+                result.xfailed_in = jackd_pb2.PHASE_SETUP
         for report in self.failures:
             phase = _add_phase(result, _PHASES.get(report.when, jackd_pb2.PHASE_UNSPECIFIED),
                                render_longrepr(report), crash_summary(report),
