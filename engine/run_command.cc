@@ -324,7 +324,10 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
     RunResult result;
     result.exit_code = exit_code;
     result.seconds = SecondsSince(started);
-    if (collection.session_exit) result.stop_reason = *collection.session_exit;
+    if (collection.session_exit) {
+      result.stop_reason = *collection.session_exit;
+      result.session_exit = true;
+    }
     TestRecord not_run;
     not_run.reason = collection.session_exit ? *collection.session_exit : "collection failed";
     result.records.assign(collection.items.size(), not_run);

@@ -487,6 +487,7 @@ RunResult RunLoop::TakeResult() {
       break;
     case StopKind::kSessionExit:
       result.exit_code = session_exit_code_;
+      result.session_exit = true;
       break;
     case StopKind::kStepwise:  // pytest's stepwise interrupts the session
     case StopKind::kSessionTimeout:

@@ -234,6 +234,7 @@ struct RunResult {
   double seconds = 0;
   // Why the run stopped early ("Interrupted: ...", "stopping after 1 failures"); empty if it did not.
   std::string stop_reason;
+  bool session_exit = false;  // pytest.exit() stopped it: stop_reason is pytest's line for that
   // Run-level events worth a line in the summary (a worker crashed and was replaced). One line each.
   std::vector<std::string> notes;
   // Why the run could not go on, for `jackd: error: <message>` on stderr, with details (a worker's

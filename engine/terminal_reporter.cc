@@ -119,6 +119,9 @@ std::string TerminalReporter::DisplayId(const std::string& node_id) const {
 void TerminalReporter::Header(const Collection& collection, const std::string& jackd_line) {
   const PytestSettings& s = collection.settings;
   verbosity_ = s.verbosity;
+  // pytest shows short-summary messages whole on CI (from 7.2) and with -vv (from 8.2).
+  whole_summary_messages_ =
+      (!style_.truncate_summary && s.PytestAtLeast(7, 2)) || (verbosity_ >= 2 && s.PytestAtLeast(8, 2));
   rootdir_ = s.rootdir;
   invocation_dir_ = s.invocation_dir;
   if (verbosity_ < 0) return;

@@ -70,6 +70,7 @@ class TerminalReporter final : public Reporter {
   void FinishProgressLine(std::size_t total);
   void ShortSummaryLine(std::string_view word, const std::string& node_id, const std::string& message,
                         const char* color);
+  void TerminalSummary(const Collection& collection, const RunResult& result);
   void FlakySummary(const RunResult& result, const scheduler::Inventory& items);
   void WarningsSummary(const Collection& collection, const RunResult& result,
                        const scheduler::Inventory& items);
@@ -79,6 +80,7 @@ class TerminalReporter final : public Reporter {
   std::FILE* out_;
   TerminalStyle style_;
   int verbosity_ = 0;
+  bool whole_summary_messages_ = false;  // short-summary messages untrimmed (CI, -vv)
   std::string rootdir_;
   std::string invocation_dir_;
   std::size_t finished_ = 0;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "engine/exit_code.h"
 #include "engine/terminal_reporter.h"
 #include "engine/terminal_words.h"
 
@@ -23,12 +24,23 @@ using terminal::kRed;
 using terminal::kYellow;
 using terminal::Word;
 
+namespace {
+
+// pytest prints its terminal summary (failures, warnings, the short summary) for these exit codes only:
+// after pytest.exit(returncode=3) the final line is all there is.
+bool PrintsTerminalSummary(int exit_code) {
+  return exit_code == kExitOk || exit_code == kExitTestsFailed || exit_code == kExitInterrupted ||
+         exit_code == kExitUsageError || exit_code == kExitNoTestsCollected;
+}
+
+}  // namespace
+
 void TerminalReporter::ShortSummaryLine(std::string_view word, const std::string& node_id,
                                         const std::string& message, const char* color) {
   std::string line = absl::StrCat(" ", DisplayId(node_id));
   if (!message.empty()) {
-    if (!style_.truncate_summary || verbosity_ >= 2) {
-      line += " - " + message;  // pytest shows the whole message, lines and all, on CI and with -vv
+    if (whole_summary_messages_) {
+      line += " - " + message;  // lines and all
     } else {
       // pytest's _format_trimmed: the first line, cut to what is left of the terminal's width.
       std::string text = " - " + FirstLine(message);
@@ -86,9 +98,33 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
   ClearArea();
   style_.live = false;
   const Collection& collection = *context.collection;
+  FinishProgressLine(collection.items.size());
+  if (!result.session_exit || PrintsTerminalSummary(result.exit_code)) TerminalSummary(collection, result);
+  for (const std::string& note : result.notes) Line(absl::StrCat("jackd: ", note), kYellow);
+  // pytest.exit()'s line comes after the final line unless its code is pytest's INTERRUPTED.
+  const bool stop_line_last = result.session_exit && result.exit_code != kExitInterrupted;
+  if (!result.stop_reason.empty() && !stop_line_last) Sep('!', result.stop_reason, kRed);
+
+  std::map<std::string, std::size_t, std::less<>> counts;
+  for (const TestRecord& r : result.records) ++counts[std::string(scheduler::OutcomeName(r.outcome))];
+  counts["skipped"] += collection.skips.size();
+  counts["deselected"] += collection.deselected;
+  counts["error"] += collection.errors.size();
+  counts["warnings"] += collection.warnings.size();
+  for (const TestRecord& r : result.records) counts["warnings"] += r.warnings.size();
+  if (context.detect_flaky <= 1) {
+    for (const TestRecord& r : result.records) counts["rerun"] += r.attempts.size();
+  }
+  FinalLine(std::move(counts), result.seconds, verbosity_ >= 0);
+  if (!result.stop_reason.empty() && stop_line_last) Sep('!', result.stop_reason, kRed);
+  std::fflush(out_);
+}
+
+// What pytest's pytest_terminal_summary hooks print: failures and errors, warnings, -rP/-rX sections,
+// coverage, durations and the short test summary.
+void TerminalReporter::TerminalSummary(const Collection& collection, const RunResult& result) {
   const PytestSettings& settings = collection.settings;
   const auto& items = collection.items;
-  FinishProgressLine(items.size());
   const bool show_tracebacks = settings.tb_style != "no";
 
   // ERRORS (setup and teardown failures), then FAILURES, as pytest orders them. On a live terminal the
@@ -249,22 +285,6 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
       }
     }
   }
-
-  for (const std::string& note : result.notes) Line(absl::StrCat("jackd: ", note), kYellow);
-  if (!result.stop_reason.empty()) Sep('!', result.stop_reason, kRed);
-
-  std::map<std::string, std::size_t, std::less<>> counts;
-  for (const TestRecord& r : result.records) ++counts[std::string(scheduler::OutcomeName(r.outcome))];
-  counts["skipped"] += collection.skips.size();
-  counts["deselected"] += collection.deselected;
-  counts["error"] += collection.errors.size();
-  counts["warnings"] += collection.warnings.size();
-  for (const TestRecord& r : result.records) counts["warnings"] += r.warnings.size();
-  if (context.detect_flaky <= 1) {
-    for (const TestRecord& r : result.records) counts["rerun"] += r.attempts.size();
-  }
-  FinalLine(std::move(counts), result.seconds, verbosity_ >= 0);
-  std::fflush(out_);
 }
 
 // Tests that passed only on a rerun, or whose --detect-flaky runs disagree: each with how its attempts
@@ -416,12 +436,15 @@ void TerminalReporter::NothingToRun(const Collection& collection, double seconds
     Line();
   }
   // pytest's warnings summary: "No files were found in testpaths" often says why nothing was collected.
-  WarningsSummary(collection, RunResult{}, collection.items);
-  if (collection.session_exit) Sep('!', *collection.session_exit, kRed);
+  const bool exit_line_last = collection.session_exit && collection.pytest_exit != kExitInterrupted;
+  if (!collection.session_exit || PrintsTerminalSummary(collection.pytest_exit))
+    WarningsSummary(collection, RunResult{}, collection.items);
+  if (collection.session_exit && !exit_line_last) Sep('!', *collection.session_exit, kRed);
   std::map<std::string, std::size_t, std::less<>> counts{{"deselected", collection.deselected},
                                                          {"skipped", collection.skips.size()},
                                                          {"warnings", collection.warnings.size()}};
   FinalLine(std::move(counts), seconds, verbosity_ >= 0);
+  if (exit_line_last) Sep('!', *collection.session_exit, kRed);
   std::fflush(out_);
 }
 

@@ -88,6 +88,50 @@ def test_pytest_exit_ends_the_run_as_in_pytest(project, run_jackd, run_pytest, t
     assert len(pids_logged(records / "tests.log")[f"{module}::{fault}"]) == 1, result.describe()  # not retried
 
 
+EXIT_WITH_CODE = '''
+import warnings
+import pytest
+
+def test_fails_with_a_warning():
+    warnings.warn("careful")
+    assert 0
+
+def test_exits():
+    pytest.exit("database not reachable", returncode={code})
+'''
+
+
+def banners(stdout):
+    """The titles of the output's '=' and '!' lines, in order; the final line (its counts differ: jackd's
+    has the not-run tests) as "<final line>"."""
+    closing = final_line(stdout)
+    titles = []
+    for line in stdout.splitlines():
+        match = re.match(r"^[=!]+ (.*?) [=!]+$", line.strip())
+        if match:
+            titles.append("<final line>" if match.group(1) == closing else match.group(1))
+    return titles
+
+
+@pytest.mark.parametrize("code", [1, 3])
+def test_pytest_exit_with_a_code_prints_what_pytest_prints_in_its_order(project, tmp_path, run_jackd, run_pytest,
+                                                                        code):
+    # pytest prints its terminal summary (failures, warnings, short summary) only for exit codes 0, 1, 2, 4
+    # and 5, and pytest.exit()'s line after the final line unless the code is 2.
+    source = tmp_path / "exit_code"
+    source.mkdir()
+    (source / "pytest.ini").write_text("[pytest]\n")
+    (source / "test_exit_code.py").write_text(EXIT_WITH_CODE.format(code=code))
+    path = project(source)
+    plain = run_pytest(path)
+    result = run_jackd(path, "-n", "1")
+    assert result.rc == plain.rc == code, result.describe()
+    expected = banners(plain.stdout)
+    assert expected[-1] == "_pytest.outcomes.Exit: database not reachable", plain.describe()
+    assert ("short test summary info" in expected) == (code == 1), plain.describe()
+    assert banners(result.stdout) == expected, result.describe()
+
+
 def test_pytest_exit_stops_every_worker(project, run_jackd, tmp_path):
     # Two workers: the other one is told to stop too, after the test it is running.
     path = project("misbehaving")
