@@ -7,7 +7,8 @@ JUnit messages and stepwise cache differ between releases. So each release gets 
 PyPI (pytest, grpcio, protobuf; the shim from this checkout through a .pth file, so that nothing is
 written into the tree) and this directory's tests of split collection, basetemps, misbehaving tests,
 warnings (the collect plugin's place among pytest's hook wrappers) and of those outputs run again with it
-as the interpreter of jackd's workers and of plain pytest (JACKD_TEST_PYTHON). Needs PyPI.
+as the interpreter of jackd's workers and of plain pytest (JACKD_TEST_PYTHON); then tests/shim runs in
+that pytest. Needs PyPI.
 """
 import os
 import subprocess
@@ -47,7 +48,7 @@ def make_venv(directory: Path, requirement: str) -> Path:
 
 
 @pytest.mark.parametrize("requirement, expected", RELEASES.values(), ids=RELEASES.keys())
-def test_end_to_end_tests_pass_under_other_pytest_releases(tmp_path, requirement, expected):
+def test_end_to_end_and_shim_tests_pass_under_other_pytest_releases(tmp_path, requirement, expected):
     python = make_venv(tmp_path / "venv", requirement)
     version = subprocess.run([str(python), "-c", "import pytest; print(pytest.__version__)"],
                              capture_output=True, text=True, check=True).stdout.strip()
@@ -60,3 +61,10 @@ def test_end_to_end_tests_pass_under_other_pytest_releases(tmp_path, requirement
         cwd=REPO, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
     assert result.returncode == 0, f"pytest {version}:\n{result.stdout[-8000:]}\n{result.stderr[-2000:]}"
     assert " passed" in result.stdout.splitlines()[-1], result.stdout[-2000:]
+    # The shim's own tests, in that release's pytest (the protobuf check makes venvs of its own).
+    shim = subprocess.run(
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--basetemp", str(tmp_path / "shim"),
+         str(REPO / "tests" / "shim"), "--ignore", str(REPO / "tests" / "shim" / "test_protobuf_versions.py")],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    assert shim.returncode == 0, f"pytest {version}:\n{shim.stdout[-8000:]}\n{shim.stderr[-2000:]}"
+    assert " passed" in shim.stdout.splitlines()[-1], shim.stdout[-2000:]

@@ -292,7 +292,9 @@ def test_failure_reports(outcome_run):
         ("Captured stdout call", "during\n"), ("Captured stdout teardown", "bye\n")]
 
     [strict] = results["test_xpass_strict"].reports
-    assert strict.summary == "[XPASS(strict)] must fail"
+    # The short summary shows a plain-string report's first line from pytest 9 on, nothing before.
+    assert strict.longrepr == "[XPASS(strict)] must fail"
+    assert strict.summary == ("[XPASS(strict)] must fail" if pytest.version_tuple >= (9,) else "")
 
 
 def test_reasons(outcome_run):
