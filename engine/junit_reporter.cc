@@ -136,7 +136,7 @@ void JunitReporter::RunFinished(const RunContext& context, const RunResult& resu
       // pytest 9 the short summary shows none, but pytest's JUnit file has the report itself.
       message = record.reports.front().longrepr;
     }
-    // pytest.xfail() gives "reason: ..." before pytest 9, which pytest's JUnit file leaves out.
+    // Older pytest releases give pytest.xfail()'s reason as "reason: ...", which their JUnit file leaves out.
     if (record.outcome == Outcome::kXfailed) message = std::string(absl::StripPrefix(message, "reason: "));
     message = XmlSafe(message);
     if (record.outcome == Outcome::kError) {
