@@ -198,7 +198,10 @@ Assignment Scheduler::Next(WorkerId worker) {
     state.finished = true;
     EnterFile(state, 0);
   }
-  const bool starving = !out.finish && out.tests.empty() && state.in_flight.size() <= state.report_at;
+  // A standby is asked again whenever the others report, whatever it holds: with its last test in hand
+  // it cannot run it until it is told to finish.
+  const bool starving =
+      state.standby || (!out.finish && out.tests.empty() && state.in_flight.size() <= state.report_at);
   if (starving) {
     starving_.insert(worker);
   } else {

@@ -65,8 +65,9 @@ class Scheduler {
   // get for now (a limit or the run-alone phase may hold it back: see Starving), or `finish` is set.
   Assignment Next(WorkerId worker);
 
-  // Workers that hold too little and got nothing on their last Next. Their situation changes when some
-  // other worker finishes tests, so the engine asks Next for them again after each batch of results.
+  // Workers that hold too little and got nothing on their last Next, and the standby (keep_standby). Their
+  // situation changes when some other worker finishes tests, so the engine asks Next for them again
+  // after each batch of results.
   std::vector<WorkerId> Starving() const { return {starving_.begin(), starving_.end()}; }
 
   // `worker` finished `test`. Aborts if `test` was not in flight on `worker`: that is an engine bug.

@@ -166,11 +166,32 @@ TEST(SchedulerTest, TheStandbyFinishesOnceTheOthersHoldNothing) {
   Assignment a = scheduler.Next(0);
   Assignment b = scheduler.Next(1);
   ASSERT_FALSE(b.finish);
-  EXPECT_EQ(scheduler.Starving(), std::vector<WorkerId>{});  // it holds more than its report threshold
+  // Asked again whenever the others report (the engine asks the starving), though it holds tests.
+  EXPECT_EQ(scheduler.Starving(), std::vector<WorkerId>{1});
   EXPECT_FALSE(scheduler.Next(1).finish);
   for (TestIndex t : a.tests) scheduler.TestFinished(0, t);
   EXPECT_TRUE(scheduler.Next(0).finish);
+  EXPECT_EQ(scheduler.Starving(), std::vector<WorkerId>{1});
   EXPECT_TRUE(scheduler.Next(1).finish);
+  EXPECT_EQ(scheduler.Starving(), std::vector<WorkerId>{});
+}
+
+TEST(SchedulerTest, WithAStandbyEveryTestRunsAndEveryWorkerIsToldToFinish) {
+  // Remote hosts keep a standby (SchedulerOptions::keep_standby). A standby holding its last test cannot
+  // run it until it is told to finish, so it must be asked again once the others are done: a standby
+  // that got tests in the same assignment that withheld its finish was not, and the run hung.
+  for (DistMode mode : {DistMode::kLoad, DistMode::kLoadFile, DistMode::kWorkSteal}) {
+    for (std::uint32_t workers : {2u, 3u}) {
+      for (std::size_t n : {1u, 2u, 3u, 5u, 6u, 17u, 100u}) {
+        SCOPED_TRACE(testing::Message()
+                     << DistModeName(mode) << ", " << workers << " workers, " << n << " tests");
+        Scheduler scheduler(Plan(Trivial(n, 2), mode, workers), SchedulerOptions{.keep_standby = true});
+        std::vector<WorkerId> ids;
+        for (WorkerId w = 0; w < workers; ++w) ids.push_back(w);
+        ExpectExactlyOnce(Simulate(scheduler, ids), n);
+      }
+    }
+  }
 }
 
 TEST(SchedulerTest, TheFirstReadyWorkerGetsABatchSizedForThePlannedPool) {

@@ -13,6 +13,8 @@ import socket
 import subprocess
 import textwrap
 
+import pytest
+
 from jackd_e2e import RUN_TIMEOUT, check_report_shape, clean_env, section
 
 MODULES = ["test_a", "test_b", "test_c"]
@@ -85,10 +87,15 @@ def test_the_workers_of_a_remote_host_share_rewrites(start_jackd, jackd_bin, tes
         address = f"127.0.0.1:{probe.getsockname()[1]}"
     engine = start_jackd(project, "-n", "0", "--listen", address, "--insecure")
     # A remote host's workers each collect the whole suite.
-    worker = subprocess.run(
-        [jackd_bin, "worker", "--connect", address, "--python", test_python, "-n", "2", "--insecure"], cwd=project,
-        env=clean_env({"PYTHONDONTWRITEBYTECODE": "1", "E2E_REWRITE_RECORD": record}), capture_output=True,
-        text=True, timeout=RUN_TIMEOUT)
+    try:
+        worker = subprocess.run(
+            [jackd_bin, "worker", "--connect", address, "--python", test_python, "-n", "2", "--insecure"],
+            cwd=project, env=clean_env({"PYTHONDONTWRITEBYTECODE": "1", "E2E_REWRITE_RECORD": record}),
+            capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    except subprocess.TimeoutExpired as timeout:  # seen once in a full run; keep both sides' output
+        engine.kill_everything()
+        pytest.fail(f"jackd worker hung\n--- its output ---\n{timeout.stdout!r}\n{timeout.stderr!r}\n"
+                    f"--- the engine's ---\n{engine.output_so_far()[-6000:]}", pytrace=False)
     result = engine.wait(RUN_TIMEOUT)
     # 1: some of its tests failed; 0: the other worker ran them all before this one connected.
     assert worker.returncode in (0, 1), worker.stdout + worker.stderr
