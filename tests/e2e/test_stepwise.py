@@ -96,8 +96,8 @@ def test_maxfail_wins_over_stepwise_as_in_pytest(project, run_jackd, run_pytest,
     assert "stopping after 1 failures" in result.stdout and BANNER not in result.stdout, result.describe()
 
 
-def test_without_stepwise_the_cache_entry_is_left_alone(project, run_jackd, test_pytest_version):
-    # As by pytest 8.4 and later; earlier releases clear it in every session without --sw, and so does jackd.
+def test_a_run_without_stepwise_leaves_the_entry_as_pytest_does(project, run_jackd, test_pytest_version):
+    # pytest 8.4 and later leave it alone; earlier releases clear it in every session without --sw.
     root = project("many")
     assert run_jackd(root, "-n", "2", "--sw", env={"E2E_MANY_FAIL": MIDDLE}).rc == 2
     before = stepwise_cache(root)
