@@ -435,8 +435,9 @@ void TerminalReporter::NothingToRun(const Collection& collection, double seconds
   } else if (verbosity_ >= 0 || !collection.warnings.empty()) {
     Line();
   }
-  // pytest's warnings summary: "No files were found in testpaths" often says why nothing was collected.
+  // pytest.exit()'s line comes after the final line unless its code is pytest's INTERRUPTED.
   const bool exit_line_last = collection.session_exit && collection.pytest_exit != kExitInterrupted;
+  // pytest's warnings summary: "No files were found in testpaths" often says why nothing was collected.
   if (!collection.session_exit || PrintsTerminalSummary(collection.pytest_exit))
     WarningsSummary(collection, RunResult{}, collection.items);
   if (collection.session_exit && !exit_line_last) Sep('!', *collection.session_exit, kRed);

@@ -92,7 +92,7 @@ def test_the_workers_of_a_remote_host_share_rewrites(start_jackd, jackd_bin, tes
             [jackd_bin, "worker", "--connect", address, "--python", test_python, "-n", "2", "--insecure"],
             cwd=project, env=clean_env({"PYTHONDONTWRITEBYTECODE": "1", "E2E_REWRITE_RECORD": record}),
             capture_output=True, text=True, timeout=RUN_TIMEOUT)
-    except subprocess.TimeoutExpired as timeout:  # seen once in a full run; keep both sides' output
+    except subprocess.TimeoutExpired as timeout:  # a hang (the standby bug once): keep both sides' output
         engine.kill_everything()
         pytest.fail(f"jackd worker hung\n--- its output ---\n{timeout.stdout!r}\n{timeout.stderr!r}\n"
                     f"--- the engine's ---\n{engine.output_so_far()[-6000:]}", pytrace=False)
