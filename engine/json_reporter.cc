@@ -48,6 +48,15 @@ json AttemptJson(const RunContext& context, const TestRecord& r) {
       properties.push_back({{"name", name}, {"value", value}});
     out["user_properties"] = std::move(properties);
   }
+  if (!r.subtests.empty()) {
+    json subtests = json::array();
+    for (const SubtestStatus& s : r.subtests) {
+      subtests.push_back({{"title", s.title},
+                          {"outcome", std::string(scheduler::OutcomeName(s.outcome))},
+                          {"message", s.message}});
+    }
+    out["subtests"] = std::move(subtests);
+  }
   if (!r.reports.empty()) {
     json reports = json::array();
     for (const PhaseReport& p : r.reports) {

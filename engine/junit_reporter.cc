@@ -46,10 +46,36 @@ std::string XmlSafe(const std::string& text) {
 
 namespace {
 
+// The test's own reports, without its subtests'.
 std::string Longrepr(const TestRecord& record) {
   std::vector<std::string> parts;
-  for (const PhaseReport& report : record.reports) parts.push_back(report.longrepr);
+  for (const PhaseReport& report : record.reports) {
+    if (!report.subtest) parts.push_back(report.longrepr);
+  }
   return absl::StrJoin(parts, "\n");
+}
+
+// pytest's JUnit file takes every report of a test: each failed subtest is a <failure> and each skipped
+// one a <skipped> of the test's testcase, before the test's own, and every subtest counts in `tests`.
+void AddSubtests(pugi::xml_node testcase, const TestRecord& record, std::size_t& failures,
+                 std::size_t& skipped) {
+  auto phase = record.reports.begin();
+  for (const SubtestStatus& subtest : record.subtests) {
+    pugi::xml_node node;
+    if (subtest.outcome == Outcome::kFailed) {
+      node = testcase.append_child("failure");
+      ++failures;
+      phase = std::find_if(phase, record.reports.end(), [](const PhaseReport& r) { return r.subtest; });
+      if (phase != record.reports.end()) node.text().set(XmlSafe((phase++)->longrepr).c_str());
+    } else if (subtest.outcome == Outcome::kSkipped || subtest.outcome == Outcome::kXfailed) {
+      node = testcase.append_child("skipped");
+      node.append_attribute("type") = subtest.outcome == Outcome::kSkipped ? "pytest.skip" : "pytest.xfail";
+      ++skipped;
+    } else {
+      continue;
+    }
+    node.append_attribute("message") = XmlSafe(subtest.message).c_str();
+  }
 }
 
 // Earlier attempts the way Maven Surefire writes them (and Jenkins, GitLab and others read them):
@@ -93,7 +119,7 @@ void JunitReporter::RunFinished(const RunContext& context, const RunResult& resu
   suites.append_attribute("name") = "pytest tests";
   pugi::xml_node suite = suites.append_child("testsuite");
 
-  std::size_t errors = 0, failures = 0, skipped = 0;
+  std::size_t errors = 0, failures = 0, skipped = 0, subtests = 0;
   // A file that failed to collect or was skipped whole is a testcase of its own, as pytest writes it.
   auto add_collector = [&](const std::string& node_id, const char* element, const char* message,
                            const std::string& text) {
@@ -131,10 +157,12 @@ void JunitReporter::RunFinished(const RunContext& context, const RunResult& resu
       }
     }
     std::string message = record.Message();
-    if (message.empty() && !record.reports.empty()) {
+    if (auto own = std::find_if(record.reports.begin(), record.reports.end(),
+                                [](const PhaseReport& r) { return !r.subtest; });
+        message.empty() && own != record.reports.end()) {
       // A report without a crash message ("[XPASS(strict)] ...", pytest.fail(pytrace=False)): before
       // pytest 9 the short summary shows none, but pytest's JUnit file has the report itself.
-      message = record.reports.front().longrepr;
+      message = own->longrepr;
     }
     // Older pytest releases give pytest.xfail()'s reason as "reason: ...", which their JUnit file leaves out.
     if (record.outcome == Outcome::kXfailed) message = std::string(absl::StripPrefix(message, "reason: "));
@@ -151,6 +179,8 @@ void JunitReporter::RunFinished(const RunContext& context, const RunResult& resu
       const std::string text = XmlSafe(Longrepr(record));
       if (!text.empty()) node.text().set(text.c_str());
     };
+    AddSubtests(testcase, record, failures, skipped);
+    subtests += record.subtests.size();
     switch (record.outcome) {
       case Outcome::kPassed:
       case Outcome::kXpassed:
@@ -191,7 +221,7 @@ void JunitReporter::RunFinished(const RunContext& context, const RunResult& resu
   suite.prepend_attribute("timestamp") = stamp;
   suite.prepend_attribute("time") = absl::StrFormat("%.3f", result.seconds).c_str();
   suite.prepend_attribute("tests") = static_cast<unsigned long long>(
-      result.records.size() + collection.errors.size() + collection.skips.size());
+      result.records.size() + subtests + collection.errors.size() + collection.skips.size());
   suite.prepend_attribute("skipped") = static_cast<unsigned long long>(skipped);
   suite.prepend_attribute("failures") = static_cast<unsigned long long>(failures);
   suite.prepend_attribute("errors") = static_cast<unsigned long long>(errors);

@@ -140,11 +140,16 @@ std::optional<TestRecord> FromProto(const pb::TestResult& result, const std::str
   for (const pb::UserProperty& property : result.user_properties())
     record.user_properties.emplace_back(property.name(), property.value());
   for (const auto& report : result.reports()) {
-    PhaseReport phase{FromProto(report.when()), report.longrepr(), report.summary(), {},
-                      report.crash_line(),      report.head_line()};
+    PhaseReport phase{FromProto(report.when()), report.longrepr(),  report.summary(), {},
+                      report.crash_line(),      report.head_line(), report.subtest()};
     for (const auto& section : report.sections())
       phase.sections.emplace_back(section.title(), section.content());
     record.reports.push_back(std::move(phase));
+  }
+  for (const pb::SubtestStatus& status : result.subtests()) {
+    record.subtests.push_back({status.category(), status.letter(), status.word(), status.message(),
+                               status.skip_location(),
+                               WorkerOutcome(status.outcome()).value_or(Outcome::kPassed), status.title()});
   }
   return record;
 }

@@ -278,8 +278,14 @@ void RunLoop::Record(TestIndex index, TestRecord record) {
   // --detect-flaky: a copy dropped by a stop while another copy runs; that one settles the test.
   if (record.outcome == Outcome::kNotRun && !holders_[index].empty()) return;
   record = Settled(index, std::move(record));
-  const bool failed = scheduler::IsFailure(record.outcome) && record.outcome != Outcome::kNotRun;
-  if (failed) ++failures_;
+  // pytest counts failed reports toward --maxfail, and stepwise stops at one: a failed subtest counts,
+  // also in a test that passed (unittest's subTest).
+  const auto failed_subtests =
+      std::count_if(record.subtests.begin(), record.subtests.end(),
+                    [](const SubtestStatus& s) { return s.outcome == Outcome::kFailed; });
+  const bool own_failure = scheduler::IsFailure(record.outcome) && record.outcome != Outcome::kNotRun;
+  failures_ += static_cast<std::uint32_t>(failed_subtests) + (own_failure ? 1 : 0);
+  const bool failed = own_failure || failed_subtests > 0;
   records_[index] = std::move(record);
   ++recorded_;
   reporter_.TestFinished(context_, index, *records_[index]);
@@ -469,6 +475,9 @@ RunResult RunLoop::TakeResult() {
       std::abort();
     }
     failed = failed || scheduler::IsFailure(record->outcome);
+    // pytest counts every failed report: a failed subtest fails the run even where its test passed.
+    failed = failed || std::any_of(record->subtests.begin(), record->subtests.end(),
+                                   [](const SubtestStatus& s) { return s.outcome == Outcome::kFailed; });
     result.records.push_back(std::move(*record));
   }
   // --continue-on-collection-errors: the errors still fail the run, as in pytest.

@@ -165,6 +165,19 @@ struct PhaseReport {
   std::vector<std::pair<std::string, std::string>> sections;  // title, content
   std::string crash_line;
   std::string head_line;  // this report's own title (a failed subtest's); empty: the test's
+  bool subtest = false;   // a failed subtest's report, not the test's own
+};
+
+// One subtest's report (pytest 9's subtests fixture, unittest's subTest), as pytest's terminal shows it.
+struct SubtestStatus {
+  std::string category;       // what the final line counts it as ("failed", "subtests passed"); "": nothing
+  std::string letter;         // progress letter ("u", "-"); "": none
+  std::string word;           // verbose and short-summary word: "SUBFAILED[case] (i=1)"
+  std::string message;        // failed: the crash message; skipped: the reason; xfailed: the xfail reason
+  std::string skip_location;  // skipped: "path:line"
+  // How it ended, whatever the terminal shows of it: passed, failed, skipped or xfailed.
+  Outcome outcome = Outcome::kPassed;
+  std::string title;  // pytest's head_line for it: "test_x [case] (i=1)"
 };
 
 // How one test ended. Exactly one per collected test by the time reporters see RunFinished.
@@ -181,7 +194,8 @@ struct TestRecord {
   std::string skip_location;        // "path:line"
   Phase xfailed_in = Phase::kCall;  // where pytest.xfail() ended an xfailed test
   std::string head_line;
-  std::vector<std::string> warnings;  // raised while it ran
+  std::vector<std::string> warnings;    // raised while it ran
+  std::vector<SubtestStatus> subtests;  // in the order pytest reported them, before the test's own
   // record_property's (name, value) pairs, in order.
   std::vector<std::pair<std::string, std::string>> user_properties;
   // Earlier attempts, oldest first: failed runs before a rerun (--reruns), or the other runs of
@@ -190,10 +204,11 @@ struct TestRecord {
 
   double Duration() const { return setup_seconds + call_seconds + teardown_seconds; }
 
-  // The one line reports show after the node ID: the first failure's message, else the reason.
+  // The one line reports show after the node ID: the first failure's message, else the reason. A
+  // failed subtest's message is its own line's (pytest: "contains 2 failed subtests" for the test).
   const std::string& Message() const {
     for (const PhaseReport& report : reports) {
-      if (!report.summary.empty()) return report.summary;
+      if (!report.summary.empty() && !report.subtest) return report.summary;
     }
     return reason;
   }

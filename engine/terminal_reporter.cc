@@ -164,6 +164,13 @@ void TerminalReporter::TestFinished(const RunContext& context, TestIndex index, 
   const std::size_t total = context.collection->items.size();
   const int percent = static_cast<int>(finished_ * 100 / std::max<std::size_t>(total, 1));
   if (verbosity_ > 0) {
+    // Each subtest pytest shows gets a line of its own before the test's, at the test's percentage.
+    for (const SubtestStatus& subtest : record.subtests) {
+      if (subtest.word.empty()) continue;
+      Write(absl::StrFormat("[%s] [%3d%%] ", record.worker.empty() ? "--" : record.worker, percent));
+      Write(subtest.word, terminal::CategoryColor(subtest.category));
+      Line(absl::StrCat(" ", DisplayId(context.collection->items[index].node_id)));
+    }
     Write(absl::StrFormat("[%s] [%3d%%] ", record.worker.empty() ? "--" : record.worker, percent));
     Write(Word(record.outcome), LetterColor(record.outcome));
     Line(absl::StrCat(" ", DisplayId(context.collection->items[index].node_id)));
@@ -186,7 +193,11 @@ void TerminalReporter::TestFinished(const RunContext& context, TestIndex index, 
     return;
   }
   if (record.outcome == Outcome::kNotRun) return;  // counted in the final line, not as progress
-  ProgressLetter(Letter(record.outcome), LetterColor(record.outcome), total);
+  for (const SubtestStatus& subtest : record.subtests) {
+    if (!subtest.letter.empty())
+      ProgressLetter(subtest.letter, terminal::CategoryColor(subtest.category), total);
+  }
+  ProgressLetter(std::string(1, Letter(record.outcome)), LetterColor(record.outcome), total);
 }
 
 // An attempt that is not the last: 'R' (pytest-rerunfailures' letter) in the progress, no percentage.
@@ -204,12 +215,12 @@ void TerminalReporter::AttemptFinished(const RunContext& context, TestIndex inde
   // --detect-flaky's repeats are the run itself, not news; only their failures show.
   if (repeat && !scheduler::IsFailure(attempt.outcome)) return;
   if (style_.live) return;  // the final summary lists the flaky tests with their attempts
-  ProgressLetter('R', terminal::kYellow, context.collection->items.size());
+  ProgressLetter("R", terminal::kYellow, context.collection->items.size());
 }
 
-void TerminalReporter::ProgressLetter(char letter, const char* color, std::size_t total) {
-  Write(std::string(1, letter), color);
-  ++column_;
+void TerminalReporter::ProgressLetter(std::string_view letter, const char* color, std::size_t total) {
+  Write(letter, color);
+  column_ += letter.size();
   // pytest ends each progress line with the percentage, right-aligned.
   if (static_cast<int>(column_) >= style_.width - 8) {
     const int percent = static_cast<int>(finished_ * 100 / std::max<std::size_t>(total, 1));

@@ -66,7 +66,7 @@ class TerminalReporter final : public Reporter {
   void FlagSlowTests(const RunContext& context);
   void LogProgress(const RunContext& context, double elapsed);
   double Elapsed() const;
-  void ProgressLetter(char letter, const char* color, std::size_t total);
+  void ProgressLetter(std::string_view letter, const char* color, std::size_t total);
   void FinishProgressLine(std::size_t total);
   void ShortSummaryLine(std::string_view word, const std::string& node_id, const std::string& message,
                         const char* color);

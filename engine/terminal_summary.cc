@@ -60,11 +60,13 @@ bool TerminalReporter::FailureBlocks(const PytestSettings& settings, const std::
                                      bool& titled) {
   const bool failed = record.outcome == Outcome::kFailed || record.outcome == Outcome::kError ||
                       record.outcome == Outcome::kCrashed || record.outcome == Outcome::kTimeout;
-  if (!failed) return false;
   bool printed = false;
   for (const PhaseReport& report : record.reports) {
     const bool is_error = report.when != Phase::kCall;
     if (is_error != errors) continue;
+    // A failed subtest is a failure of its own, also in a test that passed (pytest-subtests' tests pass
+    // with failed subtests; pytest 9 fails them).
+    if (!failed && !report.subtest) continue;
     if (!titled && !title.empty()) Sep('=', title);
     titled = true;
     printed = true;
@@ -75,7 +77,7 @@ bool TerminalReporter::FailureBlocks(const PytestSettings& settings, const std::
     if (!line_style) {
       const std::string heading =
           errors ? absl::StrCat("ERROR at ", std::string(PhaseName(report.when)), " of ", head)
-                 : (record.outcome == Outcome::kFailed
+                 : (record.outcome == Outcome::kFailed || report.subtest
                         ? head
                         : absl::StrCat(head, " [", std::string(Word(record.outcome)), "]"));
       Sep('_', heading, kBoldRed);
@@ -106,7 +108,12 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
   if (!result.stop_reason.empty() && !stop_line_last) Sep('!', result.stop_reason, kRed);
 
   std::map<std::string, std::size_t, std::less<>> counts;
-  for (const TestRecord& r : result.records) ++counts[std::string(scheduler::OutcomeName(r.outcome))];
+  for (const TestRecord& r : result.records) {
+    ++counts[std::string(scheduler::OutcomeName(r.outcome))];
+    for (const SubtestStatus& subtest : r.subtests) {
+      if (!subtest.category.empty()) ++counts[subtest.category];
+    }
+  }
   counts["skipped"] += collection.skips.size();
   counts["deselected"] += collection.deselected;
   counts["error"] += collection.errors.size();
@@ -147,16 +154,18 @@ void TerminalReporter::TerminalSummary(const Collection& collection, const RunRe
     }
   };
   // -rP / -rX: passed (xpassed) tests with captured output, as pytest's PASSES (XPASSES) sections.
+  // The title comes whenever such a test exists, output or not; XPASSES from pytest 8.0.
   auto passes = [&](Outcome outcome, char option, std::string_view title) {
     if (settings.report_chars.find(option) == std::string::npos) return;
+    if (outcome == Outcome::kXpassed && !settings.PytestAtLeast(8, 0)) return;
     bool first = true;
     for (TestIndex i = 0; i < result.records.size(); ++i) {
       const TestRecord& record = result.records[i];
       if (record.outcome != outcome) continue;
+      if (first) Sep('=', title);
+      first = false;
       for (const PhaseReport& report : record.reports) {
         if (report.sections.empty()) continue;
-        if (first) Sep('=', title);
-        first = false;
         Sep('_', record.head_line.empty() ? items[i].node_id : record.head_line, kBoldGreen);
         for (const auto& [section, content] : report.sections) {
           Sep('-', section);
@@ -226,6 +235,13 @@ void TerminalReporter::TerminalSummary(const Collection& collection, const RunRe
     for (TestIndex i = 0; i < result.records.size(); ++i) {
       const TestRecord& r = result.records[i];
       const std::string& id = items[i].node_id;
+      // A test's failed (xfailed) subtests come before its own line, as pytest reported them.
+      for (const SubtestStatus& subtest : r.subtests) {
+        if ((c == 'f' && subtest.category == "failed") || (c == 'x' && subtest.category == "xfailed")) {
+          start_summary();
+          ShortSummaryLine(subtest.word, id, subtest.message, c == 'f' ? kRed : kYellow);
+        }
+      }
       if (c == 'f' && (r.outcome == Outcome::kFailed || r.outcome == Outcome::kCrashed ||
                        r.outcome == Outcome::kTimeout)) {
         start_summary();
@@ -268,19 +284,25 @@ void TerminalReporter::TerminalSummary(const Collection& collection, const RunRe
     }
     if (c == 's') {
       // pytest folds skips with the same location and reason into one line.
+      // Every line has the word of the first skip pytest met: "SUBSKIPPED[name]" when a subtest's.
       std::vector<std::pair<std::string, std::string>> order;
       std::map<std::pair<std::string, std::string>, int> folded;
-      auto add = [&](const std::string& location, const std::string& reason) {
+      std::string word;
+      auto add = [&](const std::string& location, const std::string& reason, std::string_view first_word) {
         auto key = std::make_pair(location, reason);
         if (folded[key]++ == 0) order.push_back(key);
+        if (word.empty()) word = first_word;
       };
-      for (const CollectSkip& s : collection.skips) add(s.location, s.reason);
+      for (const CollectSkip& s : collection.skips) add(s.location, s.reason, "SKIPPED");
       for (const TestRecord& r : result.records) {
-        if (r.outcome == Outcome::kSkipped) add(r.skip_location, r.reason);
+        for (const SubtestStatus& subtest : r.subtests) {
+          if (subtest.category == "skipped") add(subtest.skip_location, subtest.message, subtest.word);
+        }
+        if (r.outcome == Outcome::kSkipped) add(r.skip_location, r.reason, "SKIPPED");
       }
       for (const auto& key : order) {
         start_summary();
-        Write("SKIPPED", kYellow);
+        Write(word, kYellow);
         Line(absl::StrCat(" [", folded[key], "] ", key.first, ": ", key.second));
       }
     }
@@ -369,9 +391,21 @@ void TerminalReporter::FinalLine(std::map<std::string, std::size_t, std::less<>>
                                  bool with_separators) {
   // pytest's order, then jackd's own outcomes.
   static constexpr std::pair<std::string_view, std::string_view> kOrder[] = {
-      {"failed", "failed"},         {"passed", "passed"},   {"flaky", "flaky"},     {"skipped", "skipped"},
-      {"deselected", "deselected"}, {"xfailed", "xfailed"}, {"xpassed", "xpassed"}, {"warnings", "warnings"},
-      {"error", "error"},           {"crashed", "crashed"}, {"timeout", "timeout"}, {"not_run", "not run"},
+      {"failed", "failed"},
+      {"passed", "passed"},
+      {"flaky", "flaky"},
+      {"skipped", "skipped"},
+      {"deselected", "deselected"},
+      {"xfailed", "xfailed"},
+      {"xpassed", "xpassed"},
+      {"warnings", "warnings"},
+      {"error", "error"},
+      {"subtests passed", "subtests passed"},
+      {"subtests failed", "subtests failed"},
+      {"subtests skipped", "subtests skipped"},
+      {"crashed", "crashed"},
+      {"timeout", "timeout"},
+      {"not_run", "not run"},
       {"rerun", "rerun"},
   };
   std::vector<std::string> parts;
@@ -382,6 +416,12 @@ void TerminalReporter::FinalLine(std::map<std::string, std::size_t, std::less<>>
     if (key == "error" && it->second != 1) text += "s";
     if (key == "warnings" && it->second == 1) text.pop_back();  // "1 warning", as pytest says
     parts.push_back(std::move(text));
+  }
+  // Categories a plugin's subtests report that pytest does not know come last, as pytest puts them.
+  for (const auto& [key, count] : counts) {
+    const bool known =
+        std::any_of(std::begin(kOrder), std::end(kOrder), [&](const auto& k) { return k.first == key; });
+    if (!known && count > 0) parts.push_back(absl::StrCat(count, " ", key));
   }
   auto count = [&](std::string_view key) {
     auto it = counts.find(key);

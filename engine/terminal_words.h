@@ -59,6 +59,13 @@ inline const char* LetterColor(Outcome outcome) {
   }
 }
 
+// The colour pytest gives a report of this category (a subtest's: "failed", "subtests passed", ...).
+inline const char* CategoryColor(std::string_view category) {
+  if (category.find("failed") != std::string_view::npos) return kRed;
+  if (category.find("passed") != std::string_view::npos) return kGreen;
+  return kYellow;
+}
+
 // The word pytest prints in verbose lines and short summaries.
 inline std::string_view Word(Outcome outcome) {
   switch (outcome) {

@@ -1,7 +1,9 @@
 """jackd's outcome per test equals plain pytest's, test by test, and every collected test is reported once."""
 import pytest
 
-from jackd_e2e import REPO, check_report_shape, section, subsections
+import xml.etree.ElementTree as ET
+
+from jackd_e2e import REPO, check_report_shape, final_line, section, short_summary, subsections
 
 
 def assert_same_outcomes(jackd, plain):
@@ -89,6 +91,8 @@ def test_strict_xfail_ini_option_changes_the_outcome(project, run_jackd):
 SUBTESTS_SUITE = """
 import unittest
 
+import pytest
+
 
 class Numbers(unittest.TestCase):
     def test_two_fail(self):
@@ -110,13 +114,27 @@ def test_fixture(subtests):
 
 def test_plain():
     pass
+
+
+def test_skips_one(subtests):
+    with subtests.test("skipper"):
+        pytest.skip("not here")
+    with subtests.test("runs"):
+        pass
+
+
+def test_fails_itself_too(subtests):
+    with subtests.test("first"):
+        assert 1 == 2
+    assert 3 == 4
 """
 
 
 def test_a_failed_subtest_fails_its_test_and_is_shown_under_its_own_title(project, tmp_path, run_jackd, run_pytest,
                                                                            test_pytest_version):
-    """pytest 9's subtests (unittest's subTest, the `subtests` fixture): a test with a failed subtest is one
-    failed test; every failed subtest's traceback is shown under pytest's title for it."""
+    """pytest 9's subtests (unittest's subTest, the `subtests` fixture): every failed subtest's traceback is
+    shown under pytest's title for it. The test's own outcome is its own report's: pytest 9 fails a
+    fixture test whose subtests failed ("contains 1 failed subtest"), not a unittest test."""
     if test_pytest_version < (9, 0):
         pytest.skip(f"subtests are built into pytest 9, not {test_pytest_version}")
     source = tmp_path / "subtests"
@@ -129,10 +147,84 @@ def test_a_failed_subtest_fails_its_test_and_is_shown_under_its_own_title(projec
     check_report_shape(jackd)
     assert_same_outcomes(jackd, plain)
     assert jackd.outcome_map() == {
-        "test_subtests.py::Numbers::test_two_fail": "failed", "test_subtests.py::Numbers::test_all_pass": "passed",
-        "test_subtests.py::test_fixture": "failed", "test_subtests.py::test_plain": "passed"}
+        "test_subtests.py::Numbers::test_two_fail": "passed", "test_subtests.py::Numbers::test_all_pass": "passed",
+        "test_subtests.py::test_fixture": "failed", "test_subtests.py::test_plain": "passed",
+        "test_subtests.py::test_skips_one": "passed", "test_subtests.py::test_fails_itself_too": "failed"}
     assert jackd.rc == plain.rc == 1, jackd.describe()
-    subtest_titles = ["Numbers.test_two_fail (i=2)", "Numbers.test_two_fail (i=3)", "test_fixture [x] (i=1)"]
+    subtest_titles = ["Numbers.test_two_fail (i=2)", "Numbers.test_two_fail (i=3)", "test_fixture [x] (i=1)",
+                      "test_fixture", "test_fails_itself_too [first]", "test_fails_itself_too"]
     theirs, ours = subsections(section(plain.stdout, "FAILURES")), subsections(section(jackd.stdout, "FAILURES"))
     for title in subtest_titles:
         assert ours.get(title) == theirs[title], (title, jackd.describe())
+    assert list(ours) == list(theirs), jackd.describe()
+
+
+@pytest.mark.parametrize("verbosity", ["-q", "-v", None])
+def test_subtests_are_listed_and_counted_as_pytest_does(project, tmp_path, run_jackd, run_pytest,
+                                                        test_pytest_version, verbosity):
+    """pytest 9 reports every subtest: SUBFAILED and SUBSKIPPED lines in the short summary, and in the final
+    line each failed subtest among the failed and (unless the verbosity is the default) "N subtests passed"
+    and the skipped ones. Its JUnit file has a <failure> or <skipped> per subtest, counted in `tests`.
+    jackd's report and JUnit file equal pytest's, and a failed subtest fails the run."""
+    if test_pytest_version < (9, 0):
+        pytest.skip(f"subtests are built into pytest 9, not {test_pytest_version}")
+    source = tmp_path / "subtests"
+    source.mkdir()
+    (source / "pytest.ini").write_text("[pytest]\n")
+    (source / "test_subtests.py").write_text(SUBTESTS_SUITE)
+    path = project(source)
+    args = ["-rfs"] + ([verbosity] if verbosity else [])
+    plain = run_pytest(path, *args, f"--junitxml={tmp_path / 'pytest.xml'}")
+    jackd = run_jackd(path, "-n", "2", *args, f"--junitxml={tmp_path / 'jackd.xml'}")
+    assert jackd.rc == plain.rc == 1, jackd.describe()
+    assert short_summary(jackd.stdout) == short_summary(plain.stdout), jackd.describe()
+    assert any(line.startswith("SUBSKIPPED") for line in short_summary(jackd.stdout)) == (verbosity is not None)
+    timeless = [final_line(result.stdout).rsplit(" in ", 1)[0] for result in (plain, jackd)]
+    assert timeless[1] == timeless[0], jackd.describe()
+    if verbosity == "-v":  # each subtest pytest shows has a line of its own, with its word
+        words = ["SUBPASSED(i=0)", "SUBFAILED(i=2)", "SUBPASSED[x] (i=0)", "SUBFAILED[x] (i=1)", "SUBSKIPPED[skipper]"]
+        for word in words:
+            assert f"{word} test_subtests.py::" in jackd.stdout, (word, jackd.describe())
+
+    def junit(name):
+        suite = ET.parse(tmp_path / name).getroot().find("testsuite")
+        totals = {key: suite.get(key) for key in ("tests", "failures", "errors", "skipped")}
+        cases = {case.get("name"): [(child.tag, child.get("message")) for child in case
+                                    if child.tag in ("failure", "skipped", "error")] for case in suite}
+        return totals, cases
+
+    assert junit("jackd.xml") == junit("pytest.xml")
+
+
+FIXTURE_SUBTESTS = """
+import pytest
+
+
+def test_some_fail(subtests):
+    for i in range(4):
+        with subtests.test(i=i):
+            assert i % 2 == 0
+
+
+def test_skips(subtests):
+    with subtests.test("skipped"):
+        pytest.skip("no")
+"""
+
+
+def test_subtests_have_pytests_progress_letters(project, tmp_path, run_jackd, run_pytest, test_pytest_version):
+    """Each subtest pytest shows has its letter in the progress line before its test's: 'u' for a failed or
+    passed one, '-' for a skipped one (pytest writes a unittest subTest's letters into the test's captured
+    output, so this suite has fixture subtests only)."""
+    if test_pytest_version < (9, 0):
+        pytest.skip(f"subtests are built into pytest 9, not {test_pytest_version}")
+    source = tmp_path / "letters"
+    source.mkdir()
+    (source / "pytest.ini").write_text("[pytest]\n")
+    (source / "test_letters.py").write_text(FIXTURE_SUBTESTS)
+    path = project(source)
+    plain = run_pytest(path, "-q")
+    jackd = run_jackd(path, "-n", "2", "-q")
+    progress = [result.stdout.splitlines()[0].split()[0] for result in (plain, jackd)]
+    assert sorted(progress[1]) == sorted(progress[0]), jackd.describe()
+    assert progress[0].count("u") == 4 and "-" in progress[0]  # the letters this suite's subtests get

@@ -160,13 +160,14 @@ class TestRecord:
 
     __test__ = False  # not a pytest test class, whatever its name suggests
     __slots__ = (
-        "index", "nodeid", "started", "_mark", "setup", "call", "teardown", "call_failed",
-        "failures", "setup_seconds", "call_seconds", "teardown_seconds", "warnings",
+        "index", "nodeid", "config", "started", "_mark", "setup", "call", "teardown", "call_failed",
+        "failures", "subtests", "setup_seconds", "call_seconds", "teardown_seconds", "warnings",
     )
 
-    def __init__(self, index: int, nodeid: str) -> None:
+    def __init__(self, index: int, nodeid: str, config: Optional[pytest.Config] = None) -> None:
         self.index = index
         self.nodeid = nodeid
+        self.config = config  # for pytest_report_teststatus on subtests' reports
         self.started = _clock()
         self._mark = self.started
         self.warnings: list[str] = []
@@ -176,8 +177,9 @@ class TestRecord:
         self.setup: Optional[Any] = None
         self.call: Optional[Any] = None
         self.teardown: Optional[Any] = None
-        self.call_failed = False  # any call report failed (pytest-subtests sends several)
-        self.failures: list[Any] = []
+        self.call_failed = False  # the test's own call report failed
+        self.failures: list[Any] = []  # failed reports in order, subtests' among them
+        self.subtests: list[tuple[Any, str, str, str]] = []  # (report, category, letter, word)
         self.setup_seconds = self.call_seconds = self.teardown_seconds = 0.0
 
     def restart(self) -> None:
@@ -195,13 +197,34 @@ class TestRecord:
             self.setup = report
             self.setup_seconds = elapsed
         elif when == "call":
-            self.call = report
             self.call_seconds += elapsed
+            if _is_subtest(report):
+                self._add_subtest(report)
+                return
+            if self.subtests:
+                # pytest 9 fails a test whose subtests failed ("contains 2 failed subtests") in this
+                # hook, which pytest's terminal calls and a worker's does not.
+                self._status(report)
+            self.call = report
             if report.failed:
                 self.call_failed = True
         elif when == "teardown":
             self.teardown = report
             self.teardown_seconds += elapsed
+        if report.failed:
+            self.failures.append(report)
+
+    def _status(self, report: Any) -> tuple[str, str, str]:
+        """pytest_report_teststatus's (category, letter, word) for `report`, as pytest's terminal gets it."""
+        if self.config is None:
+            return "", "", ""
+        category, letter, word = self.config.hook.pytest_report_teststatus(report=report, config=self.config)
+        if isinstance(word, tuple):  # (word, markup)
+            word = word[0]
+        return str(category), str(letter), str(word)
+
+    def _add_subtest(self, report: Any) -> None:
+        self.subtests.append((report, *self._status(report)))
         if report.failed:
             self.failures.append(report)
 
@@ -260,6 +283,10 @@ class TestRecord:
             own_head_line = report.head_line  # a subtest's names its parameters: "T.test_x (i=2)"
             if own_head_line and own_head_line != head_line:
                 phase.head_line = utf8_text(own_head_line)
+            if _is_subtest(report):
+                phase.subtest = True
+        for report, category, letter, word in self.subtests:
+            _add_subtest_status(result, report, category, letter, word, options)
         if not self.failures and self.call is not None and self.call.sections and (
             options.show_passes if outcome == PASSED else (outcome == XPASSED and options.show_xpasses)
         ):
@@ -283,6 +310,33 @@ class TestRecord:
             result.skip_location = utf8_text(location_of_skip(longrepr, options.startpath, with_line))
         elif longrepr is not None:
             result.reason = utf8_text(strip_skipped_prefix(str(longrepr)))
+
+
+def _is_subtest(report: Any) -> bool:
+    """A subtest's report: pytest 9's SubtestReport or the pytest-subtests plugin's SubTestReport (both
+    TestReports of the call phase, sent while the test runs)."""
+    return type(report).__name__ in _SUBTEST_REPORTS
+
+
+_SUBTEST_REPORTS = frozenset(("SubtestReport", "SubTestReport"))
+
+
+def _add_subtest_status(result: jackd_pb2.TestResult, report: Any, category: str, letter: str, word: str,
+                        options: RenderOptions) -> None:
+    status = result.subtests.add(category=utf8_text(category), letter=utf8_text(letter), word=utf8_text(word),
+                                 outcome=PASSED, title=utf8_text(report.head_line or ""))
+    if hasattr(report, "wasxfail"):
+        status.outcome = XFAILED
+        status.message = utf8_text(str(report.wasxfail))
+    elif report.failed:
+        status.outcome = FAILED
+        status.message = utf8_text(crash_summary(report))
+    elif report.skipped:
+        status.outcome = SKIPPED
+        longrepr = report.longrepr
+        if isinstance(longrepr, tuple) and len(longrepr) == 3:
+            status.message = utf8_text(strip_skipped_prefix(str(longrepr[2])))
+            status.skip_location = utf8_text(location_of_skip(longrepr, options.startpath))
 
 
 def _xfail_reason(setup: Any, call: Any) -> str:

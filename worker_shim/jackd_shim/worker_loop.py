@@ -213,7 +213,7 @@ class WorkerLoop:
         if id(item) in self._ran:
             prepare_rerun(item)
         self._ran.add(id(item))
-        record = self._record = TestRecord(index, item.nodeid)
+        record = self._record = TestRecord(index, item.nodeid, item.config)
         self._slot.started(index)
         item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
         if _in_forked_child:
