@@ -189,3 +189,26 @@ def test_html_report_shows_files_skipped_whole(project, run_jackd, chromium, tmp
     assert dom.by_id["app"].get("data-rendered") == "true", dom_run.stdout.decode()[-3000:]
     text = "".join(dom.text)
     assert "skipped: test_module_skip.py" in text and "test_module_skip.py:3: e2e whole module skipped" in text, text[-2000:]
+
+
+def test_html_report_lists_a_passed_test_whose_subtests_failed(project, run_jackd, chromium, tmp_path,
+                                                              test_pytest_version):
+    """A unittest test whose subTests failed passes, as in pytest, but the run fails: the page lists it among
+    the failures, with how many of its subtests failed."""
+    if test_pytest_version < (9, 0):
+        pytest.skip(f"subtests are built into pytest 9, not {test_pytest_version}")
+    source = tmp_path / "subtests"
+    source.mkdir()
+    (source / "pytest.ini").write_text("[pytest]\n")
+    (source / "test_sub.py").write_text(
+        "import unittest\n\n\nclass T(unittest.TestCase):\n    def test_x(self):\n        for i in range(4):\n"
+        "            with self.subTest(i=i):\n                self.assertLess(i, 2)\n\n\ndef test_ok():\n    pass\n")
+    html_path = tmp_path / "report.html"
+    result = run_jackd(project(source), "-n", "2", "--html-report", html_path)
+    assert result.rc == 1 and result.outcome_map()["test_sub.py::T::test_x"] == "passed", result.describe()
+    dom_run = run_chromium(chromium, tmp_path, html_path, "--dump-dom")
+    dom = DomReader()
+    dom.feed(dom_run.stdout.decode("utf-8"))
+    assert dom.by_id["app"].get("data-rendered") == "true", dom_run.stdout.decode()[-3000:]
+    text = "".join(dom.text)
+    assert "test_sub.py::T::test_x" in text and "(2 failed subtests)" in text, text[-2000:]
