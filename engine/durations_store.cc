@@ -182,19 +182,10 @@ absl::Status DurationStore::RecordRows(const std::vector<DurationSample>& sample
   return transaction->Commit();
 }
 
-namespace {
-
-const TestRecord& RecordAt(const std::vector<TestRecord>& records, TestIndex i) { return records[i]; }
-const TestRecord& RecordAt(const std::vector<std::optional<TestRecord>>& records, TestIndex i) {
-  return *records[i];
-}
-
-// SamplesOf for records held either way.
-template <typename Records>
-std::vector<DurationSample> SamplesFrom(const Collection& collection, const Records& records) {
+std::vector<DurationSample> SamplesOf(const Collection& collection, const std::vector<TestRecord>& records) {
   std::vector<DurationSample> samples;
   for (TestIndex i = 0; i < records.size() && i < collection.items.size(); ++i) {
-    const TestRecord& record = RecordAt(records, i);
+    const TestRecord& record = records[i];
     if (record.outcome == Outcome::kNotRun || record.worker.empty()) continue;
     double seconds = record.Duration();
     if (record.outcome == Outcome::kTimeout || record.outcome == Outcome::kCrashed) {
@@ -205,17 +196,6 @@ std::vector<DurationSample> SamplesFrom(const Collection& collection, const Reco
         {collection.items[i].node_id, collection.items[i].file, std::max(0.0, seconds), record.outcome});
   }
   return samples;
-}
-
-}  // namespace
-
-std::vector<DurationSample> SamplesOf(const Collection& collection, const std::vector<TestRecord>& records) {
-  return SamplesFrom(collection, records);
-}
-
-std::vector<DurationSample> SamplesOf(const Collection& collection,
-                                      const std::vector<std::optional<TestRecord>>& records) {
-  return SamplesFrom(collection, records);
 }
 
 RunDurations::RunDurations(const std::string& rootdir)

@@ -81,9 +81,6 @@ class DurationStore {
 // A timed-out or crashed test's time until it was killed counts: a lower bound, still far better than no
 // number for the slowest tests of all.
 std::vector<DurationSample> SamplesOf(const Collection& collection, const std::vector<TestRecord>& records);
-// The same from the run loop's records while it holds them (RunLoop::OnOutcomesFinal): every one is set.
-std::vector<DurationSample> SamplesOf(const Collection& collection,
-                                      const std::vector<std::optional<TestRecord>>& records);
 
 // What a run does with the store: read before planning, record once every test has its outcome. A store
 // that cannot be used does not fail the run: the first problem is one `jackd: warning: ...` line on

@@ -422,7 +422,7 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   // `jackd merge --durations-store` records. Also after an interrupt: the tests that finished count.
   const bool records_durations = !collection.shard;
   if (records_durations) {
-    run.OnOutcomesFinal([&](const std::vector<std::optional<TestRecord>>& records) {
+    run.OnOutcomesFinal([&](const std::vector<TestRecord>& records) {
       durations.StartRecording(SamplesOf(collection, records));
     });
   }

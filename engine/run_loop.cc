@@ -64,6 +64,7 @@ RunLoop::RunLoop(asio::io_context& io, ChildReaper& reaper, RunPlan plan, const 
       holders_(collection.items.size()),
       attempts_(collection.items.size()),
       records_(collection.items.size()),
+      settled_(collection.items.size(), false),
       crashes_(collection.items.size(), 0) {
   if (plan_.worker_start_timeout.count() == 0) {
     plan_.worker_start_timeout = DefaultConnectDeadline(collection.seconds);
@@ -268,7 +269,7 @@ bool RunLoop::Release(TestIndex index, scheduler::WorkerId slot) {
 }
 
 void RunLoop::Record(TestIndex index, TestRecord record) {
-  if (records_[index]) {
+  if (settled_[index]) {
     // --detect-flaky: the other copies of a settled test end quietly when a stop drops them.
     if (record.outcome != Outcome::kNotRun) {
       spdlog::error("test {} got a second outcome; kept the first", collection_.items[index].node_id);
@@ -287,8 +288,9 @@ void RunLoop::Record(TestIndex index, TestRecord record) {
   failures_ += static_cast<std::uint32_t>(failed_subtests) + (own_failure ? 1 : 0);
   const bool failed = own_failure || failed_subtests > 0;
   records_[index] = std::move(record);
+  settled_[index] = true;
   ++recorded_;
-  reporter_.TestFinished(context_, index, *records_[index]);
+  reporter_.TestFinished(context_, index, records_[index]);
   if (recorded_ == records_.size() && outcomes_final_) std::exchange(outcomes_final_, nullptr)(records_);
   const std::uint32_t maxfail = collection_.settings.maxfail;
   if (maxfail > 0 && failures_ >= maxfail && stop_ == StopKind::kNone) {
@@ -446,7 +448,7 @@ void RunLoop::MaybeEnd() {
   // Every worker is gone. Tests still without an outcome were never started.
   std::vector<TestIndex> missing;
   for (TestIndex i = 0; i < records_.size(); ++i) {
-    if (!records_[i]) missing.push_back(i);
+    if (!settled_[i]) missing.push_back(i);
   }
   if (!missing.empty()) {
     if (stop_ == StopKind::kNone) {
@@ -466,19 +468,18 @@ void RunLoop::MaybeEnd() {
 
 RunResult RunLoop::TakeResult() {
   RunResult result;
-  result.records.reserve(records_.size());
+  // MaybeEnd guarantees an outcome for every test; an empty slot here is an engine bug.
+  if (std::find(settled_.begin(), settled_.end(), false) != settled_.end()) {
+    std::fprintf(stderr, "jackd: internal error: a test has no outcome\n");
+    std::abort();
+  }
+  result.records = std::move(records_);
   bool failed = false;
-  for (auto& record : records_) {
-    // MaybeEnd guarantees an outcome for every test; an empty slot here is an engine bug.
-    if (!record) {
-      std::fprintf(stderr, "jackd: internal error: a test has no outcome\n");
-      std::abort();
-    }
-    failed = failed || scheduler::IsFailure(record->outcome);
+  for (const TestRecord& record : result.records) {
+    failed = failed || scheduler::IsFailure(record.outcome);
     // pytest counts every failed report: a failed subtest fails the run even where its test passed.
-    failed = failed || std::any_of(record->subtests.begin(), record->subtests.end(),
+    failed = failed || std::any_of(record.subtests.begin(), record.subtests.end(),
                                    [](const SubtestStatus& s) { return s.outcome == Outcome::kFailed; });
-    result.records.push_back(std::move(*record));
   }
   // --continue-on-collection-errors: the errors still fail the run, as in pytest.
   failed = failed || !collection_.errors.empty();

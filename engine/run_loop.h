@@ -84,7 +84,7 @@ class RunLoop final : public WorkerEvents {
   // Called once, on the loop's thread, as soon as every test has its final outcome (usually while the
   // workers still exit), with the outcomes by TestIndex (every one set): what needs only those can start
   // then. Valid during the call only.
-  void OnOutcomesFinal(std::function<void(const std::vector<std::optional<TestRecord>>&)> callback) {
+  void OnOutcomesFinal(std::function<void(const std::vector<TestRecord>&)> callback) {
     outcomes_final_ = std::move(callback);
   }
 
@@ -193,9 +193,12 @@ class RunLoop final : public WorkerEvents {
   std::vector<std::vector<scheduler::WorkerId>> holders_;
   std::vector<std::vector<TestRecord>> attempts_;  // by TestIndex: attempts before the current one
   int parked_retries_ = 0;                         // retries waiting out --reruns-delay
-  std::vector<std::optional<TestRecord>> records_;
+  // By TestIndex; settled_ says which hold an outcome. Not optional<TestRecord>: TakeResult hands the
+  // vector over whole, where a second array of 100,000 records was the engine's peak memory.
+  std::vector<TestRecord> records_;
+  std::vector<bool> settled_;
   std::size_t recorded_ = 0;
-  std::function<void(const std::vector<std::optional<TestRecord>>&)> outcomes_final_;
+  std::function<void(const std::vector<TestRecord>&)> outcomes_final_;
   std::uint32_t failures_ = 0;
   std::optional<TestIndex> stepwise_skipped_;  // --sw-skip: the failure that did not stop the run
   int restarts_ = 0;

@@ -12,7 +12,7 @@
 namespace jackd {
 
 void RunLoop::Attempted(TestIndex index, scheduler::WorkerId slot, TestRecord record) {
-  if (records_[index]) return;  // settled already: a --detect-flaky copy that ran after a stop
+  if (settled_[index]) return;  // settled already: a --detect-flaky copy that ran after a stop
   if (plan_.detect_flaky > 1) {
     if (attempts_[index].size() + 1 < static_cast<std::size_t>(plan_.detect_flaky)) {
       reporter_.AttemptFinished(context_, index, record);
@@ -48,7 +48,7 @@ void RunLoop::ScheduleRetry(TestIndex index, scheduler::WorkerId slot, double de
     if (error) return;
     --parked_retries_;
     // A stop in the meantime cancelled the retry and settled the test.
-    if (!records_[index] && stop_ == StopKind::kNone) {
+    if (!settled_[index] && stop_ == StopKind::kNone) {
       scheduler_.Retry(index, slot);
       EnsureWorkerForRetry();
       DispatchStarving();
