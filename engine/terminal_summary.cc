@@ -165,7 +165,7 @@ void TerminalReporter::TerminalSummary(const Collection& collection, const RunRe
       if (first) Sep('=', title);
       first = false;
       for (const PhaseReport& report : record.reports) {
-        if (report.sections.empty()) continue;
+        if (report.sections.empty() || report.subtest) continue;  // a failed subtest's are in FAILURES
         Sep('_', record.head_line.empty() ? items[i].node_id : record.head_line, kBoldGreen);
         for (const auto& [section, content] : report.sections) {
           Sep('-', section);

@@ -228,3 +228,23 @@ def test_subtests_have_pytests_progress_letters(project, tmp_path, run_jackd, ru
     progress = [result.stdout.splitlines()[0].split()[0] for result in (plain, jackd)]
     assert sorted(progress[1]) == sorted(progress[0]), jackd.describe()
     assert progress[0].count("u") == 4 and "-" in progress[0]  # the letters this suite's subtests get
+
+
+def test_a_passed_test_with_failed_subtests_shows_its_output_under_passes(project, tmp_path, run_jackd,
+                                                                          test_pytest_version):
+    """-rP: a unittest test whose subTests failed passed, so its captured output is under PASSES, as pytest
+    shows it; its failed subtests' tracebacks are under FAILURES only."""
+    if test_pytest_version < (9, 0):
+        pytest.skip(f"subtests are built into pytest 9, not {test_pytest_version}")
+    source = tmp_path / "passes"
+    source.mkdir()
+    (source / "pytest.ini").write_text("[pytest]\n")
+    (source / "test_out.py").write_text(
+        "import unittest\n\n\nclass U(unittest.TestCase):\n    def test_prints(self):\n"
+        "        print('own output')\n        for i in range(2):\n            with self.subTest(i=i):\n"
+        "                print('in subtest', i)\n                self.assertEqual(i, 0)\n")
+    jackd = run_jackd(project(source), "-n", "2", "-rP")
+    assert jackd.rc == 1, jackd.describe()
+    passes = subsections(section(jackd.stdout, "PASSES") or "")
+    assert list(passes) == ["U.test_prints"] and "own output" in passes["U.test_prints"], jackd.describe()
+    assert list(subsections(section(jackd.stdout, "FAILURES"))) == ["U.test_prints (i=1)"], jackd.describe()

@@ -287,7 +287,8 @@ class TestRecord:
                 phase.subtest = True
         for report, category, letter, word in self.subtests:
             _add_subtest_status(result, report, category, letter, word, options)
-        if not self.failures and self.call is not None and self.call.sections and (
+        own_failed = any(not _is_subtest(report) for report in self.failures) if self.subtests else self.failures
+        if not own_failed and self.call is not None and self.call.sections and (
             options.show_passes if outcome == PASSED else (outcome == XPASSED and options.show_xpasses)
         ):
             _add_phase(result, jackd_pb2.PHASE_CALL, "", "", _sections(self.call.sections, options.showcapture))
