@@ -29,6 +29,9 @@ absl::Status MergeJunit(const std::vector<std::string>& inputs, const std::strin
   pugi::xml_node merged_suite;
   double longest = 0;
   std::set<std::pair<std::string, std::string>> seen;
+  // Tests a file counts beyond its testcases: its subtests (pytest counts every report; a passed
+  // subtest leaves no element behind).
+  unsigned long long subtests = 0;
   for (const std::string& input : inputs) {
     pugi::xml_document doc;
     const pugi::xml_parse_result parsed = doc.load_file(input.c_str());
@@ -46,6 +49,9 @@ absl::Status MergeJunit(const std::vector<std::string>& inputs, const std::strin
       merged_suite = suites.append_child("testsuite");
       for (pugi::xml_attribute a : suite.attributes()) merged_suite.append_copy(a);
     }
+    const auto cases = static_cast<unsigned long long>(
+        std::distance(suite.children("testcase").begin(), suite.children("testcase").end()));
+    subtests += std::max(suite.attribute("tests").as_ullong(), cases) - cases;
     for (pugi::xml_node testcase : suite.children("testcase")) {
       std::pair<std::string, std::string> id{testcase.attribute("classname").as_string(),
                                              testcase.attribute("name").as_string()};
@@ -60,12 +66,16 @@ absl::Status MergeJunit(const std::vector<std::string>& inputs, const std::strin
   }
   if (!merged_suite) return absl::InvalidArgumentError("no JUnit XML files to merge");
 
-  unsigned long long tests = 0, errors = 0, failures = 0, skipped = 0;
+  // Counted by element, as pytest counts reports: a test with failed subtests has several <failure>s.
+  unsigned long long tests = subtests, errors = 0, failures = 0, skipped = 0;
   for (pugi::xml_node testcase : merged_suite.children("testcase")) {
     ++tests;
-    if (testcase.child("error")) ++errors;
-    if (testcase.child("failure")) ++failures;
-    if (testcase.child("skipped")) ++skipped;
+    for (pugi::xml_node child : testcase.children()) {
+      const std::string_view tag = child.name();
+      errors += tag == "error";
+      failures += tag == "failure";
+      skipped += tag == "skipped";
+    }
   }
   auto set = [&](const char* name, unsigned long long value) {
     pugi::xml_attribute a = merged_suite.attribute(name);

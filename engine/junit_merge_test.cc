@@ -21,12 +21,13 @@ class JunitMergeTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  std::string Write(const std::string& name, const std::string& cases, double time) {
+  // `tests` as the file says: its testcases, plus its subtests.
+  std::string Write(const std::string& name, const std::string& cases, double time, int tests) {
     const std::string path = (dir_ / name).string();
-    std::ofstream(path)
-        << "<?xml version=\"1.0\" encoding=\"utf-8\"?><testsuites name=\"pytest tests\">"
-        << "<testsuite name=\"pytest\" errors=\"9\" failures=\"9\" skipped=\"9\" tests=\"9\" time=\"" << time
-        << "\" hostname=\"h\">" << cases << "</testsuite></testsuites>";
+    std::ofstream(path) << "<?xml version=\"1.0\" encoding=\"utf-8\"?><testsuites name=\"pytest tests\">"
+                        << "<testsuite name=\"pytest\" errors=\"9\" failures=\"9\" skipped=\"9\" tests=\""
+                        << tests << "\" time=\"" << time << "\" hostname=\"h\">" << cases
+                        << "</testsuite></testsuites>";
     return path;
   }
 
@@ -46,12 +47,12 @@ TEST_F(JunitMergeTest, CombinesCasesRecountsAndKeepsCollectionOutcomesOnce) {
             std::string(kCollectionOutcomes) +
                 "<testcase classname=\"t\" name=\"ok\" time=\"0.1\"/>"
                 "<testcase classname=\"t\" name=\"bad\"><failure message=\"x\"/></testcase>",
-            2.5);
+            2.5, 4);
   const std::string b =
       Write("b.xml",
             std::string(kCollectionOutcomes) +
                 "<testcase classname=\"u\" name=\"skip\"><skipped message=\"s\"/></testcase>",
-            4.0);
+            4.0, 3);
   const std::string out = (dir_ / "out.xml").string();
   ASSERT_TRUE(MergeJunit({a, b}, out).ok());
   pugi::xml_document doc;
@@ -66,11 +67,29 @@ TEST_F(JunitMergeTest, CombinesCasesRecountsAndKeepsCollectionOutcomesOnce) {
 }
 
 TEST_F(JunitMergeTest, ATestInTwoFilesIsRefused) {
-  const std::string a = Write("a.xml", "<testcase classname=\"t\" name=\"ok\"/>", 1);
-  const std::string b = Write("b.xml", "<testcase classname=\"t\" name=\"ok\"/>", 1);
+  const std::string a = Write("a.xml", "<testcase classname=\"t\" name=\"ok\"/>", 1, 1);
+  const std::string b = Write("b.xml", "<testcase classname=\"t\" name=\"ok\"/>", 1, 1);
   absl::Status status = MergeJunit({a, b}, (dir_ / "out.xml").string());
   EXPECT_TRUE(absl::IsFailedPrecondition(status)) << status;
   EXPECT_NE(std::string(status.message()).find("t::ok"), std::string::npos);
+}
+
+// pytest counts every subtest in `tests` and gives each failed one a <failure>: a shard's subtests stay
+// counted, and failures are counted by element, not by testcase.
+TEST_F(JunitMergeTest, SubtestsKeepTheirCounts) {
+  const std::string a = Write("a.xml",
+                              "<testcase classname=\"t\" name=\"sub\"><failure message=\"i=1\"/>"
+                              "<failure message=\"contains 1 failed subtest\"/></testcase>",
+                              1, 4);  // 1 testcase, 3 subtests
+  const std::string b = Write("b.xml", "<testcase classname=\"u\" name=\"plain\"/>", 1, 1);
+  const std::string out = (dir_ / "out.xml").string();
+  ASSERT_TRUE(MergeJunit({a, b}, out).ok());
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_file(out.c_str()));
+  pugi::xml_node suite = doc.child("testsuites").child("testsuite");
+  EXPECT_EQ(suite.attribute("tests").as_int(), 5);
+  EXPECT_EQ(suite.attribute("failures").as_int(), 2);
+  EXPECT_EQ(suite.attribute("errors").as_int(), 0);
 }
 
 TEST_F(JunitMergeTest, AnUnreadableFileIsAnInputError) {
