@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <pugixml.hpp>
+#include <string>
+#include <vector>
 
 namespace jackd {
 namespace {
@@ -31,7 +33,15 @@ class JunitMergeTest : public ::testing::Test {
     return path;
   }
 
+  // Merges `inputs` and returns the merged file's <testsuite> (empty when the merge or the read failed).
+  pugi::xml_node MergedSuite(const std::vector<std::string>& inputs) {
+    const std::string out = (dir_ / "out.xml").string();
+    if (!MergeJunit(inputs, out).ok() || !merged_.load_file(out.c_str())) return {};
+    return merged_.child("testsuites").child("testsuite");
+  }
+
   fs::path dir_;
+  pugi::xml_document merged_;
 };
 
 // What every shard's file holds: a file that failed to collect and one skipped whole.
@@ -53,11 +63,8 @@ TEST_F(JunitMergeTest, CombinesCasesRecountsAndKeepsCollectionOutcomesOnce) {
             std::string(kCollectionOutcomes) +
                 "<testcase classname=\"u\" name=\"skip\"><skipped message=\"s\"/></testcase>",
             4.0, 3);
-  const std::string out = (dir_ / "out.xml").string();
-  ASSERT_TRUE(MergeJunit({a, b}, out).ok());
-  pugi::xml_document doc;
-  ASSERT_TRUE(doc.load_file(out.c_str()));
-  pugi::xml_node suite = doc.child("testsuites").child("testsuite");
+  pugi::xml_node suite = MergedSuite({a, b});
+  ASSERT_TRUE(suite);
   EXPECT_EQ(suite.attribute("tests").as_int(), 5);
   EXPECT_EQ(suite.attribute("errors").as_int(), 1);
   EXPECT_EQ(suite.attribute("failures").as_int(), 1);
@@ -82,11 +89,8 @@ TEST_F(JunitMergeTest, SubtestsKeepTheirCounts) {
                               "<failure message=\"contains 1 failed subtest\"/></testcase>",
                               1, 4);  // 1 testcase, 3 subtests
   const std::string b = Write("b.xml", "<testcase classname=\"u\" name=\"plain\"/>", 1, 1);
-  const std::string out = (dir_ / "out.xml").string();
-  ASSERT_TRUE(MergeJunit({a, b}, out).ok());
-  pugi::xml_document doc;
-  ASSERT_TRUE(doc.load_file(out.c_str()));
-  pugi::xml_node suite = doc.child("testsuites").child("testsuite");
+  pugi::xml_node suite = MergedSuite({a, b});
+  ASSERT_TRUE(suite);
   EXPECT_EQ(suite.attribute("tests").as_int(), 5);
   EXPECT_EQ(suite.attribute("failures").as_int(), 2);
   EXPECT_EQ(suite.attribute("errors").as_int(), 0);

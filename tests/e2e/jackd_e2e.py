@@ -467,3 +467,15 @@ def max_overlap(intervals) -> int:
         running += step
         most = max(most, running)
     return most
+
+
+def subtests_project(project, directory: Path, pytest_version: tuple, files: dict) -> Path:
+    """A fresh project of `files` ({name: text}, with an empty pytest.ini) for a test of subtests, which are
+    built into pytest from 9.0: under an older pytest the calling test is skipped."""
+    if pytest_version < (9, 0):
+        pytest.skip(f"subtests are built into pytest 9, not {pytest_version}")
+    directory.mkdir()
+    (directory / "pytest.ini").write_text("[pytest]\n")
+    for name, text in files.items():
+        (directory / name).write_text(text)
+    return project(directory)

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import pytest
 
-from jackd_e2e import check_report_shape
+from jackd_e2e import check_report_shape, subtests_project
 
 # Chromium's first start in a fresh profile takes a few seconds; on a loaded 2-core machine much longer.
 CHROMIUM_TIMEOUT = 180
@@ -195,16 +195,11 @@ def test_html_report_lists_a_passed_test_whose_subtests_failed(project, run_jack
                                                               test_pytest_version):
     """A unittest test whose subTests failed passes, as in pytest, but the run fails: the page lists it among
     the failures, with how many of its subtests failed."""
-    if test_pytest_version < (9, 0):
-        pytest.skip(f"subtests are built into pytest 9, not {test_pytest_version}")
-    source = tmp_path / "subtests"
-    source.mkdir()
-    (source / "pytest.ini").write_text("[pytest]\n")
-    (source / "test_sub.py").write_text(
+    path = subtests_project(project, tmp_path / "subtests", test_pytest_version, {"test_sub.py": (
         "import unittest\n\n\nclass T(unittest.TestCase):\n    def test_x(self):\n        for i in range(4):\n"
-        "            with self.subTest(i=i):\n                self.assertLess(i, 2)\n\n\ndef test_ok():\n    pass\n")
+        "            with self.subTest(i=i):\n                self.assertLess(i, 2)\n\n\ndef test_ok():\n    pass\n")})
     html_path = tmp_path / "report.html"
-    result = run_jackd(project(source), "-n", "2", "--html-report", html_path)
+    result = run_jackd(path, "-n", "2", "--html-report", html_path)
     assert result.rc == 1 and result.outcome_map()["test_sub.py::T::test_x"] == "passed", result.describe()
     dom_run = run_chromium(chromium, tmp_path, html_path, "--dump-dom")
     dom = DomReader()

@@ -3,7 +3,7 @@ import pytest
 
 import xml.etree.ElementTree as ET
 
-from jackd_e2e import REPO, check_report_shape, final_line, section, short_summary, subsections
+from jackd_e2e import REPO, check_report_shape, final_line, section, short_summary, subsections, subtests_project
 
 
 def assert_same_outcomes(jackd, plain):
@@ -135,13 +135,7 @@ def test_a_failed_subtest_fails_its_test_and_is_shown_under_its_own_title(projec
     """pytest 9's subtests (unittest's subTest, the `subtests` fixture): every failed subtest's traceback is
     shown under pytest's title for it. The test's own outcome is its own report's: pytest 9 fails a
     fixture test whose subtests failed ("contains 1 failed subtest"), not a unittest test."""
-    if test_pytest_version < (9, 0):
-        pytest.skip(f"subtests are built into pytest 9, not {test_pytest_version}")
-    source = tmp_path / "subtests"
-    source.mkdir()
-    (source / "pytest.ini").write_text("[pytest]\n")
-    (source / "test_subtests.py").write_text(SUBTESTS_SUITE)
-    path = project(source)
+    path = subtests_project(project, tmp_path / "subtests", test_pytest_version, {"test_subtests.py": SUBTESTS_SUITE})
     plain = run_pytest(path)
     jackd = run_jackd(path, "-n", "2")
     check_report_shape(jackd)
@@ -166,13 +160,7 @@ def test_subtests_are_listed_and_counted_as_pytest_does(project, tmp_path, run_j
     line each failed subtest among the failed and (unless the verbosity is the default) "N subtests passed"
     and the skipped ones. Its JUnit file has a <failure> or <skipped> per subtest, counted in `tests`.
     jackd's report and JUnit file equal pytest's, and a failed subtest fails the run."""
-    if test_pytest_version < (9, 0):
-        pytest.skip(f"subtests are built into pytest 9, not {test_pytest_version}")
-    source = tmp_path / "subtests"
-    source.mkdir()
-    (source / "pytest.ini").write_text("[pytest]\n")
-    (source / "test_subtests.py").write_text(SUBTESTS_SUITE)
-    path = project(source)
+    path = subtests_project(project, tmp_path / "subtests", test_pytest_version, {"test_subtests.py": SUBTESTS_SUITE})
     args = ["-rfs"] + ([verbosity] if verbosity else [])
     plain = run_pytest(path, *args, f"--junitxml={tmp_path / 'pytest.xml'}")
     jackd = run_jackd(path, "-n", "2", *args, f"--junitxml={tmp_path / 'jackd.xml'}")
@@ -216,13 +204,7 @@ def test_subtests_have_pytests_progress_letters(project, tmp_path, run_jackd, ru
     """Each subtest pytest shows has its letter in the progress line before its test's: 'u' for a failed or
     passed one, '-' for a skipped one (pytest writes a unittest subTest's letters into the test's captured
     output, so this suite has fixture subtests only)."""
-    if test_pytest_version < (9, 0):
-        pytest.skip(f"subtests are built into pytest 9, not {test_pytest_version}")
-    source = tmp_path / "letters"
-    source.mkdir()
-    (source / "pytest.ini").write_text("[pytest]\n")
-    (source / "test_letters.py").write_text(FIXTURE_SUBTESTS)
-    path = project(source)
+    path = subtests_project(project, tmp_path / "letters", test_pytest_version, {"test_letters.py": FIXTURE_SUBTESTS})
     plain = run_pytest(path, "-q")
     jackd = run_jackd(path, "-n", "2", "-q")
     progress = [result.stdout.splitlines()[0].split()[0] for result in (plain, jackd)]
@@ -234,16 +216,11 @@ def test_a_passed_test_with_failed_subtests_shows_its_output_under_passes(projec
                                                                           test_pytest_version):
     """-rP: a unittest test whose subTests failed passed, so its captured output is under PASSES, as pytest
     shows it; its failed subtests' tracebacks are under FAILURES only."""
-    if test_pytest_version < (9, 0):
-        pytest.skip(f"subtests are built into pytest 9, not {test_pytest_version}")
-    source = tmp_path / "passes"
-    source.mkdir()
-    (source / "pytest.ini").write_text("[pytest]\n")
-    (source / "test_out.py").write_text(
+    path = subtests_project(project, tmp_path / "passes", test_pytest_version, {"test_out.py": (
         "import unittest\n\n\nclass U(unittest.TestCase):\n    def test_prints(self):\n"
         "        print('own output')\n        for i in range(2):\n            with self.subTest(i=i):\n"
-        "                print('in subtest', i)\n                self.assertEqual(i, 0)\n")
-    jackd = run_jackd(project(source), "-n", "2", "-rP")
+        "                print('in subtest', i)\n                self.assertEqual(i, 0)\n")})
+    jackd = run_jackd(path, "-n", "2", "-rP")
     assert jackd.rc == 1, jackd.describe()
     passes = subsections(section(jackd.stdout, "PASSES") or "")
     assert list(passes) == ["U.test_prints"] and "own output" in passes["U.test_prints"], jackd.describe()
