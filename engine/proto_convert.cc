@@ -35,6 +35,7 @@ PytestSettings FromProto(const pb::PytestSettings& s) {
   out.invocation_dir = s.invocation_dir();
   out.basetemp = s.basetemp();
   out.debugger = s.debugger();
+  out.stepwise_blocked = s.stepwise_blocked();
   if (s.has_pytest_cov()) {
     const pb::PytestCovOptions& cov = s.pytest_cov();
     out.pytest_cov =

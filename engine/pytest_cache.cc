@@ -108,8 +108,10 @@ bool UpdateStepwise(const std::string& cache_dir, const Collection& collection, 
   const std::optional<StepwiseSettings>& stepwise = collection.settings.stepwise;
   if (cache_dir.empty()) return true;
   if (!stepwise) {
-    // Before pytest 8.4 every session without --sw clears the entry, so the next --sw run starts over.
-    return collection.settings.PytestAtLeast(8, 4) || WriteText(cache_dir, "cache/stepwise", "[]");
+    // Before pytest 8.4 every session without --sw clears the entry, so the next --sw run starts over:
+    // the stepwise plugin does, when it is loaded.
+    return collection.settings.PytestAtLeast(8, 4) || collection.settings.stepwise_blocked ||
+           WriteText(cache_dir, "cache/stepwise", "[]");
   }
   const auto ran = [](const TestRecord& record) { return record.outcome != Outcome::kNotRun; };
   nlohmann::ordered_json last_failed = nullptr;

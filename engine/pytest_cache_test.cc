@@ -115,5 +115,13 @@ TEST_F(StepwiseCacheTest, OlderPytestsClearTheEntryWithoutStepwise) {
   EXPECT_EQ(Written(), "[]");
 }
 
+TEST_F(StepwiseCacheTest, OlderPytestsLeaveTheEntryAloneWithoutThePlugin) {
+  collection_.settings.stepwise.reset();
+  collection_.settings.pytest_version = "8.3.5";
+  collection_.settings.stepwise_blocked = true;  // -p no:stepwise
+  ASSERT_TRUE(UpdateStepwise(cache_dir_, collection_, Result({Outcome::kFailed})));
+  EXPECT_FALSE(fs::exists(fs::path(cache_dir_) / "v" / "cache" / "stepwise"));
+}
+
 }  // namespace
 }  // namespace jackd

@@ -69,6 +69,7 @@ struct PytestSettings {
   bool live_logging = false;                   // --log-cli-level / log_cli: log records shown live
   std::optional<StepwiseSettings> stepwise;    // empty without --sw
   bool debugger = false;                       // --pdb or --trace
+  bool stepwise_blocked = false;               // -p no:stepwise: the stepwise plugin is not loaded
   // Workers' own output is shown as it comes (-s, live logging), each line prefixed with the worker.
   bool LiveOutput() const { return capture_disabled || live_logging; }
   // Whether the workers' pytest is release major.minor or later (true when unknown): pytest's report

@@ -105,3 +105,14 @@ def test_a_run_without_stepwise_leaves_the_entry_as_pytest_does(project, run_jac
     result = run_jackd(root, "-n", "2", "test_many_00.py")
     assert result.rc == 0, result.describe()
     assert stepwise_cache(root) == (before if test_pytest_version >= (8, 4) else [])
+
+
+def test_a_run_without_the_stepwise_plugin_leaves_the_entry_alone(project, run_jackd):
+    # -p no:stepwise: no plugin is there to clear it, in any release (this runs under pytest 7 in CI too).
+    root = project("many")
+    assert run_jackd(root, "-n", "2", "--sw", env={"E2E_MANY_FAIL": MIDDLE}).rc == 2
+    before = stepwise_cache(root)
+    assert before is not None and before["last_failed"], before
+    result = run_jackd(root, "-n", "2", "-p", "no:stepwise", "test_many_00.py")
+    assert result.rc == 0, result.describe()
+    assert stepwise_cache(root) == before

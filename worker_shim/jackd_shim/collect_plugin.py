@@ -230,6 +230,7 @@ def read_settings(config: pytest.Config, junitxml: Optional[str]) -> jackd_pb2.P
         invocation_dir=str(config.invocation_params.dir),
         basetemp=_basetemp(config),
         debugger=bool(getattr(option, "usepdb", False) or getattr(option, "trace", False)),
+        stepwise_blocked=not config.pluginmanager.has_plugin("stepwise"),
     )
     cov_options = read_pytest_cov_options(config)
     if cov_options is not None:
