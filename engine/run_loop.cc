@@ -281,9 +281,7 @@ void RunLoop::Record(TestIndex index, TestRecord record) {
   record = Settled(index, std::move(record));
   // pytest counts failed reports toward --maxfail, and stepwise stops at one: a failed subtest counts,
   // also in a test that passed (unittest's subTest).
-  const auto failed_subtests =
-      std::count_if(record.subtests.begin(), record.subtests.end(),
-                    [](const SubtestStatus& s) { return s.outcome == Outcome::kFailed; });
+  const std::size_t failed_subtests = record.FailedSubtests();
   const bool own_failure = scheduler::IsFailure(record.outcome) && record.outcome != Outcome::kNotRun;
   failures_ += static_cast<std::uint32_t>(failed_subtests) + (own_failure ? 1 : 0);
   const bool failed = own_failure || failed_subtests > 0;
@@ -476,10 +474,8 @@ RunResult RunLoop::TakeResult() {
   result.records = std::move(records_);
   bool failed = false;
   for (const TestRecord& record : result.records) {
-    failed = failed || scheduler::IsFailure(record.outcome);
     // pytest counts every failed report: a failed subtest fails the run even where its test passed.
-    failed = failed || std::any_of(record.subtests.begin(), record.subtests.end(),
-                                   [](const SubtestStatus& s) { return s.outcome == Outcome::kFailed; });
+    failed = failed || scheduler::IsFailure(record.outcome) || record.FailedSubtests() > 0;
   }
   // --continue-on-collection-errors: the errors still fail the run, as in pytest.
   failed = failed || !collection_.errors.empty();

@@ -2,6 +2,7 @@
 // to each test. Reporters read only these types (never protobuf).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -204,6 +205,13 @@ struct TestRecord {
   std::vector<TestRecord> attempts;
 
   double Duration() const { return setup_seconds + call_seconds + teardown_seconds; }
+
+  // How many of its subtests failed: each fails the run and counts toward --maxfail, as in pytest.
+  std::size_t FailedSubtests() const {
+    return static_cast<std::size_t>(
+        std::count_if(subtests.begin(), subtests.end(),
+                      [](const SubtestStatus& s) { return s.outcome == Outcome::kFailed; }));
+  }
 
   // The one line reports show after the node ID: the first failure's message, else the reason. A
   // failed subtest's message is its own line's (pytest: "contains 2 failed subtests" for the test).

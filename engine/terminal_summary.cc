@@ -417,7 +417,8 @@ void TerminalReporter::FinalLine(std::map<std::string, std::size_t, std::less<>>
     if (key == "warnings" && it->second == 1) text.pop_back();  // "1 warning", as pytest says
     parts.push_back(std::move(text));
   }
-  // Categories a plugin's subtests report that pytest does not know come last, as pytest puts them.
+  // Categories pytest does not know (the pytest-subtests plugin's "subtests xfailed") come last, as pytest
+  // puts them (it in the order they first appeared, jackd in name order).
   for (const auto& [key, count] : counts) {
     const bool known =
         std::any_of(std::begin(kOrder), std::end(kOrder), [&](const auto& k) { return k.first == key; });

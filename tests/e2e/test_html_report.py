@@ -48,6 +48,16 @@ def run_chromium(chromium, tmp_path, page, *args, fragment="") -> subprocess.Com
     return done
 
 
+def rendered_page(chromium, tmp_path, page) -> "DomReader":
+    """The page's DOM once its script has drawn it (asserted), as Chromium dumps it."""
+    dumped = run_chromium(chromium, tmp_path, page, "--dump-dom").stdout.decode("utf-8")
+    dom = DomReader()
+    dom.raw = dumped
+    dom.feed(dumped)
+    assert dom.by_id["app"].get("data-rendered") == "true", dumped[-3000:]
+    return dom
+
+
 class DomReader(HTMLParser):
     """The parts of the dumped DOM the test looks at: elements by id, lanes and their bars, failures."""
 
@@ -62,6 +72,7 @@ class DomReader(HTMLParser):
         self.tags = Counter()
         self.cards = {}  # summary card's outcome -> its count
         self.text = []
+        self.raw = ""  # the dumped HTML itself (rendered_page)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -121,10 +132,7 @@ def test_html_report_in_headless_chromium(project, run_jackd, chromium, tmp_path
     assert "</script><script>document.body" not in html
     assert html.count("</script>") == 2  # the data element's and the page script's own
 
-    dom_run = run_chromium(chromium, tmp_path, html_path, "--dump-dom")
-    dom = DomReader()
-    dom.feed(dom_run.stdout.decode("utf-8"))
-    assert dom.by_id["app"].get("data-rendered") == "true", dom_run.stdout.decode()[-3000:]
+    dom = rendered_page(chromium, tmp_path, html_path)
 
     # One lane per worker that ran tests, in worker order; one bar per attempt, on its worker's lane.
     workers = sorted({t["worker"] for t in report["tests"] if t["worker"]}, key=lambda w: int(w[2:]))
@@ -147,7 +155,7 @@ def test_html_report_in_headless_chromium(project, run_jackd, chromium, tmp_path
     assert "assert HOSTILE == \"anything else\"" in text and "RuntimeError: setup is broken" in text
     assert "</script><script>document.body.dataset.injected = 'yes'</script><b>not bold</b>" in text
     assert dom.tags["b"] == 0 and "data-injected" not in dom.by_id.get("app", {})
-    assert "data-injected" not in dom_run.stdout.decode()
+    assert "data-injected" not in dom.raw
     assert "hidden" in dom.by_id["details"]
 
     # "#test=<node ID>" opens the details of one test, as a click on its bar does.
@@ -168,10 +176,7 @@ def test_html_report_of_a_run_that_ends_at_collection(project, run_jackd, chromi
     html_path = tmp_path / "report.html"
     result = run_jackd(project("collection_error"), "--html-report", html_path)
     assert result.rc == 2 and html_path.is_file(), result.describe()
-    dom_run = run_chromium(chromium, tmp_path, html_path, "--dump-dom")
-    dom = DomReader()
-    dom.feed(dom_run.stdout.decode("utf-8"))
-    assert dom.by_id["app"].get("data-rendered") == "true", dom_run.stdout.decode()[-3000:]
+    dom = rendered_page(chromium, tmp_path, html_path)
     assert (dom.lanes, dom.bars) == ([], [])
     assert dom.by_id["timeline"]["data-bars"] == "0"
     assert dom.cards["not_run"] == str(len(result.report["tests"])) != "0"
@@ -183,10 +188,7 @@ def test_html_report_shows_files_skipped_whole(project, run_jackd, chromium, tmp
     html_path = tmp_path / "report.html"
     result = run_jackd(project("mixed"), "-n", "2", "--html-report", html_path, "test_mixed.py", "test_module_skip.py")
     assert html_path.is_file(), result.describe()
-    dom_run = run_chromium(chromium, tmp_path, html_path, "--dump-dom")
-    dom = DomReader()
-    dom.feed(dom_run.stdout.decode("utf-8"))
-    assert dom.by_id["app"].get("data-rendered") == "true", dom_run.stdout.decode()[-3000:]
+    dom = rendered_page(chromium, tmp_path, html_path)
     text = "".join(dom.text)
     assert "skipped: test_module_skip.py" in text and "test_module_skip.py:3: e2e whole module skipped" in text, text[-2000:]
 
@@ -201,9 +203,6 @@ def test_html_report_lists_a_passed_test_whose_subtests_failed(project, run_jack
     html_path = tmp_path / "report.html"
     result = run_jackd(path, "-n", "2", "--html-report", html_path)
     assert result.rc == 1 and result.outcome_map()["test_sub.py::T::test_x"] == "passed", result.describe()
-    dom_run = run_chromium(chromium, tmp_path, html_path, "--dump-dom")
-    dom = DomReader()
-    dom.feed(dom_run.stdout.decode("utf-8"))
-    assert dom.by_id["app"].get("data-rendered") == "true", dom_run.stdout.decode()[-3000:]
+    dom = rendered_page(chromium, tmp_path, html_path)
     text = "".join(dom.text)
     assert "test_sub.py::T::test_x" in text and "(2 failed subtests)" in text, text[-2000:]

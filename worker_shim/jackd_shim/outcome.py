@@ -160,8 +160,7 @@ class TestRecord:
 
     __test__ = False  # not a pytest test class, whatever its name suggests
     __slots__ = (
-        "index", "nodeid", "config", "started", "_mark", "setup", "call", "teardown", "call_failed",
-        "failures", "subtests", "setup_seconds", "call_seconds", "teardown_seconds", "warnings",
+        "index", "nodeid", "config", "started", "_mark", "setup", "call", "teardown", "failures", "subtests", "setup_seconds", "call_seconds", "teardown_seconds", "warnings",
     )
 
     def __init__(self, index: int, nodeid: str, config: Optional[pytest.Config] = None) -> None:
@@ -177,7 +176,6 @@ class TestRecord:
         self.setup: Optional[Any] = None
         self.call: Optional[Any] = None
         self.teardown: Optional[Any] = None
-        self.call_failed = False  # the test's own call report failed
         self.failures: list[Any] = []  # failed reports in order, subtests' among them
         self.subtests: list[tuple[Any, str, str, str]] = []  # (report, category, letter, word)
         self.setup_seconds = self.call_seconds = self.teardown_seconds = 0.0
@@ -206,8 +204,6 @@ class TestRecord:
                 # hook, which pytest's terminal calls and a worker's does not.
                 self._status(report)
             self.call = report
-            if report.failed:
-                self.call_failed = True
         elif when == "teardown":
             self.teardown = report
             self.teardown_seconds += elapsed
@@ -235,10 +231,10 @@ class TestRecord:
             outcome = ERROR
         elif setup.skipped:
             outcome = XFAILED if hasattr(setup, "wasxfail") else SKIPPED
-        elif self.call_failed:
-            outcome = FAILED  # a strict XPASS arrives as a failed call too
         elif call is None:
             outcome = PASSED  # --setup-only: setup passed and no call was made
+        elif call.failed:
+            outcome = FAILED  # a strict XPASS arrives as a failed call too
         elif call.skipped:
             outcome = XFAILED if hasattr(call, "wasxfail") else SKIPPED
         else:
@@ -287,8 +283,8 @@ class TestRecord:
                 phase.subtest = True
         for report, category, letter, word in self.subtests:
             _add_subtest_status(result, report, category, letter, word, options)
-        own_failed = any(not _is_subtest(report) for report in self.failures) if self.subtests else self.failures
-        if not own_failed and self.call is not None and self.call.sections and (
+        # A passed (xpassed) test had no failure of its own: the failed subtests of one stay in FAILURES.
+        if self.call is not None and self.call.sections and (
             options.show_passes if outcome == PASSED else (outcome == XPASSED and options.show_xpasses)
         ):
             _add_phase(result, jackd_pb2.PHASE_CALL, "", "", _sections(self.call.sections, options.showcapture))
