@@ -13,10 +13,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Runs before anything else in every shim process. Dropping '' from sys.path makes imports behave as
-// under the `pytest` script rather than `python -m pytest`. find_spec checks importability without
-// paying for the imports.
-constexpr const char* kBootstrap = R"(import sys
+// Starts every Python process of jackd's (the shim's bootstrap, `jackd --version`'s probe). Dropping ''
+// from sys.path makes imports behave as under the `pytest` script rather than `python -m pytest`.
+// find_spec checks importability without paying for the imports. `_lend` is for jackd installed as a
+// tool (pipx, uv tool): when the project's interpreter lacks modules the shim needs, and jackd's own
+// environment has them for the same Python release, that environment goes at the end of sys.path, so
+// the project's own packages still come first. {LENT} is that site-packages directory, or empty.
+constexpr const char* kPrelude = R"(import sys
 if sys.path and sys.path[0] == "":
     del sys.path[0]
 import importlib.util
@@ -25,8 +28,15 @@ def _has(name):
         return importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):
         return False
-import os
+def _lend(names):
+    lent = "{LENT}"
+    if lent.endswith("/python%d.%d/site-packages" % sys.version_info[:2]) and not all(map(_has, names)):
+        sys.path.append(lent)
+)";
+
+constexpr const char* kBootstrap = R"(import os
 _needed = ["pytest", "grpc", "google.protobuf", "jackd_shim"] + os.environ.get("JACKD_NEEDS_MODULES", "").split()
+_lend(_needed[:4])
 _missing = [m for m in _needed if not _has(m)]
 if _missing:
     sys.stderr.write("jackd-missing: " + " ".join(_missing) + "\n")
@@ -87,9 +97,35 @@ absl::StatusOr<std::string> FindPython(const std::string& requested) {
   return python3;
 }
 
+std::string LentSitePackages() {
+  fs::path self = SelfExecutable();
+  fs::path venv = self.parent_path().parent_path();
+  std::error_code error;
+  if (self.empty() || !fs::exists(venv / "pyvenv.cfg", error)) return "";
+  for (const fs::directory_entry& entry : fs::directory_iterator(venv / "lib", error)) {
+    fs::path site = entry.path() / "site-packages";
+    if (entry.path().filename().string().starts_with("python3.") &&
+        fs::exists(site / "jackd_shim" / "__init__.py", error))
+      return site.string();
+  }
+  return "";
+}
+
+std::string PythonPrelude() {
+  static const std::string prelude = [] {
+    std::string lent = LentSitePackages();
+    // Spliced into a Python string literal: a path that would need escaping is not lent.
+    if (lent.find_first_of("\"\\\n\r") != std::string::npos) lent.clear();
+    std::string code = kPrelude;
+    code.replace(code.find("{LENT}"), 6, lent);
+    return code;
+  }();
+  return prelude;
+}
+
 std::vector<std::string> ShimCommand(const std::string& python, const std::string& mode,
                                      const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {python, "-c", kBootstrap, mode};
+  std::vector<std::string> argv = {python, "-c", PythonPrelude() + kBootstrap, mode};
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
 }
@@ -114,7 +150,7 @@ std::string MissingModulesMessage(const std::string& python, const std::string& 
   while (names >> name) {
     std::string package = name == "grpc"              ? "grpcio"
                           : name == "google.protobuf" ? "protobuf"
-                          : name == "jackd_shim"      ? "jackd-shim"
+                          : name == "jackd_shim"      ? "jackd"
                                                       : name;
     absl::StrAppend(&packages, packages.empty() ? "" : " ", package);
   }

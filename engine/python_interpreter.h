@@ -13,6 +13,17 @@ namespace jackd {
 // `pip install jackd`), else `python3` on PATH. Returns an absolute path.
 absl::StatusOr<std::string> FindPython(const std::string& requested);
 
+// The site-packages directory of the virtualenv this jackd executable was installed into (pipx, uv tool,
+// or a project's venv), when the shim is installed there; else empty. The shim's processes append it
+// to sys.path when their own interpreter lacks pytest, grpcio, protobuf or the shim and is the same
+// Python release (see PythonPrelude), so jackd installed as a tool works in any project.
+std::string LentSitePackages();
+
+// The Python code every jackd Python process starts with: drops '' from sys.path, and defines
+// `_has(module)` and `_lend(modules)`, which appends LentSitePackages() to sys.path when some of the
+// modules are missing and it suits this interpreter.
+std::string PythonPrelude();
+
 // Modules the bootstrap checks besides the shim's own, space-separated, taken from this environment
 // variable of the shim process (`coverage` when --cov is given).
 inline constexpr const char* kNeedsModulesVariable = "JACKD_NEEDS_MODULES";

@@ -18,16 +18,15 @@ extern char** environ;
 namespace jackd {
 namespace {
 
-// Prints the three lines after jackd's. Like the bootstrap, it drops '' from sys.path so a module in the
-// current directory cannot pose as pytest or the shim.
-constexpr const char* kProbe = R"py(import os, sys
-if sys.path and sys.path[0] == "":
-    del sys.path[0]
+// Prints the three lines after jackd's, after the bootstrap's prelude (python_interpreter.h), so a
+// module in the current directory cannot pose as pytest or the shim, and a shim jackd would lend shows.
+constexpr const char* kProbe = R"py(import os
+_lend(["pytest", "grpc", "google.protobuf", "jackd_shim"])
 try:
     import jackd_shim
     print("jackd-shim %s (%s)" % (jackd_shim.__version__, os.path.dirname(jackd_shim.__file__)))
 except Exception as e:
-    print("jackd-shim: not importable in %s: %s (pip install jackd-shim)" % (sys.executable, e))
+    print("jackd-shim: not importable in %s: %s (pip install jackd)" % (sys.executable, e))
 try:
     import pytest
     print("pytest %s" % pytest.__version__)
@@ -79,7 +78,7 @@ int VersionCommand(const std::string& python) {
     return kExitOk;
   }
   int exit_code = -1;
-  const std::string out = OutputOf({*interpreter, "-c", kProbe}, exit_code);
+  const std::string out = OutputOf({*interpreter, "-c", PythonPrelude() + kProbe}, exit_code);
   if (exit_code != 0 || out.empty()) {
     std::printf("jackd-shim: unknown\npytest: unknown\nPython: %s does not run (exit code %d)\n",
                 interpreter->c_str(), exit_code);

@@ -59,3 +59,20 @@ PY
 # The demo has one deliberate failure: pytest's exit code 1.
 [[ $rc == 1 ]] || fail "jackd run exited $rc on the demo; with its one deliberate failure it must exit 1"
 step "the demo's outcome is the expected one: $(cat /check/expected)"
+
+# jackd installed as a tool (pipx, uv tool): its own venv, and the project's without grpcio, protobuf or
+# the shim, with another pytest release, which must be the one that runs the tests.
+step "a project venv with pytest 8 only, run by the jackd of /opt/venv (as after pipx install jackd)"
+python3 -m venv /opt/project
+/opt/project/bin/pip install --quiet "pytest==8.4.2" || fail "pip install pytest 8.4.2 failed"
+version="$(jackd --version --python /opt/project/bin/python)"
+printf '%s\n' "$version" | sed 's/^/    /'
+grep -q '^jackd-shim .*(/opt/venv/lib/python3[.0-9]*/site-packages/jackd_shim)$' <<<"$version" ||
+  fail "jackd did not lend its own shim to the project's interpreter"
+grep -q '^pytest 8\.4\.2$' <<<"$version" || fail "the project's own pytest is not the one used"
+rc=0
+(cd /check/demo && jackd run -n 2 -q --python /opt/project/bin/python) >/check/tool.log 2>&1 || rc=$?
+tail -n 2 /check/tool.log | sed 's/^/    /'
+grep -q "^$(cat /check/expected) in " /check/tool.log || fail "the demo's outcome under the project's venv is not '$(cat /check/expected)'"
+[[ $rc == 1 ]] || fail "jackd run exited $rc with the project's venv; it must exit 1"
+step "the project's venv ran the demo with jackd's shim and its own pytest"

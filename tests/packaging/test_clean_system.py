@@ -39,3 +39,6 @@ def test_the_pypi_wheel_installs_and_runs_on_a_clean_debian():
     assert "libgrpc" not in output and "libstdc++" not in output
     assert "jackd-shim 0.1.0 (/opt/venv/lib/python3" in output
     assert "1 failed, 46 passed, 1 skipped, 1 xfailed" in output
+    # jackd as a tool: the project's venv (pytest 8 only) got jackd's shim and kept its own pytest.
+    assert "jackd-shim 0.1.0 (/opt/venv/lib/python3" in output and "pytest 8.4.2" in output
+    assert "the project's venv ran the demo with jackd's shim and its own pytest" in output
