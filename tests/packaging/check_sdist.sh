@@ -1,27 +1,29 @@
 #!/usr/bin/env bash
-# Checks the packaging: `pip install .` into a fresh venv must put a working `jackd` on that venv's PATH,
-# together with the shim package jackd_shim, and `jackd run` must run the demo suite with that venv's
-# Python. Slow (it builds the engine from scratch); needs the Debian packages of .ci/apt-packages.txt and
-# PyPI (scikit-build-core, grpcio, protobuf, pytest).
+# Checks the source distribution: `pip install jackd-<version>.tar.gz` into a fresh venv builds the engine
+# from source (as pip does on a platform the wheel does not fit) and must put a working `jackd` on that
+# venv's PATH, together with the shim package jackd_shim, and `jackd run` must run the demo suite with
+# that venv's Python. The sdist is made from this checkout first (.venv's `build`), so a file the build
+# needs but the sdist leaves out fails here. Slow (it builds the engine from scratch); needs the Debian
+# packages of .ci/apt-packages.txt and PyPI (scikit-build-core, grpcio, protobuf, pytest).
 #
 # What is under test is the packaging, not the optimizer: the engine is compiled at -O0 (through
 # scikit-build-core's cmake.define), which takes a third less CPU than pyproject.toml's Release
-# (206 s against 307 s here). RELEASE=1 builds the wheel exactly as `pip install .` does for a user.
+# (206 s against 307 s here). RELEASE=1 builds the engine exactly as pip does for a user.
 #
-#   tests/packaging/check_wheel.sh            # exit 0 when all is well
-#   RELEASE=1 tests/packaging/check_wheel.sh  # with the optimized Release build users get
-#   KEEP=1 tests/packaging/check_wheel.sh     # keep the temp dir (venv, logs) for a look
+#   tests/packaging/check_sdist.sh            # exit 0 when all is well
+#   RELEASE=1 tests/packaging/check_sdist.sh  # with the optimized Release build users get
+#   KEEP=1 tests/packaging/check_sdist.sh     # keep the temp dir (venv, logs) for a look
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PYTHON=${PYTHON:-python3}
 WORK="$(mktemp -d -t jackd-wheel.XXXXXX)"
-cleanup() { if [[ ${KEEP:-} == 1 ]]; then echo "check_wheel: kept $WORK"; else rm -rf "$WORK"; fi; }
+cleanup() { if [[ ${KEEP:-} == 1 ]]; then echo "check_sdist: kept $WORK"; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 
-step() { printf 'check_wheel: %s\n' "$*"; }
+step() { printf 'check_sdist: %s\n' "$*"; }
 fail() {
-  printf 'check_wheel: FAILED: %s\n' "$*" >&2
+  printf 'check_sdist: FAILED: %s\n' "$*" >&2
   exit 1
 }
 
@@ -31,11 +33,16 @@ VPY="$WORK/venv/bin/python"
 
 pip_options=(--disable-pip-version-check)
 [[ ${RELEASE:-} == 1 ]] || pip_options+=(--config-settings=cmake.define.CMAKE_CXX_FLAGS_RELEASE=-O0)
-step "pip install $ROOT (builds the engine; takes a few minutes; log: $WORK/pip.log)"
-if ! "$VPY" -m pip install "${pip_options[@]}" "$ROOT" >"$WORK/pip.log" 2>&1; then
+step "python -m build --sdist $ROOT"
+"$ROOT/.venv/bin/python" -m build --sdist --no-isolation --outdir "$WORK/sdist" "$ROOT" >"$WORK/sdist.log" 2>&1 ||
+  { cat "$WORK/sdist.log" >&2; fail "building the source distribution failed"; }
+sdist="$(ls "$WORK"/sdist/jackd-*.tar.gz)"
+
+step "pip install $(basename "$sdist") (builds the engine; takes a few minutes; log: $WORK/pip.log)"
+if ! "$VPY" -m pip install "${pip_options[@]}" "$sdist" >"$WORK/pip.log" 2>&1; then
   tail -n 40 "$WORK/pip.log" >&2
   KEEP=1
-  fail "pip install . failed"
+  fail "pip install of the source distribution failed"
 fi
 
 step "built $(grep -o 'jackd-[^ ]*\.whl' "$WORK/pip.log" | head -n 1)"
@@ -75,4 +82,4 @@ sys.exit(0 if counts(open(sys.argv[1]).read()) == counts(sys.argv[2]) else 1)
 PY
 [[ $rc == 1 ]] || fail "jackd run exited $rc on the demo; with its one deliberate failure it must exit 1"
 
-step "OK: the wheel installs jackd and jackd_shim, and jackd runs the demo ($expected)"
+step "OK: the source distribution builds and installs jackd and jackd_shim, and jackd runs the demo ($expected)"
