@@ -34,7 +34,7 @@ void ProgressTally::Start(const RunContext& context) {
   finished_.assign(total_, false);
   expected_left_ = 0;
   for (double seconds : expected_) expected_left_ += seconds;
-  done_ = passed_ = failed_ = skipped_ = 0;
+  done_ = passed_ = failed_ = skipped_ = xfailed_ = xpassed_ = 0;
 }
 
 void ProgressTally::Finished(TestIndex index, Outcome outcome) {
@@ -45,9 +45,13 @@ void ProgressTally::Finished(TestIndex index, Outcome outcome) {
   switch (outcome) {
     case Outcome::kPassed:
     case Outcome::kFlaky:
-    case Outcome::kXfailed:
-    case Outcome::kXpassed:
       ++passed_;
+      break;
+    case Outcome::kXfailed:
+      ++xfailed_;
+      break;
+    case Outcome::kXpassed:
+      ++xpassed_;
       break;
     case Outcome::kSkipped:
       ++skipped_;
@@ -59,11 +63,36 @@ void ProgressTally::Finished(TestIndex index, Outcome outcome) {
   }
 }
 
-std::optional<double> ProgressTally::SecondsLeft(double elapsed, int workers) const {
+double RunningSecondsLeft(double expected_seconds, double running_seconds) {
+  if (running_seconds < expected_seconds) return expected_seconds - running_seconds;
+  // Past its expectation, how long a test still runs is anyone's guess. As much again as it has overrun
+  // is the median guess when nothing else is known (having lasted this long, it is as likely to end
+  // before twice as after), and it grows with the overrun, so a test stuck for minutes is never shown
+  // as about to end.
+  return running_seconds - expected_seconds;
+}
+
+std::optional<double> ProgressTally::SecondsLeft(double elapsed, int workers,
+                                                 const std::vector<WorkerActivity>& running) const {
   if (done_ >= total_) return 0.0;
-  if (expected_left_ > 0) return expected_left_ / std::max(workers, 1);
+  // A running test counts with what it still needs instead of its whole expected duration, and no
+  // estimate is shorter than the longest of those: the run cannot end before its last test does.
+  double queued = expected_left_;
+  double running_left = 0;
+  double longest = 0;
+  for (const WorkerActivity& worker : running) {
+    if (!worker.test || *worker.test >= finished_.size() || finished_[*worker.test]) continue;
+    const double expected = expected_[*worker.test];
+    const double left = RunningSecondsLeft(expected, worker.running_seconds);
+    queued -= expected;
+    running_left += left;
+    longest = std::max(longest, left);
+  }
+  if (expected_left_ > 0) {
+    return std::max((std::max(queued, 0.0) + running_left) / std::max(workers, 1), longest);
+  }
   if (done_ == 0 || elapsed <= 0) return std::nullopt;
-  return elapsed * static_cast<double>(total_ - done_) / static_cast<double>(done_);
+  return std::max(elapsed * static_cast<double>(total_ - done_) / static_cast<double>(done_), longest);
 }
 
 std::string ShortDuration(double seconds) {
@@ -84,8 +113,10 @@ std::vector<std::string> StatusAreaLines(const StatusAreaInput& in) {
   std::string counts = absl::StrCat("  ", tally.passed(), " passed");
   if (tally.failed() > 0) absl::StrAppend(&counts, ", ", tally.failed(), " failed");
   if (tally.skipped() > 0) absl::StrAppend(&counts, ", ", tally.skipped(), " skipped");
+  if (tally.xfailed() > 0) absl::StrAppend(&counts, ", ", tally.xfailed(), " xfailed");
+  if (tally.xpassed() > 0) absl::StrAppend(&counts, ", ", tally.xpassed(), " xpassed");
   std::string times = absl::StrCat("  ", ShortDuration(in.elapsed));
-  auto left = tally.SecondsLeft(in.elapsed, in.worker_count);
+  auto left = tally.SecondsLeft(in.elapsed, in.worker_count, *in.workers);
   if (left && tally.done() < tally.total()) absl::StrAppend(&times, ", ~", ShortDuration(*left), " left");
   const int bar_width =
       std::min(40, in.width - 3 - static_cast<int>(numbers.size() + counts.size() + times.size()));
@@ -138,12 +169,17 @@ std::vector<std::string> StatusAreaLines(const StatusAreaInput& in) {
   return lines;
 }
 
-std::string ProgressLogLine(const ProgressTally& tally, double elapsed, int workers) {
+std::string ProgressLogLine(const ProgressTally& tally, double elapsed, int workers,
+                            const std::vector<WorkerActivity>& running) {
   const int percent = tally.total() == 0 ? 100 : static_cast<int>(tally.done() * 100 / tally.total());
-  std::string line = absl::StrFormat(
-      "[jackd] %d%% (%zu/%zu): %zu passed, %zu failed, %zu skipped; %s elapsed", percent, tally.done(),
-      tally.total(), tally.passed(), tally.failed(), tally.skipped(), ShortDuration(elapsed));
-  if (auto left = tally.SecondsLeft(elapsed, workers))
+  std::string line =
+      absl::StrFormat("[jackd] %d%% (%zu/%zu): %zu passed, %zu failed, %zu skipped", percent, tally.done(),
+                      tally.total(), tally.passed(), tally.failed(), tally.skipped());
+  // Only when there are any: most suites have none, and their line stays as it was.
+  if (tally.xfailed() > 0) absl::StrAppend(&line, ", ", tally.xfailed(), " xfailed");
+  if (tally.xpassed() > 0) absl::StrAppend(&line, ", ", tally.xpassed(), " xpassed");
+  absl::StrAppend(&line, "; ", ShortDuration(elapsed), " elapsed");
+  if (auto left = tally.SecondsLeft(elapsed, workers, running))
     absl::StrAppend(&line, ", about ", ShortDuration(*left), " left");
   return line;
 }

@@ -20,12 +20,17 @@ class ProgressTally {
 
   std::size_t total() const { return total_; }
   std::size_t done() const { return done_; }
+  // As pytest's final line counts them: an xfailed or xpassed test is neither passed nor failed.
   std::size_t passed() const { return passed_; }
   std::size_t failed() const { return failed_; }  // failed, error, crashed, timeout
   std::size_t skipped() const { return skipped_; }
+  std::size_t xfailed() const { return xfailed_; }
+  std::size_t xpassed() const { return xpassed_; }
   // Seconds until the last test ends, or nothing while there is no basis for a guess: the expected
-  // durations of the tests still to finish, spread over the workers; without any, the pace so far.
-  std::optional<double> SecondsLeft(double elapsed, int workers) const;
+  // durations of the tests still queued plus what the `running` ones still need, spread over the
+  // workers, and never less than the longest of those running; without durations, the pace so far.
+  std::optional<double> SecondsLeft(double elapsed, int workers,
+                                    const std::vector<WorkerActivity>& running) const;
 
  private:
   std::vector<double> expected_;
@@ -36,7 +41,13 @@ class ProgressTally {
   std::size_t passed_ = 0;
   std::size_t failed_ = 0;
   std::size_t skipped_ = 0;
+  std::size_t xfailed_ = 0;
+  std::size_t xpassed_ = 0;
 };
+
+// What a test that has run `running_seconds` of its `expected_seconds` still needs: the difference while
+// it is within its expectation; past it (or without one), as much again as it has overrun.
+double RunningSecondsLeft(double expected_seconds, double running_seconds);
 
 struct StatusAreaInput {
   const ProgressTally* tally = nullptr;
@@ -55,8 +66,10 @@ struct StatusAreaInput {
 std::vector<std::string> StatusAreaLines(const StatusAreaInput& input);
 
 // The periodic line of a run whose output is not a terminal: "[jackd] 42% (2100/5000): 2095 passed,
-// 5 failed, 0 skipped; 12s elapsed, about 16s left".
-std::string ProgressLogLine(const ProgressTally& tally, double elapsed, int workers);
+// 5 failed, 0 skipped; 12s elapsed, about 16s left" (", 3 xfailed, 1 xpassed" after the skipped count
+// when there are any). `running`: what the workers run now, for the time left.
+std::string ProgressLogLine(const ProgressTally& tally, double elapsed, int workers,
+                            const std::vector<WorkerActivity>& running);
 
 // "1.5s", "42s", "3m05s", "1h02m".
 std::string ShortDuration(double seconds);

@@ -64,7 +64,7 @@ void TerminalReporter::LogProgress(const RunContext& context, double elapsed) {
   last_progress_log_ = elapsed;
   if (verbosity_ < 0 || tally_.done() == tally_.total()) return;
   FinishProgressLine(context.collection->items.size());
-  std::string line = ProgressLogLine(tally_, elapsed, workers_);
+  std::string line = ProgressLogLine(tally_, elapsed, workers_, activity_);
   // What runs longest now: in a log that is what a user wants to know about a quiet stretch.
   const WorkerActivity* longest = nullptr;
   for (const WorkerActivity& worker : activity_) {
