@@ -115,6 +115,7 @@ Collection FromProto(const pb::CollectionReport& report) {
   out.digest = report.digest();
   out.pytest_exit = report.pytest_exit();
   out.internal_error = report.internal_error();
+  out.usage_errors.assign(report.usage_errors().begin(), report.usage_errors().end());
   if (report.has_session_exit()) {
     out.session_exit = SessionExitLine(report.session_exit().reason());
     out.pytest_exit = report.session_exit().returncode();

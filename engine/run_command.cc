@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "engine/basetemp_lock.h"
 #include "engine/collection.h"
 #include "engine/coverage.h"
@@ -93,6 +94,20 @@ void UpdatePytestCache(const Collection& collection, const RunResult& result) {
     spdlog::warn("could not update pytest's node-ID cache in {}", cache_dir);
   if (!UpdateStepwise(cache_dir, collection, result))
     spdlog::warn("could not update pytest's stepwise cache in {}", cache_dir);
+}
+
+// The line for a collection that failed. A usage error after collection errors is their doing (with
+// --pyargs, a package's conftest.py that fails to import leaves "found no collectors for <the package>").
+std::string CollectionFailedMessage(const Collection& collection) {
+  if (!collection.usage_errors.empty()) {
+    return absl::StrCat(absl::StrJoin(collection.usage_errors, "; "),
+                        " (the collection errors shown above keep pytest from collecting what the "
+                        "arguments name; fix them)");
+  }
+  const std::size_t n = collection.errors.size();
+  return absl::StrCat(n, n == 1 ? " error" : " errors",
+                      " during collection (fix the import errors shown above, or pass "
+                      "--continue-on-collection-errors to run the tests that did collect)");
 }
 
 void ConfigureLogging(const std::string& level) {
@@ -350,15 +365,15 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   }
   if (collection.settings.collect_only) {
     terminal.CollectOnly(collection);
+    if (!collection.usage_errors.empty()) return UserError(CollectionFailedMessage(collection));
     return collection.pytest_exit;
   }
-  if (!collection.errors.empty() && !collection.settings.continue_on_collection_errors) {
+  // A usage error stops pytest whatever --continue-on-collection-errors says.
+  const bool usage_error = !collection.usage_errors.empty();
+  if (!collection.errors.empty() && (!collection.settings.continue_on_collection_errors || usage_error)) {
     terminal.CollectionFailed(collection, SecondsSince(started));
-    const std::size_t n = collection.errors.size();
-    UserError(absl::StrCat(n, n == 1 ? " error" : " errors",
-                           " during collection (fix the import errors shown above, or pass "
-                           "--continue-on-collection-errors to run the tests that did collect)"));
-    return finish_early(kExitInterrupted);
+    UserError(CollectionFailedMessage(collection));
+    return finish_early(usage_error ? kExitUsageError : kExitInterrupted);
   }
   if (collection.items.empty()) {
     terminal.NothingToRun(collection, SecondsSince(started));

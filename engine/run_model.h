@@ -136,6 +136,9 @@ struct Collection {
   std::optional<std::string> session_exit;
   // pytest stopped with an internal error while it collected (exit 3): its INTERNALERROR text.
   std::string internal_error;
+  // pytest stopped with a usage error (exit 4) after collection errors ("found no collectors for ..."
+  // when --pyargs names a package whose conftest.py fails to import): its messages.
+  std::vector<std::string> usage_errors;
   double seconds = 0;               // wall time of the collection process
   std::string collect_only_output;  // with --collect-only: pytest's own listing, shown verbatim
   struct Warning {

@@ -33,6 +33,14 @@ bool PrintsTerminalSummary(int exit_code) {
          exit_code == kExitUsageError || exit_code == kExitNoTestsCollected;
 }
 
+// The title of a collection error's section, as pytest's: the path part of its node ID (the file of a
+// class that failed to collect), else "test session" (a package outside the rootdir, as --pyargs finds
+// them, has none).
+std::string CollectErrorTitle(const std::string& node_id) {
+  const std::string path = node_id.substr(0, node_id.find("::"));
+  return absl::StrCat("ERROR collecting ", path.empty() ? "test session" : path);
+}
+
 }  // namespace
 
 void TerminalReporter::ShortSummaryLine(std::string_view word, const std::string& node_id,
@@ -144,7 +152,7 @@ void TerminalReporter::TerminalSummary(const Collection& collection, const RunRe
       for (const CollectError& error : collection.errors) {
         if (!titled) Sep('=', title);
         titled = true;
-        Sep('_', absl::StrCat("ERROR collecting ", error.node_id), kBoldRed);
+        Sep('_', CollectErrorTitle(error.node_id), kBoldRed);
         Line(error.longrepr);
       }
     }
@@ -449,7 +457,7 @@ void TerminalReporter::CollectionFailed(const Collection& collection, double sec
   if (collection.settings.tb_style != "no") {
     Sep('=', "ERRORS");
     for (const CollectError& error : collection.errors) {
-      Sep('_', absl::StrCat("ERROR collecting ", error.node_id), kBoldRed);
+      Sep('_', CollectErrorTitle(error.node_id), kBoldRed);
       Line(error.longrepr);
     }
   }
@@ -458,7 +466,9 @@ void TerminalReporter::CollectionFailed(const Collection& collection, double sec
   for (const CollectError& error : collection.errors)
     ShortSummaryLine("ERROR", error.node_id, error.summary, kRed);
   const std::size_t n = collection.errors.size();
-  Sep('!', absl::StrCat("Interrupted: ", n, n == 1 ? " error" : " errors", " during collection"), kRed);
+  // pytest says so when it stops before running tests; a usage error stops it earlier, without the line.
+  if (collection.usage_errors.empty())
+    Sep('!', absl::StrCat("Interrupted: ", n, n == 1 ? " error" : " errors", " during collection"), kRed);
   std::map<std::string, std::size_t, std::less<>> counts{{"error", n}};
   counts["skipped"] = collection.skips.size();
   counts["deselected"] = collection.deselected;

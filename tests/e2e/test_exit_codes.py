@@ -1,7 +1,10 @@
 """jackd exits as pytest does: 0 passed, 1 failed, 2 interrupted or collection errors, 4 usage, 5 nothing."""
+import xml.etree.ElementTree as ET
+
 import pytest
 
-from jackd_e2e import assert_no_engine_noise, assert_one_line_error, final_line, without_timing
+from jackd_e2e import (assert_no_engine_noise, assert_one_line_error, final_line, section, short_summary,
+                       subsections, without_timing)
 
 CASES = [
     pytest.param("fixture_counts", [], 0, id="0-all-passed"),
@@ -105,3 +108,46 @@ def test_an_internal_error_while_collecting_ends_the_run_as_in_pytest(project, t
     assert_one_line_error(jackd, "internal error while collecting", "filterwarnings = error")
     assert "crashed" not in jackd.output, jackd.describe()
     assert sorted(jackd.outcome_map().values()) == ["not_run"] * 3, jackd.describe()
+
+
+def junit_errors(path):
+    """(classname, name, [(tag, message, text)]) of each testcase of a JUnit file, in order."""
+    return [(case.get("classname"), case.get("name"), [(child.tag, child.get("message"), child.text)
+                                                       for child in case])
+            for case in ET.parse(path).getroot().iter("testcase")]
+
+
+@pytest.mark.parametrize("where", ["rootdir", "outside"])
+@pytest.mark.parametrize("collection", ["split", "whole"])
+def test_pyargs_package_whose_conftest_fails_to_import_fails_as_in_pytest(project, tmp_path, run_jackd, run_pytest,
+                                                                          where, collection):
+    """Found on a graph library's suite: with --pyargs, pytest meets the package's broken conftest.py while
+    it collects, shows the ImportError as a collection error, writes its JUnit file, and then stops with
+    the usage error "found no collectors for ..." (exit 4). jackd printed only that last line."""
+    path = project("pyargs_broken_conftest")
+    # The package is importable from its project; run from there (inside the rootdir) or from a rootdir
+    # it is outside of, as an installed package is (pytest then titles the error "test session").
+    cwd = path if where == "rootdir" else path / "elsewhere"
+    env = {"PYTHONPATH": str(path)}
+    plain_xml, jackd_xml = tmp_path / "plain.xml", tmp_path / "jackd.xml"
+    args = ("-p", "no:cacheprovider", "--pyargs", "e2e_pyargs_pkg.sub")
+    plain = run_pytest(cwd, *args, f"--junitxml={plain_xml}", env=env)
+    assert plain.rc == 4 and "found no collectors for" in plain.stderr, plain.describe()
+    jackd = run_jackd(cwd, "-n", "2", "--collection", collection, *args, f"--junitxml={jackd_xml}", env=env)
+    assert jackd.rc == 4, jackd.describe()
+    # pytest's collection error, with the traceback of the import, as pytest shows it. (pytest's line
+    # "--- generated xml file: ... ---" ends the section; jackd has never printed that line.)
+    errors = subsections(section(jackd.stdout, "ERRORS") or "")
+    plain_errors = subsections("\n".join(line for line in (section(plain.stdout, "ERRORS") or "").splitlines()
+                                         if "generated xml file" not in line))
+    assert errors == plain_errors, jackd.describe()
+    assert "E   ModuleNotFoundError: No module named 'e2e_module_that_does_not_exist'" in str(errors), jackd.describe()
+    assert short_summary(jackd.stdout) == short_summary(plain.stdout), jackd.describe()
+    assert without_timing(final_line(jackd.stdout)) == without_timing(final_line(plain.stdout)) == "1 error"
+    assert "Interrupted" not in jackd.stdout and "Interrupted" not in plain.stdout, jackd.describe()
+    # Then pytest's usage error, on jackd's one line, and the reports pytest writes.
+    assert_one_line_error(jackd, "found no collectors for", "e2e_pyargs_pkg")
+    assert_no_engine_noise(jackd, allow_user_traceback=True)
+    assert jackd_xml.exists(), jackd.describe()
+    assert junit_errors(jackd_xml) == junit_errors(plain_xml), jackd.describe()
+    assert jackd.report["exit_code"] == 4 and len(jackd.report["collection_errors"]) == 1, jackd.report

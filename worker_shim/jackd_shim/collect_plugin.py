@@ -4,7 +4,7 @@ Loaded only with `-p jackd_shim.collect_plugin` by `jackd_shim.__main__`, which 
 Without a report path the plugin stays inert. With one, it turns `--collect-only` on itself, after
 noting whether the user asked for it (PytestSettings.collect_only). The report is written
 atomically (temporary file, then rename), so the engine never reads half a report; pytest's usage errors
-(exit 4) write none, as the contract says.
+(exit 4) write none, as the contract says, unless collection errors came first.
 
 PYTEST_DONT_REWRITE: this module is imported before pytest marks `-p` modules for assertion rewriting.
 """
@@ -152,6 +152,9 @@ class CollectionRecorder:
         # calls pytest_collection_finish even then).
         if self._in_worker and outcome.excinfo is None:
             self._write(0)
+        elif outcome.excinfo is not None and isinstance(outcome.excinfo[1], pytest.UsageError):
+            # Kept for the report in case collection errors came first (see pytest_sessionfinish).
+            self._report.usage_errors.extend(utf8_text(str(message)) for message in outcome.excinfo[1].args)
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         # pytest.exit() ended the session (pytest calls this hook for it too, before sessionfinish): the
@@ -166,7 +169,13 @@ class CollectionRecorder:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if int(exitstatus) != _USAGE_ERROR:
+        # A usage error that follows collection errors is their consequence (with --pyargs, a package's
+        # broken conftest.py leaves "found no collectors for ..."), and pytest shows those errors and
+        # writes its reports as for any collection error: the engine needs them to do the same. In a
+        # worker it writes nothing; the engine's own collect process then tells.
+        usage_error_after_errors = (not self._in_worker and bool(self._report.errors)
+                                    and bool(self._report.usage_errors))
+        if int(exitstatus) != _USAGE_ERROR or usage_error_after_errors:
             self._write(int(exitstatus))
 
     def _write(self, exitstatus: int) -> None:
