@@ -142,6 +142,13 @@ void AddRunOptions(CLI::App& run, RunOptions& options) {
                  "Tests with this mark run alone, while no other test runs (empty: none)")
       ->group(kSchedulingGroup)
       ->capture_default_str();
+  run.add_option("--thread-limits", options.thread_limits,
+                 "auto: each local worker gets max(1, usable CPUs / workers) threads in OpenMP, OpenBLAS, "
+                 "MKL, numexpr, Accelerate and BLIS (OMP_NUM_THREADS and the like), unless you set them; "
+                 "off: the workers inherit what you set, or the libraries use every CPU")
+      ->group(kSchedulingGroup)
+      ->check(CLI::IsMember({"auto", "off"}))
+      ->capture_default_str();
 
   run.add_option("--timeout", options.timeout,
                  "Fail a test as 'timeout' after this many seconds (also @pytest.mark.timeout(s)); the "

@@ -30,16 +30,17 @@ struct RunOptions {
   std::uint32_t max_processes = 0;     // 0: no cap
   int max_worker_restart = -1;         // -1: 4 per worker, as pytest-xdist
   std::string serial_mark = "serial";
-  double timeout = 0;                 // per test; 0: none
-  double session_timeout = 0;         // whole run; 0: none
-  int retry_crashed = 0;              // extra attempts for a test whose worker died under it
-  int reruns = 0;                     // extra attempts for a failed test
-  double reruns_delay = 0;            // seconds before a rerun
-  bool fail_on_flaky = false;         // a test that passed only on a rerun fails the run
-  int count = 1;                      // run every test this many times, as distinct tests
-  int detect_flaky = 0;               // run every test this many times and report disagreeing outcomes
-  double worker_start_timeout = 0;    // 0: 120 s plus 5 times the engine's collection time
-  std::string worker_start = "fork";  // --worker-start: fork or exec (engine/fork_server.h)
+  std::string thread_limits = "auto";  // --thread-limits: auto or off (engine/thread_limits.h)
+  double timeout = 0;                  // per test; 0: none
+  double session_timeout = 0;          // whole run; 0: none
+  int retry_crashed = 0;               // extra attempts for a test whose worker died under it
+  int reruns = 0;                      // extra attempts for a failed test
+  double reruns_delay = 0;             // seconds before a rerun
+  bool fail_on_flaky = false;          // a test that passed only on a rerun fails the run
+  int count = 1;                       // run every test this many times, as distinct tests
+  int detect_flaky = 0;                // run every test this many times and report disagreeing outcomes
+  double worker_start_timeout = 0;     // 0: 120 s plus 5 times the engine's collection time
+  std::string worker_start = "fork";   // --worker-start: fork or exec (engine/fork_server.h)
   std::string json_report;
   double slow = 60;               // --slow: flag a test running longer than this; 0: never
   double progress_interval = 10;  // --progress-interval: seconds between progress lines in a log

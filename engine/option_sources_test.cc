@@ -197,7 +197,7 @@ TEST(RunOptionTableTest, EveryOptionIsGroupedDocumentedAndConfigurable) {
         "reruns_delay", "fail_on_flaky", "count",           "detect_flaky",  "worker_start_timeout",
         "json_report",  "log_level",     "python",          "cov",           "cov_report",
         "cov_config",   "cov_branch",    "cov_fail_under",  "no_cov",        "cov_keep_worker_data",
-        "ssh",          "ssh_workers",   "ssh_option",      "advertise"}) {
+        "ssh",          "ssh_workers",   "ssh_option",      "advertise",     "thread_limits"}) {
     EXPECT_TRUE(keys.contains(key)) << key;
   }
 }

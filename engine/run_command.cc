@@ -37,8 +37,10 @@
 #include "engine/shard_selection.h"
 #include "engine/ssh_launcher.h"
 #include "engine/terminal_reporter.h"
+#include "engine/thread_limits.h"
 #include "engine/tls_credentials.h"
 #include "engine/worker_count.h"
+#include "engine/worker_launch.h"
 #include "engine/worker_service.h"
 #include "scheduler/expected_durations.h"
 #include "scheduler/work_plan.h"
@@ -220,6 +222,8 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
                {},
                nullptr,
                {}};
+  // Before the fork server and the prestarted workers start: they get the same variables.
+  if (options.thread_limits == "auto") plan.thread_pool_cpus = UsableCpus();
   auto coverage_json_for = [&](const std::optional<CoverageSettings>& coverage) {
     if (!coverage) return std::string();
     const std::string worker_data = coverage->keep_worker_data ? "" : directory->File("coverage");
@@ -239,7 +243,10 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   std::optional<PrestartedWorkers> prestarted;
   if (!AsksForCollectOnly(options.pytest_args) && !remote_only) {
     if (options.worker_start == "fork") {
-      fork_server.emplace(*python, EnvironmentWith({}), directory->File("forkserver.stderr"), early_patience);
+      // The server imports no user module, and each forked worker's environment is its request's; it
+      // gets the thread-pool variables anyway, so that nothing it loads could size a pool without them.
+      fork_server.emplace(*python, EnvironmentWith(ThreadPoolEnvironment(plan)),
+                          directory->File("forkserver.stderr"), early_patience);
       plan.fork_server = &*fork_server;
     }
     const std::string early_coverage = coverage_json_for(ResolveCoverage(options.coverage, std::nullopt));
@@ -325,12 +332,17 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   if (!remote_only && static_cast<std::uint32_t>(workers) != requested)
     work = scheduler::PlanWork(collection.items, policy, workers, expected);
   if (options.detect_flaky > 1) work = scheduler::RepeatPlan(std::move(work), options.detect_flaky);
+  // For the header; the same rule as ThreadPoolEnvironment's, with the run's worker count.
+  const ThreadLimits thread_limits =
+      plan.thread_pool_cpus > 0 ? PlanThreadLimits(plan.thread_pool_cpus, workers, EngineEnvironmentValue)
+                                : ThreadLimits{};
   RunContext context{.collection = &collection,
                      .command_line = command_line,
                      .workers = workers,
                      .dist = std::string(scheduler::DistModeName(*mode)),
                      .detect_flaky = options.detect_flaky,
                      .expected_seconds = expected,
+                     .thread_limits = thread_limits,
                      .started_monotonic = started_monotonic,
                      .started_at = started_at};
 

@@ -60,6 +60,9 @@ struct RunPlan {
   bool listening = false;
   std::string auth_token = {};
   std::string revision = {};  // the engine's checkout (engine/project_revision.h); empty: unknown
+  // --thread-limits auto: the CPUs the local workers' thread pools share (engine/thread_limits.h), and
+  // remote hosts are told to share theirs; 0: off, the workers inherit the engine's environment as it is.
+  int thread_pool_cpus = 0;
 };
 
 class RunLoop final : public WorkerEvents {

@@ -79,6 +79,8 @@ void RunLoop::JoinRequested(const pb::JoinRequest& request, const std::string& p
   reply.set_worker_count(static_cast<std::uint32_t>(NextFreeSlot()));
   CopyEnvironment("JACKD_SERIAL_MARK", reply);
   CopyEnvironment("JACKD_COUNT", reply);
+  // Not the engine's sizes: the host has CPUs and a worker count of its own.
+  reply.set_limit_thread_pools(plan_.thread_pool_cpus > 0);
   spdlog::info("remote host {} ({}) joins with {} workers", request.host(), peer, request.workers());
   answer(grpc::Status::OK, std::move(reply));
 }

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/thread_limits.h"
 #include "scheduler/outcome.h"
 #include "scheduler/test_item.h"
 
@@ -234,6 +235,7 @@ struct RunContext {
   std::string dist;
   int detect_flaky = 0;  // --detect-flaky N: every test runs N times (its other runs are `attempts`)
   std::vector<double> expected_seconds;  // by TestIndex: earlier runs' durations (estimates for new tests)
+  ThreadLimits thread_limits;            // what the local workers' thread pools are given (the header says)
   // When `jackd run` started, on the clock of TestRecord::started (CLOCK_MONOTONIC seconds), so reports
   // can place each test in the run's time; and as wall-clock time, for people.
   double started_monotonic = 0;

@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "engine/terminal_words.h"
+#include "engine/thread_limits.h"
 #include "engine/version.h"
 
 namespace jackd {
@@ -116,7 +117,7 @@ std::string TerminalReporter::DisplayId(const std::string& node_id) const {
   return relative.string() + (colons == std::string::npos ? "" : node_id.substr(colons));
 }
 
-void TerminalReporter::Header(const Collection& collection, const std::string& jackd_line) {
+void TerminalReporter::Header(const Collection& collection, const std::vector<std::string>& jackd_lines) {
   const PytestSettings& s = collection.settings;
   verbosity_ = s.verbosity;
   // pytest shows short-summary messages whole on CI (from 7.2) and with -vv (from 8.2).
@@ -136,7 +137,7 @@ void TerminalReporter::Header(const Collection& collection, const std::string& j
                       configfile.empty() || configfile.starts_with("..") ? s.configfile : configfile));
   }
   if (!s.plugins.empty()) Line(absl::StrCat("plugins: ", absl::StrJoin(s.plugins, ", ")));
-  if (!jackd_line.empty()) Line(jackd_line);
+  for (const std::string& line : jackd_lines) Line(line);
   Line(CollectedLine(collection), kBold);
   // Plugins' lines after the collection (pytest_report_collectionfinish); only stepwise's reach the engine.
   if (s.stepwise) {
@@ -146,9 +147,12 @@ void TerminalReporter::Header(const Collection& collection, const std::string& j
 }
 
 void TerminalReporter::RunStarted(const RunContext& context) {
-  Header(*context.collection,
-         absl::StrCat("jackd ", kVersion, ": ", context.workers,
-                      context.workers == 1 ? " worker" : " workers", " [", context.dist, "]"));
+  std::vector<std::string> jackd_lines = {absl::StrCat("jackd ", kVersion, ": ", context.workers,
+                                                       context.workers == 1 ? " worker" : " workers", " [",
+                                                       context.dist, "]")};
+  if (std::string threads = ThreadLimitsLine(context.thread_limits); !threads.empty())
+    jackd_lines.push_back(std::move(threads));
+  Header(*context.collection, jackd_lines);
   if (verbosity_ >= 0) Line();
   tally_.Start(context);
   started_ = context.started_monotonic;

@@ -50,7 +50,8 @@ class TerminalReporter final : public Reporter {
   void CollectOnly(const Collection& collection);
 
  private:
-  void Header(const Collection& collection, const std::string& jackd_line);
+  // pytest's session header, with jackd's own lines (workers, thread pools) before "collected ...".
+  void Header(const Collection& collection, const std::vector<std::string>& jackd_lines);
   std::string DisplayId(const std::string& node_id) const;
   std::string CollectedLine(const Collection& collection) const;
   void Sep(char fill, std::string_view title = "", const char* color = nullptr);

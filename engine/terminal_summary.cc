@@ -452,7 +452,7 @@ void TerminalReporter::FinalLine(std::map<std::string, std::size_t, std::less<>>
 }
 
 void TerminalReporter::CollectionFailed(const Collection& collection, double seconds) {
-  Header(collection, "");
+  Header(collection, {});
   if (verbosity_ >= 0) Line();
   if (collection.settings.tb_style != "no") {
     Sep('=', "ERRORS");
@@ -478,7 +478,7 @@ void TerminalReporter::CollectionFailed(const Collection& collection, double sec
 }
 
 void TerminalReporter::NothingToRun(const Collection& collection, double seconds) {
-  Header(collection, "");
+  Header(collection, {});
   if (!collection.internal_error.empty()) {  // as pytest prints it, right below "collected N items"
     for (absl::string_view line : absl::StrSplit(collection.internal_error, '\n'))
       Line(absl::StrCat("INTERNALERROR> ", line));

@@ -17,6 +17,7 @@
 #include "engine/project_revision.h"
 #include "engine/python_interpreter.h"
 #include "engine/run_directory.h"
+#include "engine/thread_limits.h"
 #include "engine/tls_credentials.h"
 #include "engine/version.h"
 #include "engine/worker_count.h"
@@ -116,6 +117,12 @@ int WorkerCommand(const WorkerOptions& options) {
   sigaddset(&handled, SIGCHLD);
   sigprocmask(SIG_BLOCK, &handled, nullptr);
   std::map<pid_t, std::string> shims;
+  // As the engine sizes its local workers' pools, with this host's CPUs and shims.
+  const ThreadLimits limits =
+      reply.limit_thread_pools()
+          ? PlanThreadLimits(UsableCpus(), reply.worker_ids_size(), EngineEnvironmentValue)
+          : ThreadLimits{};
+  const std::vector<std::string> thread_limits = ThreadLimitEnvironment(limits);
   for (const std::string& id : reply.worker_ids()) {
     std::vector<std::string> overrides = {
         "JACKD_ADDRESS=" + options.connect,
@@ -136,6 +143,7 @@ int WorkerCommand(const WorkerOptions& options) {
       overrides.push_back(absl::StrCat("JACKD_BASETEMP=", reply.basetemp(), "/popen-", id));
     if (shared.ok()) overrides.push_back(RewriteCacheVariable(shared->path()));
     overrides.insert(overrides.end(), reply.environment().begin(), reply.environment().end());
+    overrides.insert(overrides.end(), thread_limits.begin(), thread_limits.end());
     const pid_t pid =
         Spawn({ShimCommand(*python, "worker", pytest_args), EnvironmentWith(overrides), "", ""});
     if (pid < 0) {
@@ -146,6 +154,8 @@ int WorkerCommand(const WorkerOptions& options) {
   }
   std::fprintf(stderr, "jackd worker: %zu workers joined the run at %s\n", shims.size(),
                options.connect.c_str());
+  if (const std::string line = ThreadLimitsLine(limits); !line.empty())
+    std::fprintf(stderr, "jackd worker: %s\n", line.c_str());
 
   // A shim that found the engine gone (70) is fine when a sibling was finished normally: it finished its
   // collection after the run had ended. Without such a sibling, the engine was lost.

@@ -7,6 +7,7 @@
 #include "engine/fork_server.h"
 #include "engine/python_interpreter.h"
 #include "engine/run_loop.h"
+#include "engine/thread_limits.h"
 
 namespace jackd {
 
@@ -44,8 +45,16 @@ SpawnRequest LaunchRequest(const RunPlan& plan, const WorkerFiles& files, const 
     overrides.push_back(absl::StrCat("JACKD_BASETEMP=", handoff.basetemp, "/popen-", files.id));
   }
   overrides.insert(overrides.end(), plan.worker_env.begin(), plan.worker_env.end());
+  const std::vector<std::string> limits = ThreadPoolEnvironment(plan);
+  overrides.insert(overrides.end(), limits.begin(), limits.end());
   return SpawnRequest{ShimCommand(plan.python, "worker", plan.pytest_args), EnvironmentWith(overrides),
                       files.stdout_path, files.stderr_path};
+}
+
+std::vector<std::string> ThreadPoolEnvironment(const RunPlan& plan) {
+  if (plan.thread_pool_cpus <= 0) return {};
+  return ThreadLimitEnvironment(
+      PlanThreadLimits(plan.thread_pool_cpus, plan.workers, EngineEnvironmentValue));
 }
 
 std::string ClaimsDirectory(const std::string& run_directory) { return run_directory + "/claims"; }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "engine/process.h"
 #include "scheduler/test_item.h"
@@ -40,6 +41,11 @@ struct CollectionHandoff {
 // Where the workers of a split collection claim the files they collect, one empty file per file ordinal
 // (worker_shim/jackd_shim/split_collection.py). The run directory's, made before they start.
 std::string ClaimsDirectory(const std::string& run_directory);
+
+// The thread-pool variables (engine/thread_limits.h) for a worker of `plan`: sized by plan.workers, which
+// is also the run's worker count for prestarted workers, since they are adopted only when the run needs
+// exactly as many (engine/prestart.h); so every worker of a run gets the same sizes. Empty when off.
+std::vector<std::string> ThreadPoolEnvironment(const RunPlan& plan);
 
 SpawnRequest LaunchRequest(const RunPlan& plan, const WorkerFiles& files, const CollectionHandoff& handoff);
 
