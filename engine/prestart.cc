@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
-#include "engine/run_loop.h"
+#include "engine/run_plan.h"
 #include "engine/status_slot.h"
 #include "engine/worker_launch.h"
 

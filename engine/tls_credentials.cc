@@ -7,7 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "engine/worker_service.h"
+#include "engine/message_limits.h"
 
 namespace jackd {
 namespace {

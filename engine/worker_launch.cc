@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/fork_server.h"
 #include "engine/python_interpreter.h"
-#include "engine/run_loop.h"
+#include "engine/run_plan.h"
 #include "engine/thread_limits.h"
 
 namespace jackd {

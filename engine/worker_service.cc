@@ -4,6 +4,7 @@
 
 #include <asio/post.hpp>
 
+#include "engine/message_limits.h"
 #include "engine/tls_credentials.h"
 
 namespace jackd {

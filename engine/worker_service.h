@@ -76,10 +76,6 @@ class WorkerService final : public pb::Engine::CallbackService {
   std::mutex mutex_;
 };
 
-// Largest message either side may send: big enough for the captured output of a failing test, small
-// enough that a rogue client cannot make the engine allocate without bound.
-inline constexpr int kMaxMessageBytes = 64 * 1024 * 1024;
-
 // A TCP listener for remote workers (jackd run --listen), next to the private Unix socket.
 struct RemoteListener {
   std::string address;  // "HOST:PORT"
