@@ -168,7 +168,7 @@ absl::Status DurationStore::RecordRows(const std::vector<DurationSample>& sample
         .Bind(2, run_id)
         .Bind(3, sample.file)
         .Bind(4, sample.seconds)
-        .Bind(5, std::string(scheduler::OutcomeName(sample.outcome)));
+        .Bind(5, std::string(OutcomeName(sample.outcome)));
     if (auto s = insert->Run(); !s.ok()) return s;
     trim->Bind(1, sample.node_id).Bind(2, static_cast<std::int64_t>(kDurationHistory));
     if (auto s = trim->Run(); !s.ok()) return s;

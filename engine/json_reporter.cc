@@ -31,7 +31,7 @@ json RunTime(const RunContext& context, const TestRecord& r, double stamp) {
 // What one run of a test produced: the test's own entry, and each of its earlier attempts.
 json AttemptJson(const RunContext& context, const TestRecord& r) {
   json out = {
-      {"outcome", std::string(scheduler::OutcomeName(r.outcome))},
+      {"outcome", std::string(OutcomeName(r.outcome))},
       {"worker", r.worker.empty() ? json(nullptr) : json(r.worker)},
       {"duration", r.Duration()},
       {"setup", r.setup_seconds},
@@ -51,9 +51,8 @@ json AttemptJson(const RunContext& context, const TestRecord& r) {
   if (!r.subtests.empty()) {
     json subtests = json::array();
     for (const SubtestStatus& s : r.subtests) {
-      subtests.push_back({{"title", s.title},
-                          {"outcome", std::string(scheduler::OutcomeName(s.outcome))},
-                          {"message", s.message}});
+      subtests.push_back(
+          {{"title", s.title}, {"outcome", std::string(OutcomeName(s.outcome))}, {"message", s.message}});
     }
     out["subtests"] = std::move(subtests);
   }
@@ -124,12 +123,11 @@ std::string IsoUtc(std::chrono::system_clock::time_point when) {
 json JsonReport(const RunContext& context, const RunResult& result) {
   const Collection& collection = *context.collection;
   json summary = json::object();
-  for (scheduler::Outcome outcome : scheduler::kAllOutcomes)
-    summary[std::string(scheduler::OutcomeName(outcome))] = 0;
+  for (Outcome outcome : kAllOutcomes) summary[std::string(OutcomeName(outcome))] = 0;
   json tests = json::array();
   for (TestIndex i = 0; i < result.records.size(); ++i) {
     const TestRecord& r = result.records[i];
-    const std::string outcome(scheduler::OutcomeName(r.outcome));
+    const std::string outcome(OutcomeName(r.outcome));
     summary[outcome] = summary[outcome].get<int>() + 1;
     json test = {{"node_id", collection.items[i].node_id}, {"file", collection.items[i].file}};
     test.update(AttemptJson(context, r));

@@ -84,14 +84,13 @@ void AddSubtests(pugi::xml_node testcase, const TestRecord& record, std::size_t&
 void AddAttempts(pugi::xml_node testcase, const TestRecord& record) {
   const bool flaky = record.outcome == Outcome::kFlaky;
   for (const TestRecord& attempt : record.attempts) {
-    if (!scheduler::IsFailure(attempt.outcome)) continue;
+    if (!IsFailure(attempt.outcome)) continue;
     const bool failure = attempt.outcome == Outcome::kFailed;
     const char* element =
         flaky ? (failure ? "flakyFailure" : "flakyError") : (failure ? "rerunFailure" : "rerunError");
     pugi::xml_node node = testcase.append_child(element);
     node.append_attribute("message") = XmlSafe(attempt.Message()).c_str();
-    node.append_attribute("type") =
-        absl::StrCat("jackd.", std::string(scheduler::OutcomeName(attempt.outcome))).c_str();
+    node.append_attribute("type") = absl::StrCat("jackd.", std::string(OutcomeName(attempt.outcome))).c_str();
     node.append_child("stackTrace").text().set(XmlSafe(Longrepr(attempt)).c_str());
   }
 }

@@ -15,9 +15,9 @@
 #include "engine/durations_store.h"
 #include "engine/exit_code.h"
 #include "engine/junit_merge.h"
+#include "engine/outcome.h"
 #include "engine/python_interpreter.h"
 #include "engine/version.h"
-#include "scheduler/outcome.h"
 
 namespace jackd {
 namespace {
@@ -123,9 +123,9 @@ std::optional<std::string> Incomplete(const std::vector<ShardReport>& shards) {
   return std::nullopt;
 }
 
-std::optional<scheduler::Outcome> OutcomeNamed(const std::string& name) {
-  for (scheduler::Outcome outcome : scheduler::kAllOutcomes) {
-    if (scheduler::OutcomeName(outcome) == name) return outcome;
+std::optional<Outcome> OutcomeNamed(const std::string& name) {
+  for (Outcome outcome : kAllOutcomes) {
+    if (OutcomeName(outcome) == name) return outcome;
   }
   return std::nullopt;
 }
@@ -150,8 +150,7 @@ int MergedExitCode(const std::vector<ShardReport>& shards, bool any_failure) {
 json MergedReport(const std::vector<ShardReport>& shards, const std::vector<std::string>& command_line) {
   const json& first = shards.front().report;
   json summary = json::object();
-  for (scheduler::Outcome outcome : scheduler::kAllOutcomes)
-    summary[std::string(scheduler::OutcomeName(outcome))] = 0;
+  for (Outcome outcome : kAllOutcomes) summary[std::string(OutcomeName(outcome))] = 0;
   json tests = json::array();
   json notes = json::array();
   std::vector<std::string> stop_reasons;
@@ -162,7 +161,7 @@ json MergedReport(const std::vector<ShardReport>& shards, const std::vector<std:
     for (const json& test : s.report["tests"]) {
       const std::string outcome = test.value("outcome", "not_run");
       summary[outcome] = summary.value(outcome, 0) + 1;
-      if (auto known = OutcomeNamed(outcome)) any_failure = any_failure || scheduler::IsFailure(*known);
+      if (auto known = OutcomeNamed(outcome)) any_failure = any_failure || IsFailure(*known);
       tests.push_back(test);
     }
     for (const json& note : s.report.value("notes", json::array())) notes.push_back(note);
@@ -201,7 +200,7 @@ std::vector<DurationSample> SamplesOf(const json& report) {
   std::vector<DurationSample> samples;
   for (const json& test : report["tests"]) {
     auto outcome = OutcomeNamed(test.value("outcome", ""));
-    if (!outcome || *outcome == scheduler::Outcome::kNotRun || !test["worker"].is_string()) continue;
+    if (!outcome || *outcome == Outcome::kNotRun || !test["worker"].is_string()) continue;
     samples.push_back(
         {test.value("node_id", ""), test.value("file", ""), test.value("duration", 0.0), *outcome});
   }

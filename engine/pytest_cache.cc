@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_format.h"
-#include "scheduler/outcome.h"
+#include "engine/outcome.h"
 
 namespace jackd {
 namespace {
@@ -119,7 +119,7 @@ bool UpdateStepwise(const std::string& cache_dir, const Collection& collection, 
     if (!stepwise->last_failed.empty()) last_failed = stepwise->last_failed;
   } else {
     for (TestIndex i = 0; i < result.records.size() && i < collection.items.size(); ++i) {
-      if (scheduler::IsFailure(result.records[i].outcome) && result.stepwise_skipped != i) {
+      if (IsFailure(result.records[i].outcome) && result.stepwise_skipped != i) {
         last_failed = collection.items[i].node_id;
         break;
       }

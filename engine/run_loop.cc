@@ -282,7 +282,7 @@ void RunLoop::Record(TestIndex index, TestRecord record) {
   // pytest counts failed reports toward --maxfail, and stepwise stops at one: a failed subtest counts,
   // also in a test that passed (unittest's subTest).
   const std::size_t failed_subtests = record.FailedSubtests();
-  const bool own_failure = scheduler::IsFailure(record.outcome) && record.outcome != Outcome::kNotRun;
+  const bool own_failure = IsFailure(record.outcome) && record.outcome != Outcome::kNotRun;
   failures_ += static_cast<std::uint32_t>(failed_subtests) + (own_failure ? 1 : 0);
   const bool failed = own_failure || failed_subtests > 0;
   records_[index] = std::move(record);
@@ -475,7 +475,7 @@ RunResult RunLoop::TakeResult() {
   bool failed = false;
   for (const TestRecord& record : result.records) {
     // pytest counts every failed report: a failed subtest fails the run even where its test passed.
-    failed = failed || scheduler::IsFailure(record.outcome) || record.FailedSubtests() > 0;
+    failed = failed || IsFailure(record.outcome) || record.FailedSubtests() > 0;
   }
   // --continue-on-collection-errors: the errors still fail the run, as in pytest.
   failed = failed || !collection_.errors.empty();

@@ -82,15 +82,15 @@ TestRecord RunLoop::Settled(TestIndex index, TestRecord last) {
     if (tally.size() > 1) {
       // Flaky when its runs disagree. As after a rerun, the record is a run that did not fail and the
       // failing runs are its earlier attempts.
-      if (scheduler::IsFailure(last.outcome)) {
+      if (IsFailure(last.outcome)) {
         auto good = std::find_if(earlier.begin(), earlier.end(),
-                                 [](const TestRecord& r) { return !scheduler::IsFailure(r.outcome); });
+                                 [](const TestRecord& r) { return !IsFailure(r.outcome); });
         if (good != earlier.end()) std::swap(*good, last);
       }
       std::vector<std::string> parts;
-      for (Outcome outcome : scheduler::kAllOutcomes) {
+      for (Outcome outcome : kAllOutcomes) {
         if (auto it = tally.find(outcome); it != tally.end())
-          parts.push_back(absl::StrCat(it->second, " ", std::string(scheduler::OutcomeName(outcome))));
+          parts.push_back(absl::StrCat(it->second, " ", std::string(OutcomeName(outcome))));
       }
       last.reason =
           absl::StrCat("outcomes differ over ", earlier.size() + 1, " runs: ", absl::StrJoin(parts, ", "));

@@ -12,13 +12,12 @@
 #include <utility>
 #include <vector>
 
+#include "engine/outcome.h"
 #include "engine/thread_limits.h"
-#include "scheduler/outcome.h"
 #include "scheduler/test_item.h"
 
 namespace jackd {
 
-using scheduler::Outcome;
 using scheduler::TestIndex;
 
 // pytest-cov's options as pytest parsed them (addopts, pytest arguments). jackd measures coverage

@@ -217,7 +217,7 @@ void TerminalReporter::AttemptFinished(const RunContext& context, TestIndex inde
     return;
   }
   // --detect-flaky's repeats are the run itself, not news; only their failures show.
-  if (repeat && !scheduler::IsFailure(attempt.outcome)) return;
+  if (repeat && !IsFailure(attempt.outcome)) return;
   if (style_.live) return;  // the final summary lists the flaky tests with their attempts
   ProgressLetter("R", terminal::kYellow, context.collection->items.size());
 }

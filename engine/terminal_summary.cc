@@ -117,7 +117,7 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
 
   std::map<std::string, std::size_t, std::less<>> counts;
   for (const TestRecord& r : result.records) {
-    ++counts[std::string(scheduler::OutcomeName(r.outcome))];
+    ++counts[std::string(OutcomeName(r.outcome))];
     for (const SubtestStatus& subtest : r.subtests) {
       if (!subtest.category.empty()) ++counts[subtest.category];
     }
@@ -331,7 +331,7 @@ void TerminalReporter::FlakySummary(const RunResult& result, const scheduler::In
     int number = 0;
     for (const TestRecord& attempt : record.attempts) {
       ++number;
-      if (!scheduler::IsFailure(attempt.outcome)) continue;
+      if (!IsFailure(attempt.outcome)) continue;
       Line(absl::StrCat("  attempt ", number, " on ", attempt.worker.empty() ? "--" : attempt.worker, ": ",
                         std::string(Word(attempt.outcome)), " - ", FirstLine(attempt.Message())));
     }

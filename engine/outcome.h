@@ -1,10 +1,11 @@
-// The closed set of final outcomes a test can end with.
+// The closed set of final outcomes a test can end with. The engine's vocabulary: the scheduler decides
+// from none of them (it hears only that a test finished), so they live here, not in scheduler/.
 #pragma once
 
 #include <array>
 #include <string_view>
 
-namespace jackd::scheduler {
+namespace jackd {
 
 enum class Outcome {
   kPassed,
@@ -30,4 +31,4 @@ std::string_view OutcomeName(Outcome outcome);
 // True for outcomes that make a run fail (exit code 1).
 bool IsFailure(Outcome outcome);
 
-}  // namespace jackd::scheduler
+}  // namespace jackd

@@ -1,6 +1,6 @@
-#include "scheduler/outcome.h"
+#include "engine/outcome.h"
 
-namespace jackd::scheduler {
+namespace jackd {
 
 std::string_view OutcomeName(Outcome outcome) {
   switch (outcome) {
@@ -41,4 +41,4 @@ bool IsFailure(Outcome outcome) {
   }
 }
 
-}  // namespace jackd::scheduler
+}  // namespace jackd
