@@ -2,31 +2,13 @@
 
 namespace jackd {
 
-std::string_view OutcomeName(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::kPassed:
-      return "passed";
-    case Outcome::kFlaky:
-      return "flaky";
-    case Outcome::kFailed:
-      return "failed";
-    case Outcome::kError:
-      return "error";
-    case Outcome::kSkipped:
-      return "skipped";
-    case Outcome::kXfailed:
-      return "xfailed";
-    case Outcome::kXpassed:
-      return "xpassed";
-    case Outcome::kCrashed:
-      return "crashed";
-    case Outcome::kTimeout:
-      return "timeout";
-    case Outcome::kNotRun:
-      return "not_run";
+// Row i of the table spells outcome i, and every outcome has a row: SpellingOf relies on both.
+static_assert([] {
+  for (std::size_t row = 0; row < kOutcomeSpellings.size(); ++row) {
+    if (static_cast<std::size_t>(kOutcomeSpellings[row].outcome) != row) return false;
   }
-  return "unknown";
-}
+  return kOutcomeSpellings.size() == kAllOutcomes.size();
+}());
 
 bool IsFailure(Outcome outcome) {
   switch (outcome) {

@@ -17,32 +17,8 @@ inline constexpr const char* kBoldGreen = "\x1b[32;1m";
 inline constexpr const char* kBoldYellow = "\x1b[33;1m";
 inline constexpr const char* kBold = "\x1b[1m";
 
-// pytest's progress letters, plus jackd's own outcomes.
-inline char Letter(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::kPassed:
-      return '.';
-    case Outcome::kFlaky:
-      return 'f';
-    case Outcome::kFailed:
-      return 'F';
-    case Outcome::kError:
-      return 'E';
-    case Outcome::kSkipped:
-      return 's';
-    case Outcome::kXfailed:
-      return 'x';
-    case Outcome::kXpassed:
-      return 'X';
-    case Outcome::kCrashed:
-      return 'C';
-    case Outcome::kTimeout:
-      return 'T';
-    case Outcome::kNotRun:
-      return 'n';
-  }
-  return '?';
-}
+// pytest's progress letters, plus jackd's own outcomes (engine/outcome.h).
+inline char Letter(Outcome outcome) { return SpellingOf(outcome).letter; }
 
 inline const char* LetterColor(Outcome outcome) {
   switch (outcome) {
@@ -66,32 +42,8 @@ inline const char* CategoryColor(std::string_view category) {
   return kYellow;
 }
 
-// The word pytest prints in verbose lines and short summaries.
-inline std::string_view Word(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::kPassed:
-      return "PASSED";
-    case Outcome::kFlaky:
-      return "FLAKY";
-    case Outcome::kFailed:
-      return "FAILED";
-    case Outcome::kError:
-      return "ERROR";
-    case Outcome::kSkipped:
-      return "SKIPPED";
-    case Outcome::kXfailed:
-      return "XFAIL";
-    case Outcome::kXpassed:
-      return "XPASS";
-    case Outcome::kCrashed:
-      return "CRASHED";
-    case Outcome::kTimeout:
-      return "TIMEOUT";
-    case Outcome::kNotRun:
-      return "NOT RUN";
-  }
-  return "?";
-}
+// The word pytest prints in verbose lines and short summaries (engine/outcome.h).
+inline std::string_view Word(Outcome outcome) { return SpellingOf(outcome).word; }
 
 inline std::string FormatSeconds(double seconds) {
   std::string text = absl::StrFormat("%.2fs", seconds);
