@@ -12,7 +12,8 @@ def main() -> None:
     try:
         engine = engine_path()
     except FileNotFoundError as error:
-        sys.stderr.write(f"jackd: error: {error} (reinstall it: {sys.executable} -m pip install --force-reinstall jackd)\n")
+        hint = f"reinstall it: {sys.executable} -m pip install --force-reinstall jackd"
+        sys.stderr.write(f"jackd: error: {error} ({hint})\n")
         sys.exit(3)
     os.execv(engine, [engine, *sys.argv[1:]])
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 _USAGE_ERROR = 4  # pytest.ExitCode.USAGE_ERROR, so the engine reads every usage problem the same way
 
@@ -62,7 +62,8 @@ def _pytest_main(args: list[str]) -> int:
     except Exception as error:
         import traceback
 
-        traceback.print_exception(type(error), error, error.__traceback__.tb_next)
+        frames = error.__traceback__
+        traceback.print_exception(type(error), error, frames.tb_next if frames is not None else None)
         return 1
 
 

@@ -14,25 +14,29 @@ from __future__ import annotations
 import os
 import platform
 import sys
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 import pytest
 
-from jackd_shim import __version__, jackd_pb2
+from jackd_shim import __version__, jackd_pb2, live_output, repeats
 from jackd_shim.coverage_compat import read_pytest_cov_options, silence_pytest_cov
 from jackd_shim.items import to_test_item
-from jackd_shim.outcome import (collect_error_summary, location_of_skip, render_longrepr, session_exit,
-                                strip_skipped_prefix)
+from jackd_shim.outcome import (
+    collect_error_summary,
+    location_of_skip,
+    render_longrepr,
+    session_exit,
+    strip_skipped_prefix,
+)
 from jackd_shim.protocol import PROTOCOL_VERSION, collection_digest, utf8_text
-from jackd_shim import live_output, repeats
 from jackd_shim.xdist_compat import neutralise_xdist, register_marks
 
 if TYPE_CHECKING:
     from jackd_shim.split_collection import SplitCollection
 
 # Set by jackd_shim.__main__ before pytest.main(); the file the CollectionReport goes to.
-report_path: Optional[str] = None
+report_path: str | None = None
 
 # Whether the user's own arguments (command line, addopts) asked for --collect-only / --co.
 _user_collect_only = False
@@ -72,7 +76,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(CollectionRecorder(config, report_path), "jackd-collection")
 
 
-def record_in_worker(config: pytest.Config, path: str, split: "SplitCollection | None" = None) -> None:
+def record_in_worker(config: pytest.Config, path: str, split: SplitCollection | None = None) -> None:
     """Record the CollectionReport in a prestarted worker, written once collection is done: the whole
     collection (gw0), or this worker's share of a split one."""
     global _user_collect_only
@@ -85,7 +89,7 @@ class CollectionRecorder:
     """Gathers the CollectionReport from pytest's collection hooks and writes it at session finish."""
 
     def __init__(self, config: pytest.Config, path: str, in_worker: bool = False,
-                 split: "SplitCollection | None" = None) -> None:
+                 split: SplitCollection | None = None) -> None:
         """`in_worker`: recording inside a worker, which collects for the engine and then serves tests
         (see engine/prestart.h): the report is written as soon as collection is done, with the options
         the user gave (captured now, before the worker plugin changes them). `split`: the worker collects
@@ -99,7 +103,7 @@ class CollectionRecorder:
         self._report = jackd_pb2.CollectionReport(protocol_version=PROTOCOL_VERSION, shim_version=__version__)
         # Remember --junitxml for the engine, and keep pytest from writing an empty collect-only JUnit
         # file where the engine will write the real one.
-        self._junitxml: Optional[str] = config.option.xmlpath
+        self._junitxml: str | None = config.option.xmlpath
         config.option.xmlpath = None
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -201,7 +205,7 @@ class CollectionRecorder:
         _write_atomically(self._path, report.SerializeToString())
 
 
-def read_settings(config: pytest.Config, junitxml: Optional[str]) -> jackd_pb2.PytestSettings:
+def read_settings(config: pytest.Config, junitxml: str | None) -> jackd_pb2.PytestSettings:
     """The parts of pytest's parsed configuration the engine's reporters honour."""
     from _pytest.terminal import getreportopt
 
@@ -250,7 +254,7 @@ def read_settings(config: pytest.Config, junitxml: Optional[str]) -> jackd_pb2.P
     return settings
 
 
-def read_stepwise(config: pytest.Config) -> Optional[jackd_pb2.Stepwise]:
+def read_stepwise(config: pytest.Config) -> jackd_pb2.Stepwise | None:
     """pytest's stepwise plugin as collection left it; None without --sw (or without the plugin).
 
     Read after collection: the plugin's pytest_collection_modifyitems has deselected the tests before the
@@ -285,7 +289,11 @@ def _basetemp(config: pytest.Config) -> str:
     # exits long before the run ends, and must not take the lock with it: another pytest session would
     # then delete the directory while workers still use it.
     register_lock_removal = _pytest.pathlib.register_cleanup_lock_removal
-    _pytest.pathlib.register_cleanup_lock_removal = lambda lock_path, register=None: None  # pytest < 9: one argument
+
+    def keep_lock(lock_path: Any, register: Any = None) -> None:  # pytest < 9 passes one argument
+        return None
+
+    _pytest.pathlib.register_cleanup_lock_removal = keep_lock
     try:
         return str(factory.getbasetemp())
     finally:
@@ -304,14 +312,13 @@ def plugin_versions(config: pytest.Config) -> list[str]:
     names: list[str] = []
     for _plugin, dist in config.pluginmanager.list_plugin_distinfo():
         name = f"{dist.project_name}-{dist.version}"
-        if name.startswith("pytest-"):
-            name = name[len("pytest-"):]
+        name = name.removeprefix("pytest-")
         if name not in names:
             names.append(name)
     return names
 
 
-def _absolute_junitxml(config: pytest.Config, junitxml: Optional[str]) -> str:
+def _absolute_junitxml(config: pytest.Config, junitxml: str | None) -> str:
     # The same expansion pytest's junitxml plugin applies, but against the invocation directory rather
     # than the process's current one.
     if not junitxml:

@@ -10,8 +10,6 @@ if they had been given to jackd.
 
 from __future__ import annotations
 
-from typing import Optional
-
 import pytest
 
 from jackd_shim import jackd_pb2
@@ -29,7 +27,7 @@ def silence_pytest_cov(early_config: pytest.Config) -> None:
         namespace.cov_source = []
 
 
-def read_pytest_cov_options(config: pytest.Config) -> Optional[jackd_pb2.PytestCovOptions]:
+def read_pytest_cov_options(config: pytest.Config) -> jackd_pb2.PytestCovOptions | None:
     """pytest-cov's parsed options, or None when pytest-cov is not installed (its options do not exist)."""
     option = config.option
     if not hasattr(option, "cov_source"):

@@ -22,7 +22,7 @@ import os
 import sys
 import traceback
 import warnings
-from typing import Any, Dict, Optional
+from typing import Any
 
 from jackd_shim.coverage_settings import CoverageSettings
 
@@ -34,7 +34,7 @@ FILE_KINDS = ("annotate", "html", "xml", "json", "markdown", "markdown-append", 
 def combine_and_report(settings_path: str, result_path: str) -> int:
     with open(settings_path, encoding="utf-8") as stream:
         settings = CoverageSettings.from_json(stream.read())
-    result: Dict[str, Any] = {"title": "", "report": "", "total": 0.0, "verdict": "", "below_minimum": False,
+    result: dict[str, Any] = {"title": "", "report": "", "total": 0.0, "verdict": "", "below_minimum": False,
                               "warnings": [], "error": ""}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -48,7 +48,7 @@ def combine_and_report(settings_path: str, result_path: str) -> int:
     return 0
 
 
-def _combine_and_report(settings: CoverageSettings, result: Dict[str, Any]) -> None:
+def _combine_and_report(settings: CoverageSettings, result: dict[str, Any]) -> None:
     import coverage
     from coverage.results import should_fail_under
 
@@ -78,11 +78,11 @@ def _combine_and_report(settings: CoverageSettings, result: Dict[str, Any]) -> N
             "FAIL " if failed else "", _number(fail_under), "not reached" if failed else "reached", total)
 
 
-def _parse_reports(values: "list[str]") -> Dict[str, Optional[str]]:
+def _parse_reports(values: list[str]) -> dict[str, str | None]:
     """pytest-cov's semantics: none given means `term`; `--cov-report=` alone means no report."""
     if not values:
         return {"term": None}
-    reports: Dict[str, Optional[str]] = {}
+    reports: dict[str, str | None] = {}
     for value in values:
         kind, _, target = value.partition(":")
         if kind:
@@ -90,7 +90,7 @@ def _parse_reports(values: "list[str]") -> Dict[str, Optional[str]]:
     return reports
 
 
-def _write_reports(cov: Any, reports: Dict[str, Optional[str]]) -> str:
+def _write_reports(cov: Any, reports: dict[str, str | None]) -> str:
     out = io.StringIO()
     terminal = [kind for kind in TERMINAL_KINDS if kind in reports]
     if terminal:
@@ -131,8 +131,8 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _distinct(messages: Any) -> "list[str]":
-    seen: "list[str]" = []
+def _distinct(messages: Any) -> list[str]:
+    seen: list[str] = []
     for message in messages:
         if message not in seen:
             seen.append(message)

@@ -22,7 +22,7 @@ import glob
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, List, Optional, Union
+from typing import Any
 
 ENVIRONMENT = "JACKD_COVERAGE"
 
@@ -32,17 +32,17 @@ _SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")
 
 @dataclass(frozen=True)
 class CoverageSettings:
-    source: Optional[List[str]] = None
-    branch: Optional[bool] = None
-    config_file: Union[str, bool] = True
+    source: list[str] | None = None
+    branch: bool | None = None
+    config_file: str | bool = True
     data_dir: str = ""
     tag: str = "jackd"
-    reports: List[str] = field(default_factory=list)
-    fail_under: Optional[float] = None
+    reports: list[str] = field(default_factory=list)
+    fail_under: float | None = None
     keep_worker_data: bool = False
 
     @classmethod
-    def from_json(cls, text: str) -> "CoverageSettings":
+    def from_json(cls, text: str) -> CoverageSettings:
         raw: dict[str, Any] = json.loads(text)
         return cls(
             source=raw.get("source"),
@@ -69,7 +69,7 @@ class CoverageSettings:
         # coverage.py's parallel naming, "<data_file>.<suffix>", so `coverage combine` also finds kept files.
         return f"{self.tag}.{worker_id or 'gw'}.{pid}"
 
-    def worker_data_files(self, configured_data_file: str) -> List[str]:
+    def worker_data_files(self, configured_data_file: str) -> list[str]:
         """This run's worker data files, sorted."""
         prefix = os.path.join(self.worker_directory(configured_data_file),
                               os.path.basename(configured_data_file))

@@ -18,11 +18,11 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 from jackd_shim.coverage_settings import ENVIRONMENT, CoverageSettings
 
-_measurement: Optional[Any] = None  # the running coverage.Coverage, if any
+_measurement: Any | None = None  # the running coverage.Coverage, if any
 _save_failed = False
 
 

@@ -36,7 +36,7 @@ import importlib
 import os
 import sys
 import time
-from typing import BinaryIO, List, Optional
+from typing import BinaryIO
 
 _PR_SET_NAME = 15
 _PR_SET_PDEATHSIG = 1
@@ -47,7 +47,7 @@ _REPARENT_SECONDS = 10.0
 
 
 class _Request:
-    def __init__(self, stdout_path: str, stderr_path: str, argv: List[str], env: List[str]) -> None:
+    def __init__(self, stdout_path: str, stderr_path: str, argv: list[str], env: list[str]) -> None:
         self.stdout_path = stdout_path
         self.stderr_path = stderr_path
         self.argv = argv
@@ -115,7 +115,7 @@ def _netstring(stream: BinaryIO) -> bytes:
     return data
 
 
-def _read_request(stream: BinaryIO) -> Optional[_Request]:
+def _read_request(stream: BinaryIO) -> _Request | None:
     header = stream.readline()
     if not header:
         return None

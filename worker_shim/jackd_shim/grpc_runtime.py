@@ -21,7 +21,7 @@ _user_value = os.environ.get(_FORK_SUPPORT)
 if _user_value is None:
     os.environ[_FORK_SUPPORT] = "false"
 try:
-    import grpc  # noqa: E402
+    import grpc
 finally:
     if _user_value is None:
         os.environ.pop(_FORK_SUPPORT, None)

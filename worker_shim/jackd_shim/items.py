@@ -64,7 +64,7 @@ def timeout_seconds(item: pytest.Item) -> float:
 LIMIT_MARK = "jackd_limit"
 
 
-def concurrency_limit(item: pytest.Item) -> "jackd_pb2.ConcurrencyLimit | None":
+def concurrency_limit(item: pytest.Item) -> jackd_pb2.ConcurrencyLimit | None:
     """The closest jackd_limit mark as a ConcurrencyLimit; None without one. A malformed mark is a
     usage error, reported against the test."""
     mark = item.get_closest_marker(LIMIT_MARK)

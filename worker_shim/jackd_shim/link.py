@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 from jackd_shim import jackd_pb2
 from jackd_shim.grpc_runtime import grpc
@@ -41,7 +41,7 @@ KEEPALIVE_TIME_MS = 10_000
 KEEPALIVE_TIMEOUT_MS = 10_000
 
 
-def _read_pem(variable: str) -> Optional[bytes]:
+def _read_pem(variable: str) -> bytes | None:
     path = os.environ.get(variable)
     if not path:
         return None
@@ -49,7 +49,7 @@ def _read_pem(variable: str) -> Optional[bytes]:
         return stream.read()
 
 
-def _open_channel(address: str) -> "grpc.Channel":
+def _open_channel(address: str) -> grpc.Channel:
     """A local worker's plain channel (a private Unix socket), or a remote worker's TLS one.
 
     JACKD_TLS=1 or JACKD_TLS_CA asks for TLS, verified with the CA in JACKD_TLS_CA (else the system's
@@ -85,8 +85,8 @@ class EngineLink:
     """
 
     def __init__(self, address: str, stderr_fd: int = 2) -> None:
-        self.inbox: "queue.SimpleQueue[jackd_pb2.EngineMessage]" = queue.SimpleQueue()
-        self._outbox: "queue.SimpleQueue[Optional[jackd_pb2.WorkerMessage]]" = queue.SimpleQueue()
+        self.inbox: queue.SimpleQueue[jackd_pb2.EngineMessage] = queue.SimpleQueue()
+        self._outbox: queue.SimpleQueue[jackd_pb2.WorkerMessage | None] = queue.SimpleQueue()
         self._closing = threading.Event()
         self._stderr_fd = stderr_fd
         self._channel = _open_channel(address)
@@ -102,7 +102,7 @@ class EngineLink:
     def send(self, message: jackd_pb2.WorkerMessage) -> None:
         self._outbox.put(message)
 
-    def close(self, last: Optional[jackd_pb2.WorkerMessage] = None,
+    def close(self, last: jackd_pb2.WorkerMessage | None = None,
               timeout: float = CLOSE_TIMEOUT_SECONDS) -> None:
         """Send `last` (if any) and close our side, then wait for the engine to end the stream.
 

@@ -64,7 +64,8 @@ def quiet_terminal_reporter(config: pytest.Config) -> None:
 
     # A duplicate of stdout taken now: during a test fd 1 may point into pytest's capture file.
     live_stdout = os.dup(1)
-    reporter._tw = TerminalWriter(open(os.devnull, "w", encoding="utf-8"))
+    # The reporter keeps writing to it until the process ends, so no `with` could close it earlier.
+    reporter._tw = TerminalWriter(open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
     logging_plugin = config.pluginmanager.get_plugin("logging-plugin")
     handler = getattr(logging_plugin, "log_cli_handler", None)
     if handler is not None and hasattr(handler, "stream") and live_logging_enabled(config):
@@ -94,6 +95,6 @@ def skip_per_test_reporting(config: pytest.Config) -> None:
     for name in _PER_TEST_HOOKS:
         caller = getattr(config.hook, name, None)
         remove = getattr(caller, "_remove_plugin", None)
-        if remove is None or not any(impl.plugin is reporter for impl in caller.get_hookimpls()):
+        if caller is None or remove is None or not any(impl.plugin is reporter for impl in caller.get_hookimpls()):
             continue
         remove(reporter)

@@ -11,10 +11,11 @@ This is the per-test hot path: a passing test costs a few attribute reads and on
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ _clock = time.monotonic
 _SKIPPED_PREFIX = "Skipped: "
 # pytest 9 puts a plain-string report's first line in the short summary ("FAILED id - [XPASS(strict)]
 # ..."); earlier releases show the node ID alone.
-_SUMMARY_OF_STRING_REPORTS = pytest.version_tuple[0] >= 9
+_SUMMARY_OF_STRING_REPORTS = int(pytest.version_tuple[0]) >= 9  # the major version is always a number
 _PHASES = {"setup": jackd_pb2.PHASE_SETUP, "call": jackd_pb2.PHASE_CALL, "teardown": jackd_pb2.PHASE_TEARDOWN}
 
 PASSED = jackd_pb2.OUTCOME_PASSED
@@ -61,7 +62,7 @@ def session_exit(escaped: Any) -> jackd_pb2.SessionExit:
 
 
 def strip_skipped_prefix(reason: str) -> str:
-    return reason[len(_SKIPPED_PREFIX):] if reason.startswith(_SKIPPED_PREFIX) else reason
+    return reason.removeprefix(_SKIPPED_PREFIX)
 
 
 def crash_summary(report: Any) -> str:
@@ -160,10 +161,23 @@ class TestRecord:
 
     __test__ = False  # not a pytest test class, whatever its name suggests
     __slots__ = (
-        "index", "nodeid", "config", "started", "_mark", "setup", "call", "teardown", "failures", "subtests", "setup_seconds", "call_seconds", "teardown_seconds", "warnings",
+        "_mark",
+        "call",
+        "call_seconds",
+        "config",
+        "failures",
+        "index",
+        "nodeid",
+        "setup",
+        "setup_seconds",
+        "started",
+        "subtests",
+        "teardown",
+        "teardown_seconds",
+        "warnings",
     )
 
-    def __init__(self, index: int, nodeid: str, config: Optional[pytest.Config] = None) -> None:
+    def __init__(self, index: int, nodeid: str, config: pytest.Config | None = None) -> None:
         self.index = index
         self.nodeid = nodeid
         self.config = config  # for pytest_report_teststatus on subtests' reports
@@ -173,9 +187,9 @@ class TestRecord:
         self._reset()
 
     def _reset(self) -> None:
-        self.setup: Optional[Any] = None
-        self.call: Optional[Any] = None
-        self.teardown: Optional[Any] = None
+        self.setup: Any | None = None
+        self.call: Any | None = None
+        self.teardown: Any | None = None
         self.failures: list[Any] = []  # failed reports in order, subtests' among them
         self.subtests: list[tuple[Any, str, str, str]] = []  # (report, category, letter, word)
         self.setup_seconds = self.call_seconds = self.teardown_seconds = 0.0
@@ -298,6 +312,7 @@ class TestRecord:
 
     def _fill_skip(self, result: jackd_pb2.TestResult, options: RenderOptions) -> None:
         report = self.setup if self.setup is not None and self.setup.skipped else self.call
+        assert report is not None  # a skip comes from setup or from the call
         longrepr = report.longrepr
         if isinstance(longrepr, tuple) and len(longrepr) == 3:
             result.reason = utf8_text(strip_skipped_prefix(str(longrepr[2])))

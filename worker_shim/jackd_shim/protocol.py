@@ -11,7 +11,7 @@ import mmap
 import os
 import struct
 import time
-from typing import Iterable
+from collections.abc import Iterable
 
 # Bump together with kProtocolVersion in the engine on any incompatible change of proto/jackd.proto.
 PROTOCOL_VERSION = 1

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import os
-from typing import Optional, Tuple
 
 import pytest
 
@@ -63,7 +62,7 @@ def switch_off_rerun_plugins(config: pytest.Config) -> None:
             config.pluginmanager.unregister(plugin)
 
 
-def flaky_reruns(item: pytest.Item) -> Tuple[Optional[int], float]:
+def flaky_reruns(item: pytest.Item) -> tuple[int | None, float]:
     """(reruns, delay in seconds) from the item's closest flaky mark; (None, 0) without one."""
     mark = item.get_closest_marker(FLAKY_MARK)
     if mark is None:

@@ -31,11 +31,11 @@ import marshal
 import os
 import types
 from pathlib import Path
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Callable
 
 CACHE_ENV = "JACKD_REWRITE_CACHE"
 
-RewriteTest = Callable[[Path, Any], Tuple[Any, types.CodeType]]
+RewriteTest = Callable[[Path, Any], tuple[Any, types.CodeType]]
 
 
 def install_from_environ() -> bool:
@@ -53,11 +53,13 @@ def install_from_environ() -> bool:
     fingerprint = _fingerprint_function(getattr(rewrite, "_write_pyc", None))
     if original is None or fingerprint is None:
         return False  # a pytest whose internals differ from 7.0-9.x: it rewrites on its own
-    rewrite._rewrite_test = shared_rewrite(original, Path(directory), fingerprint, pytest.__version__)
+    shared = shared_rewrite(original, Path(directory), fingerprint, pytest.__version__)
+    # A private function of pytest, replaced on purpose; its exact signature differs between releases.
+    rewrite._rewrite_test = shared  # type: ignore[assignment]
     return True
 
 
-def _fingerprint_function(write_pyc: Any) -> Optional[Callable[[Path, bytes], Any]]:
+def _fingerprint_function(write_pyc: Any) -> Callable[[Path, bytes], Any] | None:
     """What pytest's `_rewrite_test` returns besides the code, made for a module served from the cache.
 
     pytest 9 validates its pycs by a hash of the source, pytest 7 and 8 by the source's stat result; the
@@ -79,7 +81,7 @@ def shared_rewrite(original: RewriteTest, directory: Path, fingerprint: Callable
     """`original` (pytest's `_rewrite_test(path, config)`), computed once per module for all processes
     that share `directory`."""
 
-    def rewrite_test(path: Path, config: Any) -> Tuple[Any, types.CodeType]:
+    def rewrite_test(path: Path, config: Any) -> tuple[Any, types.CodeType]:
         # Kept out of the tracebacks pytest shows (a test module's SyntaxError is raised through here).
         __tracebackhide__ = True
         try:
@@ -120,7 +122,7 @@ def _key(path: Path, source: bytes, config: Any, pytest_version: str) -> str:
     return digest.hexdigest()
 
 
-def _load(entry: Path) -> Optional[types.CodeType]:
+def _load(entry: Path) -> types.CodeType | None:
     try:
         code = marshal.loads(entry.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Dict, List, Optional, Set, Tuple
 
 import pytest
 from _pytest.pathlib import resolve_package_path
@@ -56,7 +55,7 @@ _WHOLE_COLLECTION_PLUGINS = ("randomly", "random_order")
 NO_SHARE = "none"
 
 
-def share_from_environ() -> Optional[Tuple[int, int]]:
+def share_from_environ() -> tuple[int, int] | None:
     """(K, N) from JACKD_COLLECT_SHARE, (0, 0) for NO_SHARE, or None without one (or a malformed one)."""
     text = os.environ.get(SHARE_ENV, "")
     if text == NO_SHARE:
@@ -86,22 +85,22 @@ class SplitCollection:
         self.ways = ways
         self._claims = claims
         self._next_ordinal = 0
-        self._ordinals: Dict[str, int] = {}  # file node ID -> ordinal
+        self._ordinals: dict[str, int] = {}  # file node ID -> ordinal
         self._clashes = clashes  # group files by the module name they are imported under
-        self._leaders: Dict[str, int] = {}  # module name -> ordinal of the first file imported under it
-        self._leader_of: Dict[int, int] = {}  # ordinal -> its group's leader, for files in a group
+        self._leaders: dict[str, int] = {}  # module name -> ordinal of the first file imported under it
+        self._leader_of: dict[int, int] = {}  # ordinal -> its group's leader, for files in a group
         # file node ID -> its collectors not collected yet: a file can have several (--doctest-modules
         # adds a DoctestModule beside the Module, with the same node ID), and they go together
-        self._deferred: Dict[str, List[pytest.Collector]] = {}
-        self._releasing: Optional[pytest.Collector] = None
+        self._deferred: dict[str, list[pytest.Collector]] = {}
+        self._releasing: pytest.Collector | None = None
         self._walked = False
-        self.collected: Set[int] = set()  # ordinals of the files collected for the share (own and stolen)
-        self.errors: Dict[str, str] = {}  # file node ID -> why collecting it on demand failed
+        self.collected: set[int] = set()  # ordinals of the files collected for the share (own and stolen)
+        self.errors: dict[str, str] = {}  # file node ID -> why collecting it on demand failed
 
     # -- pytest hooks -------------------------------------------------------------------------------
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_make_collect_report(self, collector: pytest.Collector) -> Optional[pytest.CollectReport]:
+    def pytest_make_collect_report(self, collector: pytest.Collector) -> pytest.CollectReport | None:
         if not isinstance(collector, pytest.File) or isinstance(collector, pytest.Package):
             return None  # directories are walked by every worker; pytest 7's Package is a File
         if collector is self._releasing:
@@ -124,7 +123,7 @@ class SplitCollection:
         return pytest.CollectReport(nodeid, "passed", None, [])
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_collection_modifyitems(self, session: pytest.Session, items: List[pytest.Item]) -> None:
+    def pytest_collection_modifyitems(self, session: pytest.Session, items: list[pytest.Item]) -> None:
         """The walk is done: steal the files other workers have not reached, before any other hook sees
         the items (a conftest's modifyitems applies to them as to the rest). Only after the walk, not
         when a file is collected on demand later."""
@@ -132,7 +131,7 @@ class SplitCollection:
             return
         self._walked = True
         # Claimed by their leader, a group's files are collected together and in walk order.
-        groups: Dict[int, List[str]] = {}
+        groups: dict[int, list[str]] = {}
         for nodeid in self._deferred:
             ordinal = self._ordinals[nodeid]
             groups.setdefault(self._leader_of.get(ordinal, ordinal), []).append(nodeid)
@@ -163,7 +162,7 @@ class SplitCollection:
             return True  # cannot claim: collect it anyway; the engine keeps one copy of what two shares hold
         return True
 
-    def _genitems(self, collector: pytest.Collector) -> List[pytest.Item]:
+    def _genitems(self, collector: pytest.Collector) -> list[pytest.Item]:
         # pytest 8 keeps each file's collect report while the session collects and takes a file it meets
         # again for a duplicate, giving no items: the report it keeps is the empty one of the deferral.
         cache = getattr(collector.session, "_collection_cache", None)
@@ -179,14 +178,14 @@ class SplitCollection:
 
     def ordinal_of(self, item: pytest.Item) -> int:
         """The ordinal of the file `item` belongs to."""
-        node = item.getparent(pytest.File)
+        node = item.getparent(pytest.File)  # type: ignore[type-abstract]  # only an isinstance test
         return self._ordinals.get(node.nodeid, 0) if node is not None else 0
 
     def files_walked(self) -> int:
         """How many files the walk has reached so far."""
         return self._next_ordinal
 
-    def collect_file_of(self, node_id: str) -> List[pytest.Item]:
+    def collect_file_of(self, node_id: str) -> list[pytest.Item]:
         """Collect the deferred file that holds `node_id` (all deferred files when none can be told from
         the ID) and return its items; [] when nothing is deferred any more."""
         path = node_id.split("::", 1)[0]
@@ -195,12 +194,12 @@ class SplitCollection:
         else:
             collectors = [collector for deferred in self._deferred.values() for collector in deferred]
             self._deferred.clear()
-        items: List[pytest.Item] = []
+        items: list[pytest.Item] = []
         for collector in collectors:
             items.extend(self._collect(collector))
         return items
 
-    def _collect(self, collector: pytest.Collector) -> List[pytest.Item]:
+    def _collect(self, collector: pytest.Collector) -> list[pytest.Item]:
         session = collector.session
         errors = _CollectErrors()
         config = session.config
@@ -240,7 +239,7 @@ class _CollectErrors:
             self.first = report.longreprtext
 
 
-def install(config: pytest.Config) -> Optional[SplitCollection]:
+def install(config: pytest.Config) -> SplitCollection | None:
     """Register the plugin when this worker was given a share and the run allows splitting."""
     share = share_from_environ()
     if share is None or not wanted(config):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Optional, Tuple
 
 import pytest
 
@@ -23,7 +22,7 @@ START_FILE_ENV = "JACKD_START_FILE"
 _POLL_SECONDS = 0.002
 
 
-def wait_for_start() -> Optional[Tuple[str, str]]:
+def wait_for_start() -> tuple[str, str] | None:
     """(digest, basetemp) once the engine wrote the start file; None for a worker started normally."""
     path = os.environ.get(START_FILE_ENV)
     if not path:
@@ -51,4 +50,5 @@ def adopt_basetemp(config: pytest.Config, basetemp: str) -> None:
         factory = TempPathFactory.from_config(config, _ispytest=True)
     except TypeError:  # pytest 7.0 had no _ispytest on from_config
         factory = TempPathFactory.from_config(config)
-    config._tmp_path_factory = factory  # where pytest's tmp_path_factory fixture looks it up
+    # Where pytest's tmp_path_factory fixture looks it up: a private attribute, not in Config's type.
+    config._tmp_path_factory = factory  # type: ignore[attr-defined]

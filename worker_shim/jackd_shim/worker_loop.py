@@ -26,7 +26,8 @@ import os
 import sys
 import traceback
 from collections import deque
-from typing import Any, Callable, Deque, Iterable, Optional, Tuple
+from collections.abc import Iterable
+from typing import Any, Callable
 
 import pytest
 
@@ -73,9 +74,9 @@ class WorkerLoop:
     Stop."""
 
     def __init__(self, session: pytest.Session, link: EngineLink, worker_id: str,
-                 slot: "StatusSlot | NoStatusSlot", options: RenderOptions, flush_failures: bool,
+                 slot: StatusSlot | NoStatusSlot, options: RenderOptions, flush_failures: bool,
                  before_flush: Callable[[], None] = lambda: None,
-                 split: "SplitCollection | None" = None) -> None:
+                 split: SplitCollection | None = None) -> None:
         _watch_forks()
         self._session = session
         self._split = split  # collects the files this worker did not collect up front
@@ -89,17 +90,17 @@ class WorkerLoop:
         self._options = options
         self._items: dict[str, pytest.Item] = {}
         # file -> its node IDs in _items, made when a test was not collected; None when _items changed
-        self._ids_by_file: Optional[dict[str, list[str]]] = None
+        self._ids_by_file: dict[str, list[str]] | None = None
         for item in session.items:
             # Keyed as the collection report spells node IDs. They are unique unless the user passed
             # --keep-duplicates; the first copy then serves.
             self._items.setdefault(utf8_text(item.nodeid), item)
-        self._queue: Deque[Tuple[int, pytest.Item]] = deque()
+        self._queue: deque[tuple[int, pytest.Item]] = deque()
         self._report_at = 0
         self._asked = False  # the queue got down to report_at and results went out since the last batch
         self._finish = False
         self._stop = False
-        self._record: Optional[TestRecord] = None
+        self._record: TestRecord | None = None
         self._pending = jackd_pb2.WorkerMessage()
         self._buffered = 0
         self._buffered_bytes = 0  # counted for results with phase reports only; the rest are tiny

@@ -22,18 +22,25 @@ import os
 import signal
 import sys
 from dataclasses import dataclass
-from typing import Optional
 
 import pytest
 
-from jackd_shim import __version__, jackd_pb2
+from jackd_shim import (
+    __version__,
+    collect_plugin,
+    compat_fixtures,
+    coverage_worker,
+    jackd_pb2,
+    live_output,
+    repeats,
+    split_collection,
+    start_signal,
+)
+from jackd_shim.coverage_compat import silence_pytest_cov
 from jackd_shim.link import EngineLink
 from jackd_shim.outcome import RenderOptions, collect_error_summary
 from jackd_shim.protocol import PROTOCOL_VERSION, collection_digest, open_status_slot, utf8_text
 from jackd_shim.worker_loop import WorkerLoop
-from jackd_shim import (collect_plugin, compat_fixtures, coverage_worker, live_output, repeats, split_collection,
-                        start_signal)
-from jackd_shim.coverage_compat import silence_pytest_cov
 from jackd_shim.xdist_compat import let_pytest_benchmark_measure, neutralise_xdist, register_marks
 
 # How much of the collection errors a WorkerFailed message carries: enough to name the problem, small
@@ -57,10 +64,10 @@ class WorkerEnvironment:
     address: str
     worker_id: str
     token: str
-    status_file: Optional[str]
+    status_file: str | None
 
     @classmethod
-    def from_environ(cls) -> "WorkerEnvironment":
+    def from_environ(cls) -> WorkerEnvironment:
         address = os.environ.get("JACKD_ADDRESS", "")
         if not address:
             raise pytest.UsageError(
@@ -132,7 +139,7 @@ class WorkerSession:
     """Connects to the engine once collection is done and serves the stream in pytest_runtestloop."""
 
     def __init__(self, config: pytest.Config, environment: WorkerEnvironment, stderr_fd: int,
-                 maxfail: int, split: "split_collection.SplitCollection | None") -> None:
+                 maxfail: int, split: split_collection.SplitCollection | None) -> None:
         self._config = config
         self._split = split  # this worker collected a share only
         self._maxfail = maxfail  # the user's --maxfail / -x, which this worker leaves to the engine
@@ -210,7 +217,7 @@ class WorkerSession:
         session.testscollected = max(session.testscollected, loop.tests_run)
         return True
 
-    def _check_collection(self, session: pytest.Session) -> "tuple[str, Optional[str]]":
+    def _check_collection(self, session: pytest.Session) -> tuple[str, str | None]:
         """(digest, None) when this worker can serve, else ("", what went wrong)."""
         if session.testsfailed and not session.config.option.continue_on_collection_errors:
             return "", self._collection_failure(session.testsfailed)
@@ -222,7 +229,7 @@ class WorkerSession:
             return "", f"jackd worker {self._environment.worker_id}: cannot build the collection digest: {error!r}"
 
     def _mismatch(self, session: pytest.Session, digest: str,
-                  expected: Optional[str]) -> "jackd_pb2.CollectionMismatch | None":
+                  expected: str | None) -> jackd_pb2.CollectionMismatch | None:
         """How this worker's collection differs from the engine's (digest `expected`), when the engine's
         report is at hand."""
         path = os.environ.get("JACKD_COLLECTION_REPORT")

@@ -15,8 +15,10 @@ import os
 import pytest
 
 _MARKS = (
-    "xdist_group(name): run every test of the group on the same jackd worker, in order "
-    "(pytest-xdist's loadgroup semantics).",
+    (
+        "xdist_group(name): run every test of the group on the same jackd worker, in order "
+        "(pytest-xdist's loadgroup semantics)."
+    ),
     "jackd_limit(pool, max_running=1): at most max_running tests of this pool run at once (jackd).",
 )
 
@@ -75,5 +77,6 @@ def let_pytest_benchmark_measure() -> None:
             if saved is not None:
                 os.environ["PYTEST_XDIST_WORKER"] = saved
 
-    init._jackd = True
-    session.BenchmarkSession.__init__ = init
+    # A mark on the patched __init__, so that a second call patches nothing; mypy allows neither.
+    init._jackd = True  # type: ignore[attr-defined]
+    session.BenchmarkSession.__init__ = init  # type: ignore[method-assign]
