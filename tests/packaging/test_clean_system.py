@@ -1,9 +1,9 @@
 """The wheel for PyPI (`./dev wheel`) installs and runs on a Debian root that never saw a compiler.
 
-One test, because it is one user story: build the static wheel as a release would, check what auditwheel
-made of it, then let check_clean_system.sh install it into a fresh debootstrap root and run the demo.
-Slow (the first `./dev wheel` compiles the engine, about 3 minutes on 2 cores; the root takes under a
-minute); needs root, Debian's archive and PyPI, as CI has.
+One test, because it is one user story: build the wheel as a release would (`./dev wheel` packs the static
+engine of `./dev build`), check what auditwheel made of it, then let check_clean_system.sh install it into
+a fresh debootstrap root and run the demo. About a minute, most of it debootstrap; needs root, Debian's
+archive and PyPI, as CI has.
 """
 
 import subprocess
@@ -37,7 +37,6 @@ def test_the_pypi_wheel_installs_and_runs_on_a_clean_debian():
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
     assert "libgrpc" not in output and "libstdc++" not in output
-    assert "jackd-shim 0.1.0 (/opt/venv/lib/python3" in output
     assert "1 failed, 46 passed, 1 skipped, 1 xfailed" in output
     # jackd as a tool: the project's venv (pytest 8 only) got jackd's shim and kept its own pytest.
     assert "jackd-shim 0.1.0 (/opt/venv/lib/python3" in output and "pytest 8.4.2" in output
