@@ -55,8 +55,12 @@ trap cleanup EXIT
 
 started=$SECONDS
 step "debootstrap --variant=minbase bookworm with python3 and python3-venv (from $MIRROR)"
-if ! debootstrap --variant=minbase --include=python3,python3-venv bookworm "$SYSROOT" "$MIRROR" \
-  >"$WORK/debootstrap.log" 2>&1; then
+bootstrap() {
+  debootstrap --variant=minbase --include=python3,python3-venv bookworm "$SYSROOT" "$MIRROR" \
+    >"$WORK/debootstrap.log" 2>&1
+}
+# One more try after a failure: a download that broke off is the usual cause, and apt retries nothing.
+if ! bootstrap && ! { rm -rf --one-file-system "$SYSROOT" && step "debootstrap failed; once more" && bootstrap; }; then
   tail -n 30 "$WORK/debootstrap.log" >&2
   fail "debootstrap failed"
 fi
