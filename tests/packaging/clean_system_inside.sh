@@ -44,18 +44,8 @@ step "jackd run -n 2 -q in examples/demo"
 rc=0
 (cd /check/demo && jackd run -n 2 -q) >/check/demo.log 2>&1 || rc=$?
 sed 's/^/    /' /check/demo.log
-/opt/venv/bin/python - /check/demo.log /check/expected <<'PY' || fail "the demo's outcome is not '$(cat /check/expected)'"
-import re, sys
-
-def counts(text):
-    for line in reversed(text.splitlines()):
-        found = {w: int(n) for n, w in re.findall(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)", line)}
-        if found:
-            return found
-    return {}
-
-sys.exit(0 if counts(open(sys.argv[1]).read()) == counts(open(sys.argv[2]).read()) else 1)
-PY
+# jackd's final line, as pytest's: the expected counts in pytest's order, then the time.
+grep -q "^$(cat /check/expected) in " /check/demo.log || fail "the demo's outcome is not '$(cat /check/expected)'"
 # The demo has one deliberate failure: pytest's exit code 1.
 [[ $rc == 1 ]] || fail "jackd run exited $rc on the demo; with its one deliberate failure it must exit 1"
 step "the demo's outcome is the expected one: $(cat /check/expected)"
