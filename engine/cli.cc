@@ -220,12 +220,16 @@ void AddRunOptions(CLI::App& run, RunOptions& options) {
       ->check(CLI::IsMember({"duration", "hash"}))
       ->capture_default_str();
   run.add_option("--collection", options.collection,
-                 "split: the workers collect a share of the files each, in parallel, and collect others "
-                 "only for tests they are given; whole: every worker collects the whole suite (as "
-                 "pytest-xdist does; --lf, --ff, --nf, --sw, node-ID arguments and random-order plugins "
-                 "always get it)")
+                 "split: the workers collect a share of the files each, in parallel, import every "
+                 "other test module in pytest's order (so tests see what pytest's would), and collect "
+                 "others only for tests they are given; lazy: as split, but a worker imports only the "
+                 "test modules it collects or runs (faster when test modules are slow to import; "
+                 "outcomes can differ from pytest's when importing one test module changes what "
+                 "another's tests see); whole: every worker collects the whole suite (as pytest-xdist "
+                 "does; --lf, --ff, --nf, --sw, node-ID arguments and random-order plugins always get "
+                 "it)")
       ->group(kSchedulingGroup)
-      ->check(CLI::IsMember({"split", "whole"}))
+      ->check(CLI::IsMember({"split", "lazy", "whole"}))
       ->capture_default_str();
   run.add_option("--json-report", options.json_report, "Write a JSON report of every test to this path")
       ->group(kReportsGroup);

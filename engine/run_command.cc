@@ -224,6 +224,7 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
                {}};
   // Before the fork server and the prestarted workers start: they get the same variables.
   if (options.thread_limits == "auto") plan.thread_pool_cpus = UsableCpus();
+  plan.lazy_imports = options.collection == "lazy";
   auto coverage_json_for = [&](const std::optional<CoverageSettings>& coverage) {
     if (!coverage) return std::string();
     const std::string worker_data = coverage->keep_worker_data ? "" : directory->File("coverage");
@@ -251,7 +252,7 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
     }
     const std::string early_coverage = coverage_json_for(ResolveCoverage(options.coverage, std::nullopt));
     RunPlan early = plan;
-    early.split_collection = options.collection == "split";
+    early.split_collection = options.collection != "whole";
     with_coverage(early, early_coverage);
     prestarted.emplace(early, directory->File("start"), early_coverage);
   }

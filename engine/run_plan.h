@@ -45,6 +45,9 @@ struct RunPlan {
   // Prestarted workers collect a share of the files each (engine/split_collection.h), unless the run
   // needs the whole collection everywhere (--collection whole, or options the shim recognises).
   bool split_collection = false;
+  // --collection lazy: a worker of a split collection imports only the test modules it collects or runs,
+  // not every collected one as pytest would (JACKD_COLLECT_IMPORTS=lazy).
+  bool lazy_imports = false;
   // How often reporters hear what each worker is doing (Reporter::Tick); 0: never.
   std::chrono::milliseconds tick_period{0};
   bool stream_output = false;  // pass the workers' stdout and stderr on as they write (-s, live logs)

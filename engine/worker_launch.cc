@@ -41,6 +41,7 @@ SpawnRequest LaunchRequest(const RunPlan& plan, const WorkerFiles& files, const 
   if (!handoff.share.empty()) overrides.push_back("JACKD_COLLECT_SHARE=" + handoff.share);
   if (!handoff.share.empty() && handoff.share != "none")
     overrides.push_back("JACKD_COLLECT_CLAIMS=" + ClaimsDirectory(plan.run_directory));
+  if (!handoff.share.empty() && plan.lazy_imports) overrides.push_back("JACKD_COLLECT_IMPORTS=lazy");
   if (!handoff.basetemp.empty()) {
     overrides.push_back(absl::StrCat("JACKD_BASETEMP=", handoff.basetemp, "/popen-", files.id));
   }

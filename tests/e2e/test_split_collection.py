@@ -41,8 +41,21 @@ def run_split(project, run_jackd, tmp_path, *args, env=None):
     return result, imported, ran
 
 
-def test_each_file_is_collected_once_and_imported_elsewhere_only_to_run_its_tests(project, run_jackd, tmp_path):
-    _, imported, ran = run_split(project, run_jackd, tmp_path, "-n", "2")
+def test_every_worker_imports_every_module_once_in_pytests_order(project, run_jackd, tmp_path):
+    # As pytest does before its first test, whichever files a worker collected (test_import_state.py
+    # shows why it matters).
+    imports = tmp_path / "imports.log"
+    run_split(project, run_jackd, tmp_path, "-n", "2")
+    order = defaultdict(list)
+    for line in imports.read_text().splitlines():
+        pid, module = line.split(" ", 1)
+        order[int(pid)].append(module)
+    assert len(order) == 2 and all(modules == MODULES for modules in order.values()), dict(order)
+
+
+def test_lazy_collection_collects_each_file_once_and_imports_it_elsewhere_only_to_run_its_tests(
+        project, run_jackd, tmp_path):
+    _, imported, ran = run_split(project, run_jackd, tmp_path, "-n", "2", "--collection", "lazy")
     for module in MODULES:
         # One process collected the module for the engine; any other that imported it ran its tests.
         without_tests = imported[module] - ran.get(module, set())
@@ -55,9 +68,10 @@ def test_each_file_is_collected_once_and_imported_elsewhere_only_to_run_its_test
 def test_a_file_slow_to_import_holds_up_no_other_file(project, run_jackd, run_pytest, tmp_path):
     # test_m00 takes 4 s to import. Whichever worker collects it, the other one has walked its own files
     # and taken (stolen) every other file meanwhile, so nothing waits behind the slow file. Under a fixed
-    # split its owner would collect five more files after it.
+    # split its owner would collect five more files after it. (Under `split` every worker imports every
+    # module, so each pays the 4 s, as under pytest-xdist; `lazy` is the mode for slow imports.)
     imports = tmp_path / "imports.log"
-    result = run_jackd(project("split"), "-n", "2",
+    result = run_jackd(project("split"), "-n", "2", "--collection", "lazy",
                        env={"E2E_IMPORT_LOG": imports, "E2E_SLOW_IMPORT": "test_m00", "E2E_SLOW_IMPORT_SECONDS": "4"})
     check_all_accounted(result, TOTAL)
     assert result.rc == 0, result.describe()
@@ -100,8 +114,10 @@ def test_the_merged_collection_keeps_pytests_order(project, run_jackd, run_pytes
 
 def test_workers_started_later_collect_only_the_files_they_run(project, run_jackd, tmp_path):
     # Six groups for eight requested workers: the eight prestarted ones do not fit, so six new ones start,
-    # with no share: each imports only the modules of the group it is given.
-    result, imported, ran = run_split(project, run_jackd, tmp_path, "-n", "8", "--dist", "loadgroup")
+    # with no share: under `lazy` each imports only the modules of the group it is given (under `split`,
+    # every module: test_import_state.py).
+    result, imported, ran = run_split(project, run_jackd, tmp_path, "-n", "8", "--dist", "loadgroup",
+                                      "--collection", "lazy")
     assert result.report["workers"] == 6, result.describe()
     runners = {pid for pids in ran.values() for pid in pids}
     assert runners, ran
