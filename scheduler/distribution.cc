@@ -13,6 +13,37 @@ namespace {
 
 using Key = std::optional<std::vector<std::string>>;
 
+// Grouping modes hand the longest units out first (LPT), so the longest does not start last and stretch
+// the run: longest by expected seconds, or by test count before anything was measured. Stable, so equal
+// units keep collection order and the result is deterministic.
+//
+// Under loadscope a module's classes (its units) stay together, the module placed by its total and its
+// classes longest first within it: a worker that left a module and came back to it later would tear its
+// module fixtures down and set them up again, as pytest-xdist's loadscope does. `module_of` names each
+// unit's module by its first unit; every other unit is a module of its own.
+std::vector<Unit> LongestFirst(std::vector<Unit> units, const std::vector<std::size_t>& module_of,
+                               const std::vector<double>& expected) {
+  std::vector<double> weight(units.size());
+  std::vector<double> module_weight(units.size(), 0.0);
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    weight[i] =
+        expected.empty() ? static_cast<double>(units[i].tests.size()) : ExpectedSeconds(units[i], expected);
+    module_weight[module_of[i]] += weight[i];
+  }
+  std::vector<std::size_t> order(units.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const std::size_t ma = module_of[a], mb = module_of[b];
+    if (ma != mb)
+      return module_weight[ma] != module_weight[mb] ? module_weight[ma] > module_weight[mb] : ma < mb;
+    return weight[a] > weight[b];
+  });
+  std::vector<Unit> sorted;
+  sorted.reserve(units.size());
+  for (std::size_t i : order) sorted.push_back(std::move(units[i]));
+  return sorted;
+}
+
 }  // namespace
 
 Key GroupingKey(const TestItem& item, DistMode mode, DistMode fallback) {
@@ -67,32 +98,27 @@ std::string_view DistModeName(DistMode mode) {
 std::vector<Unit> MakeUnits(const Inventory& inventory, const std::vector<TestIndex>& selection,
                             DistMode mode, DistMode fallback, const std::vector<double>& expected) {
   std::vector<Unit> units;
+  std::vector<std::size_t> module_of;  // by unit: its module's first unit (loadscope), else itself
   std::map<std::vector<std::string>, std::size_t> unit_of_key;
+  std::map<std::string, std::size_t> module_of_file;
   for (TestIndex index : selection) {
     Key key = GroupingKey(inventory[index], mode, fallback);
     if (!key) {
+      module_of.push_back(units.size());
       units.emplace_back().tests.push_back(index);
       continue;
     }
+    const bool scope = key->front() == "scope";
     auto [it, inserted] = unit_of_key.emplace(std::move(*key), units.size());
-    if (inserted) units.push_back(Unit{});
+    if (inserted) {
+      module_of.push_back(scope ? module_of_file.emplace(inventory[index].file, units.size()).first->second
+                                : units.size());
+      units.push_back(Unit{});
+    }
     units[it->second].tests.push_back(index);
   }
-  if (!unit_of_key.empty() && !expected.empty()) {
-    // Longest expected first (LPT), so the longest unit does not start last and stretch the run;
-    // stable, so equal units keep collection order and the result is deterministic.
-    std::vector<std::pair<double, Unit>> timed;
-    timed.reserve(units.size());
-    for (Unit& unit : units) timed.emplace_back(ExpectedSeconds(unit, expected), std::move(unit));
-    std::stable_sort(timed.begin(), timed.end(),
-                     [](const auto& a, const auto& b) { return a.first > b.first; });
-    for (std::size_t i = 0; i < units.size(); ++i) units[i] = std::move(timed[i].second);
-  } else if (!unit_of_key.empty()) {
-    // Nothing measured yet: the test count stands in for the duration.
-    std::stable_sort(units.begin(), units.end(),
-                     [](const Unit& a, const Unit& b) { return a.tests.size() > b.tests.size(); });
-  }
-  return units;
+  if (unit_of_key.empty()) return units;
+  return LongestFirst(std::move(units), module_of, expected);
 }
 
 std::vector<Unit> MakeUnits(const Inventory& inventory, DistMode mode, DistMode fallback) {

@@ -32,7 +32,9 @@ std::optional<std::vector<std::string>> GroupingKey(const TestItem& item, DistMo
 // Cuts the tests `selection` (indices into `inventory`, in collection order) into units for `mode`.
 // Every selected test appears in exactly one unit, units keep collection order inside, and grouping
 // modes hand out the longest units first (ties keep collection order): longest by expected seconds when
-// `expected` (by TestIndex, see expected_durations.h) is given, else by test count. `fallback` is how
+// `expected` (by TestIndex, see expected_durations.h) is given, else by test count. Under loadscope a
+// module's scopes are handed out together (the longest module first, then its longest scope first), so
+// that no worker comes back to a module it left. `fallback` is how
 // loadgroup treats tests without a group: kLoad, kLoadFile or kLoadScope.
 std::vector<Unit> MakeUnits(const Inventory& inventory, const std::vector<TestIndex>& selection,
                             DistMode mode, DistMode fallback = DistMode::kLoad,

@@ -66,16 +66,19 @@ TEST(DistributionTest, LoadFileKeepsAFileTogetherInOrderLargestFirst) {
 }
 
 TEST(DistributionTest, LoadScopeGroupsByInnermostClassElseModule) {
-  // TestO::TestI is its own scope, distinct from TestO; module-level tests of a file form one more.
-  EXPECT_EQ(Tests(MakeUnits(Awkward(), DistMode::kLoadScope)), (Units{{1, 2}, {4, 6}, {0}, {3}, {5}, {7}}));
+  // TestO::TestI is its own scope, distinct from TestO; module-level tests of a file form one more. A
+  // module's scopes stay together, the module with the most tests first, then its largest scope first.
+  EXPECT_EQ(Tests(MakeUnits(Awkward(), DistMode::kLoadScope)), (Units{{4, 6}, {3}, {5}, {1, 2}, {0}, {7}}));
 }
 
 TEST(DistributionTest, LoadGroupPutsAGroupTogetherAcrossFilesAndTheRestByFallback) {
   EXPECT_EQ(Tests(MakeUnits(Awkward(), DistMode::kLoadGroup)), (Units{{1, 3}, {0}, {2}, {4}, {5}, {6}, {7}}));
   EXPECT_EQ(Tests(MakeUnits(Awkward(), DistMode::kLoadGroup, DistMode::kLoadFile)),
             (Units{{4, 5, 6}, {0, 2}, {1, 3}, {7}}));
+  // A group is a module of its own here: b/ü.py's two scopes (3 tests) first, then a.py's (2, and first in
+  // collection order), then the group (2).
   EXPECT_EQ(Tests(MakeUnits(Awkward(), DistMode::kLoadGroup, DistMode::kLoadScope)),
-            (Units{{1, 3}, {4, 6}, {0}, {2}, {5}, {7}}));
+            (Units{{4, 6}, {5}, {0}, {2}, {1, 3}, {7}}));
 }
 
 TEST(DistributionTest, EveryModeCoversEveryTestExactlyOnceAndIsDeterministic) {

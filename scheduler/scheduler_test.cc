@@ -734,6 +734,58 @@ TEST(SchedulerTest, AWorkerTakesFromAFileAnotherIsInRatherThanIdle) {
   EXPECT_EQ(inventory[next.tests.front()].file, "t0.py");
 }
 
+// Files of classes of uneven sizes: loadscope's units (the classes) sort by size, so a module's classes
+// are scattered over the queue.
+Inventory ClassesOfUnevenSizes() {
+  Inventory inventory;
+  const std::vector<std::pair<std::string, std::vector<int>>> files = {
+      {"m0.py", {6, 1, 3}}, {"m1.py", {5, 2}}, {"m2.py", {4, 1, 1}}, {"m3.py", {3, 2}}};
+  for (const auto& [file, classes] : files) {
+    for (std::size_t c = 0; c < classes.size(); ++c) {
+      for (int t = 0; t < classes[c]; ++t) {
+        TestItem item;
+        item.file = file;
+        item.class_chain = {"C" + std::to_string(c)};
+        item.node_id = file + "::C" + std::to_string(c) + "::test_" + std::to_string(t);
+        inventory.push_back(item);
+      }
+    }
+  }
+  return inventory;
+}
+
+// How often a worker came back to a file it had left: each time, pytest tears the module's fixtures
+// down when the worker leaves and sets them up again when it returns.
+std::size_t ReturnsToFiles(const Simulation& sim, const Inventory& inventory) {
+  std::size_t returns = 0;
+  for (const auto& [w, tests] : sim.ran) {
+    std::set<std::string> left;
+    for (std::size_t i = 0; i < tests.size(); ++i) {
+      const std::string& file = inventory[tests[i]].file;
+      if (left.count(file)) ++returns;
+      if (i + 1 < tests.size() && inventory[tests[i + 1]].file != file) left.insert(file);
+    }
+  }
+  return returns;
+}
+
+TEST(SchedulerTest, UnderLoadscopeAWorkerNeverReturnsToAModuleItLeft) {
+  const Inventory inventory = ClassesOfUnevenSizes();
+  for (std::uint32_t workers : {1u, 2u, 3u}) {
+    for (bool timed : {false, true}) {
+      std::vector<double> expected;
+      if (timed) expected.assign(inventory.size(), 0.05);
+      Scheduler scheduler(PlanWork(inventory, PolicyFor(DistMode::kLoadScope), workers, expected),
+                          SchedulerOptions{.max_batch = 4, .planned_workers = workers});
+      std::vector<WorkerId> ids;
+      for (WorkerId w = 0; w < workers; ++w) ids.push_back(w);
+      Simulation sim = Simulate(scheduler, ids);
+      ExpectExactlyOnce(sim, inventory.size());
+      EXPECT_EQ(ReturnsToFiles(sim, inventory), 0u) << workers << " workers, timed " << timed;
+    }
+  }
+}
+
 TEST(PreferCollectorsTest, OneWorkerNoSplitOrWorkstealLeavesThePlanAlone) {
   const Inventory inventory = Trivial(20);
   WorkPlan plan = Plan(inventory);
