@@ -18,6 +18,7 @@ PYTEST_DONT_REWRITE: this module is imported before pytest marks `-p` modules fo
 from __future__ import annotations
 
 import faulthandler
+import gc
 import os
 import signal
 import sys
@@ -52,6 +53,8 @@ _FAILED_LONGREPR_LINES = 40
 # (split_collection) each writes its own; without one, or when the run needs the whole collection in
 # every worker, gw0 (share 0) writes the one report.
 COLLECTION_OUT_ENV = "JACKD_COLLECTION_OUT"
+# "0": the worker does not freeze what collection left before its first test (freeze_collected_objects).
+GC_FREEZE_ENV = "JACKD_GC_FREEZE"
 
 # pytest's cacheprovider plugins that write what a worker saw of the run to .pytest_cache at session end
 # (each worker sees its share; the last to end would win). The engine writes the last-failed list and
@@ -135,6 +138,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(WorkerSession(config, environment, stderr_fd, maxfail, split), "jackd-worker")
 
 
+def freeze_collected_objects() -> None:
+    """Move what collection left (test modules, items, fixture definitions: alive until the worker exits)
+    out of the garbage collector's way before the first test. Otherwise every full collection walks all
+    of it again; tests that make cyclic garbage trigger many (networkx's suite, serially: 16-23% less CPU
+    with the freeze). The garbage of collection goes first, so none is kept for good.
+    JACKD_GC_FREEZE=0 leaves the collector as pytest does."""
+    if os.environ.get(GC_FREEZE_ENV, "1") == "0":
+        return
+    gc.collect()
+    gc.freeze()
+
+
 class WorkerSession:
     """Connects to the engine once collection is done and serves the stream in pytest_runtestloop."""
 
@@ -202,6 +217,7 @@ class WorkerSession:
             collected=len(session.items),
             digest=digest,
         )))
+        freeze_collected_objects()
         loop = WorkerLoop(session, link, environment.worker_id, slot, _render_options(self._config),
                           flush_failures=self._maxfail > 0, before_flush=coverage_worker.checkpoint,
                           split=self._split)
