@@ -139,6 +139,19 @@ TEST(PlanWorkDurationsTest, LoadStartsLongTestsFirstAndKeepsTheRestInCollectionO
   EXPECT_DOUBLE_EQ(plan.units[0].seconds, 12.0);
 }
 
+TEST(PlanWorkDurationsTest, WithoutDurationsLoadStartsTestsMarkedSlowFirst) {
+  Inventory inventory;
+  for (int i = 0; i < 6; ++i) inventory.push_back(Item(i < 3 ? "a.py" : "b.py", "t" + std::to_string(i)));
+  inventory[4].marks = {"parametrize", "slow"};
+  inventory[1].marks = {"slow"};
+  inventory[2].marks = {"slowish"};
+  EXPECT_EQ(Tests(PlanWork(inventory, PolicyFor(DistMode::kLoad), 2).units),
+            (std::vector<std::vector<TestIndex>>{{1}, {4}, {0}, {2}, {3}, {5}}));
+  // Measured durations are better evidence than a mark: they alone decide.
+  EXPECT_EQ(Tests(PlanWork(inventory, PolicyFor(DistMode::kLoad), 2, {0.1, 0.1, 0.1, 0.1, 0.1, 0.1}).units),
+            (std::vector<std::vector<TestIndex>>{{0}, {1}, {2}, {3}, {4}, {5}}));
+}
+
 TEST(PlanWorkDurationsTest, LoadKeepsAlikeLongTestsInCollectionOrder) {
   // Forty tests of about 25 ms (measuring noise of up to 0.4 ms) in four files, and one of 200 ms, on
   // four workers: each is over 2% of a worker's share (5.9 ms), so each counts as long. The 200 ms one
