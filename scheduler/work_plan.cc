@@ -89,7 +89,9 @@ WorkPlan PlanWork(const Inventory& inventory, const Policy& policy, std::uint32_
   }
   plan.units = MakeUnits(inventory, parallel, policy.mode, policy.fallback, expected);
   if (policy.mode == DistMode::kLoad && !expected.empty()) LongTestsFirst(plan.units, expected, workers);
-  if (policy.mode == DistMode::kLoad && expected.empty()) SlowMarkedFirst(plan.units, inventory);
+  // One worker gains nothing from a new order, and its output keeps pytest's.
+  if (policy.mode == DistMode::kLoad && expected.empty() && workers > 1)
+    SlowMarkedFirst(plan.units, inventory);
   if (!expected.empty()) {
     for (Unit& unit : plan.units) unit.seconds = ExpectedSeconds(unit, expected);
   }

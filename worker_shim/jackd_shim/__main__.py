@@ -108,7 +108,10 @@ def _leave(code: int) -> None:
 
     atexit._run_exitfuncs()
     # The files among every object: picked by type at C speed (a Python loop over a large suite's few
-    # hundred thousand objects took 15-20 ms), with isinstance's answer for each type found.
+    # hundred thousand objects took 15-20 ms), with isinstance's answer for each type found. Frozen ones
+    # (the fork server's imports, what collection left: see worker_plugin) are in no generation until
+    # unfrozen, which only links the lists back.
+    gc.unfreeze()
     objects = gc.get_objects()
     file_types = {kind for kind in set(map(type, objects))
                   if issubclass(kind, (io.BufferedWriter, io.BufferedRandom, io.TextIOWrapper))}
