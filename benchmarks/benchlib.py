@@ -238,6 +238,10 @@ class Contender:
     expected: dict[str, int]
     returncode: int = 0
     env: dict[str, str] = field(default_factory=dict)
+    # Called with (suite, mode) before each run, and with (outcome, mode) after it: state a run must
+    # start from (a durations store) and what a script reads from a run besides its summary (reports).
+    before_run: Callable[[Path, str], None] | None = None
+    after_run: Callable[[Outcome, str], None] | None = None
     times: dict[str, list[float]] = field(default_factory=lambda: {m: [] for m in MODES})
     first: dict[str, list[float]] = field(default_factory=lambda: {m: [] for m in MODES})
     problems: list[str] = field(default_factory=list)
@@ -251,9 +255,13 @@ class Contender:
 
 def run_contender(contender: Contender, suite: Path, mode: str, timeout: float) -> Outcome:
     """One run of contender; a wrong exit code or summary is recorded as a problem (once per kind)."""
+    if contender.before_run is not None:
+        contender.before_run(suite, mode)
     if mode == "cold":
         remove_bytecode(suite)
     outcome = run_command(contender.argv, suite, environment(mode, contender.env), timeout)
+    if contender.after_run is not None:
+        contender.after_run(outcome, mode)
     if outcome.returncode is None:
         problem = f"{mode}: timed out after {timeout:.0f} s"
     else:
