@@ -280,7 +280,7 @@ def breakdown(entries: list[Entry], args: argparse.Namespace) -> None:
             rows.append(jackd_breakdown.rows(e.contender.name, jackd_breakdown.read(e.report), serial_seconds))
         elif e.test_seconds is not None:
             over = b.ratio(e.test_seconds, serial_seconds) if e.kind != "serial" else "-"
-            rows.append([e.contender.name, "-", f"{e.test_seconds:.1f}", over, *["-"] * 5])
+            rows.append([e.contender.name, "-", f"{e.test_seconds:.1f}", over, *["-"] * 6])
     if rows:
         print("\nwhere the time went (each contender's last timed run):")
         b.print_table(jackd_breakdown.HEADER, rows, args.markdown)
@@ -302,7 +302,8 @@ outcomes: the per-test outcome map against an untimed serial run's; lower is bet
 durations store; second run: the store one untimed first run left. cold/warm: bytecode, as benchlib says.
 Where the time went, from jackd's --json-report: test s, the sum of setup + call + teardown (from JUnit
 for pytest and xdist); busy, each worker's time inside tests; finish, when its last test stopped; first
-test, when the first test started (after starting workers and collecting); tail, last finish minus first.
+test, when the first test started (after starting workers and collecting); tail, last finish minus first;
+after last, from the last test's stop to the end of the run (workers finishing, the store, the reports).
 Not in the report: the engine's and the fork server's CPU, collection on its own, module setup apart.)"""
 
 

@@ -29,6 +29,11 @@ class Breakdown:
         """The last worker's finish minus the first's: how long some worker sat idle at the end."""
         return max(self.finish.values()) - min(self.finish.values()) if self.finish else None
 
+    @property
+    def after_last(self) -> float | None:
+        """From the last test's stop to the end of the run: workers finishing, the store and the reports."""
+        return self.wall - max(self.finish.values()) if self.finish else None
+
 
 def read(path: Path) -> Breakdown:
     report = json.loads(path.read_text())
@@ -62,11 +67,12 @@ def _fmt(value: float | None) -> str:
 
 def rows(name: str, breakdown: Breakdown, serial_test_seconds: float | None) -> list[str]:
     """One table row: wall, test seconds (and over serial's), setup, busy and finish per worker, first
-    test, tail."""
+    test, tail, after the last test."""
     over = f"{breakdown.test_seconds / serial_test_seconds:.2f}x" if serial_test_seconds else "-"
     return [name, _fmt(breakdown.wall), _fmt(breakdown.test_seconds), over, _fmt(breakdown.setup_seconds),
-            _each(breakdown.busy), _each(breakdown.finish), _fmt(breakdown.first_start), _fmt(breakdown.tail)]
+            _each(breakdown.busy), _each(breakdown.finish), _fmt(breakdown.first_start), _fmt(breakdown.tail),
+            _fmt(breakdown.after_last)]
 
 
 HEADER = ["run", "wall s", "test s", "test /serial", "setup s", "busy s per worker", "finish s per worker",
-          "first test s", "tail s"]
+          "first test s", "tail s", "after last s"]
