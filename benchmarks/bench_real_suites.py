@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import resource
 import shutil
+import statistics
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -90,7 +91,9 @@ class Entry:
             self.differing = found
 
     def median_cpu(self, mode: str) -> float | None:
-        return sorted(self.cpu[mode])[len(self.cpu[mode]) // 2] if self.cpu[mode] else None
+        # The timed runs are the last ones: warm mode's untimed warm-up run comes first.
+        timed = self.cpu[mode][len(self.cpu[mode]) - len(self.contender.times[mode]):]
+        return statistics.median(timed) if timed else None
 
     def correct(self) -> bool:
         return not self.contender.problems and not self.differing
@@ -181,6 +184,7 @@ def contenders(project: Project, source: Path, python: Path, args: argparse.Name
         "-n", w, "--dist", "loadfile", env=ONE_THREAD)
     add(f"jackd run -n {w}, first run", "jackd", "jackd-first", jackd, store=first_run_store)
     second = add(f"jackd run -n {w}, second run", "jackd", "jackd-second", jackd)
+    # Its store comes from a run of its own command line, known only now.
     entries[-1].hook(second_run_store(second, reports / "store-after-one-run", args.timeout))
     add(f"jackd run -n {w} --thread-limits off, first run", "jackd", "jackd-threads-off", jackd,
         "--thread-limits", "off", store=first_run_store)
