@@ -417,7 +417,9 @@ int RunCommand(const RunOptions& options, const std::vector<std::string>& comman
   plan.stream_output = collection.settings.LiveOutput();
   plan.tick_period = plan.stream_output ? kStreamTick : style.live ? kLiveTick : kLogTick;
   prestarted.reset();  // kills those not adopted: fewer workers are useful, or coverage changed their setup
-  RunLoop run(io, reaper, std::move(plan), collection, std::move(work), reporters, context);
+  ProcessLauncher launcher(reaper);
+  SteadyClock clock(io);
+  RunLoop run(io, launcher, clock, std::move(plan), collection, std::move(work), reporters, context);
   WorkerService service(io, run);
   std::optional<RemoteListener> listener;
   if (remote_access) listener = RemoteListener{options.listen, remote_access->credentials};

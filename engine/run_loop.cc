@@ -49,10 +49,12 @@ std::string MismatchDetails(const pb::CollectionMismatch& mismatch) {
 
 }  // namespace
 
-RunLoop::RunLoop(asio::io_context& io, ChildReaper& reaper, RunPlan plan, const Collection& collection,
-                 scheduler::WorkPlan work, Reporter& reporter, const RunContext& context)
+RunLoop::RunLoop(asio::io_context& io, WorkerLauncher& launcher, Clock& clock, RunPlan plan,
+                 const Collection& collection, scheduler::WorkPlan work, Reporter& reporter,
+                 const RunContext& context)
     : io_(io),
-      reaper_(reaper),
+      launcher_(launcher),
+      clock_(clock),
       plan_(std::move(plan)),
       collection_(collection),
       reporter_(reporter),
@@ -87,12 +89,11 @@ void RunLoop::Start() {
   if (plan_.tick_period.count() > 0) ArmTicker();
   if (plan_.workers == 0) WaitForRemoteWorkers();  // -n 0 --listen: remote workers only
   if (plan_.session_timeout > 0) {
-    session_timer_ = std::make_unique<asio::steady_timer>(
-        io_, std::chrono::milliseconds(static_cast<long>(plan_.session_timeout * 1000)));
-    session_timer_->async_wait([this](const std::error_code& error) {
-      if (error) return;
-      Stop(StopKind::kSessionTimeout, absl::StrCat("session timeout (", plan_.session_timeout, "s) expired"));
-    });
+    session_timer_ =
+        clock_.After(std::chrono::milliseconds(static_cast<long>(plan_.session_timeout * 1000)), [this] {
+          Stop(StopKind::kSessionTimeout,
+               absl::StrCat("session timeout (", plan_.session_timeout, "s) expired"));
+        });
   }
 }
 
@@ -109,16 +110,16 @@ void RunLoop::SpawnWorker(scheduler::WorkerId slot) {
     worker.pid = early->second;
     plan_.prestarted.erase(early);
   } else {
-    CreateStatusSlot(worker.status_path);
+    launcher_.CreateStatusSlot(worker.status_path);
     worker.pid =
-        StartWorker(plan_, LaunchRequest(plan_, files,
-                                         {.digest = collection_.digest,
-                                          .report = plan_.collection_report,
-                                          .basetemp = collection_.settings.basetemp,
-                                          .start_file = "",
-                                          .collection_out = "",
-                                          // After a split collection it collects only the files it runs.
-                                          .share = collection_.collected_by.empty() ? "" : "none"}));
+        launcher_.Start(plan_, LaunchRequest(plan_, files,
+                                             {.digest = collection_.digest,
+                                              .report = plan_.collection_report,
+                                              .basetemp = collection_.settings.basetemp,
+                                              .start_file = "",
+                                              .collection_out = "",
+                                              // After a split collection it collects only the files it runs.
+                                              .share = collection_.collected_by.empty() ? "" : "none"}));
   }
   // After a split collection a worker has its share (prestarted) or none: no digest of its own.
   worker.collects_on_demand = !collection_.collected_by.empty();
@@ -128,13 +129,11 @@ void RunLoop::SpawnWorker(scheduler::WorkerId slot) {
     return;
   }
   spdlog::debug("spawned {} as pid {}", worker.id, worker.pid);
-  reaper_.Watch(worker.pid,
-                [this, slot, pid = worker.pid](ExitStatus status) { OnExited(slot, pid, status); });
-  worker.timer = std::make_unique<asio::steady_timer>(io_, plan_.worker_start_timeout);
-  worker.timer->async_wait([this, slot, pid = worker.pid](const std::error_code& error) {
+  launcher_.Watch(worker.pid,
+                  [this, slot, pid = worker.pid](ExitStatus status) { OnExited(slot, pid, status); });
+  worker.timer = clock_.After(plan_.worker_start_timeout, [this, slot, pid = worker.pid] {
     auto it = workers_.find(slot);
-    if (error || it == workers_.end() || it->second.pid != pid || it->second.ready || it->second.exited)
-      return;
+    if (it == workers_.end() || it->second.pid != pid || it->second.ready || it->second.exited) return;
     auto seconds = std::chrono::duration_cast<std::chrono::seconds>(plan_.worker_start_timeout).count();
     Fatal(absl::StrCat("worker ", it->second.id, " did not connect within ", seconds,
                        "s (its collection or a conftest may hang; run the same pytest command alone to see, "
@@ -200,7 +199,7 @@ void RunLoop::OnReady(const std::shared_ptr<WorkerLink>& link, const pb::WorkerR
     return;
   }
   worker->ready = true;
-  if (worker->timer) worker->timer->cancel();
+  worker->timer.reset();
   spdlog::debug("{} ready", worker->id);
   scheduler_.AddWorker(worker->slot);
   if (stop_ != StopKind::kNone) {
@@ -350,14 +349,13 @@ void RunLoop::StreamClosed(const std::shared_ptr<WorkerLink>& link) {
     return;
   }
   // The worker closed its side; it exits once pytest's session finishes. Bound the wait.
-  worker->timer = std::make_unique<asio::steady_timer>(io_, kSessionFinishGrace);
-  worker->timer->async_wait([this, slot = worker->slot, pid = worker->pid](const std::error_code& error) {
+  worker->timer = clock_.After(kSessionFinishGrace, [this, slot = worker->slot, pid = worker->pid] {
     auto it = workers_.find(slot);
-    if (error || it == workers_.end() || it->second.pid != pid || it->second.exited) return;
+    if (it == workers_.end() || it->second.pid != pid || it->second.exited) return;
     spdlog::warn("{} did not exit {}s after closing its stream; killing it", it->second.id,
                  std::chrono::duration_cast<std::chrono::seconds>(kSessionFinishGrace).count());
     it->second.killed_by_us = true;
-    SignalGroup(pid, SIGKILL);
+    launcher_.SignalGroup(pid, SIGKILL);
   });
 }
 
@@ -369,17 +367,16 @@ void RunLoop::OnExited(scheduler::WorkerId slot, pid_t pid, ExitStatus status) {
   worker.exit_status = status;
   spdlog::debug("{} (pid {}) exited: {}", worker.id, worker.pid, status.Describe());
   // Whatever the test left behind in the worker's process group goes with it.
-  SignalGroup(worker.pid, SIGKILL);
+  launcher_.SignalGroup(worker.pid, SIGKILL);
   if (!worker.link || worker.stream_closed) {
     Retire(worker);
     return;
   }
   // Results the worker flushed just before dying may still be in flight on the stream: wait for it to
   // close so they are counted, not blamed on a crash.
-  worker.timer = std::make_unique<asio::steady_timer>(io_, kExitGrace);
-  worker.timer->async_wait([this, slot, pid = worker.pid](const std::error_code& error) {
+  worker.timer = clock_.After(kExitGrace, [this, slot, pid = worker.pid] {
     auto it = workers_.find(slot);
-    if (error || it == workers_.end() || it->second.pid != pid || it->second.retired) return;
+    if (it == workers_.end() || it->second.pid != pid || it->second.retired) return;
     Retire(it->second);
   });
 }
@@ -400,7 +397,7 @@ void RunLoop::Stop(StopKind kind, const std::string& reason) {
     } else if (!worker.exited) {
       // Not connected yet (or the run cannot go on): nothing to wait for.
       worker.killed_by_us = true;
-      SignalGroup(worker.pid, SIGKILL);
+      launcher_.SignalGroup(worker.pid, SIGKILL);
     }
   }
   MaybeEnd();
@@ -431,7 +428,7 @@ void RunLoop::KillAll() {
       worker.link->Close(grpc::Status(grpc::StatusCode::ABORTED, "killed"));
     if (!worker.exited && worker.pid > 0) {
       worker.killed_by_us = true;
-      SignalGroup(worker.pid, SIGKILL);
+      launcher_.SignalGroup(worker.pid, SIGKILL);
     }
   }
 }
@@ -456,11 +453,11 @@ void RunLoop::MaybeEnd() {
     MarkNotRun(missing, stop_reason_.empty() ? "no worker was left to run it" : stop_reason_);
   }
   ended_ = true;
-  if (watchdog_) watchdog_->cancel();
-  if (session_timer_) session_timer_->cancel();
-  if (ticker_) ticker_->cancel();
-  if (activity_timer_) activity_timer_->cancel();
-  if (remote_wait_) remote_wait_->cancel();
+  watchdog_.reset();
+  session_timer_.reset();
+  ticker_.reset();
+  activity_timer_.reset();
+  remote_wait_.reset();
   io_.stop();
 }
 

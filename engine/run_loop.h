@@ -4,7 +4,6 @@
 #pragma once
 
 #include <asio/io_context.hpp>
-#include <asio/steady_timer.hpp>
 #include <functional>
 #include <map>
 #include <memory>
@@ -12,11 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "engine/clock.h"
 #include "engine/output_tail.h"
 #include "engine/process.h"
 #include "engine/reporter.h"
 #include "engine/run_model.h"
 #include "engine/run_plan.h"
+#include "engine/worker_launcher.h"
 #include "engine/worker_service.h"
 #include "scheduler/scheduler.h"
 
@@ -24,8 +25,11 @@ namespace jackd {
 
 class RunLoop final : public WorkerEvents {
  public:
-  RunLoop(asio::io_context& io, ChildReaper& reaper, RunPlan plan, const Collection& collection,
-          scheduler::WorkPlan work, Reporter& reporter, const RunContext& context);
+  // Workers start, are signalled and watched through `launcher`; every deadline is on `clock`. Both
+  // must outlive the loop. The run ends with io.stop().
+  RunLoop(asio::io_context& io, WorkerLauncher& launcher, Clock& clock, RunPlan plan,
+          const Collection& collection, scheduler::WorkPlan work, Reporter& reporter,
+          const RunContext& context);
   ~RunLoop() override;
 
   // Spawns the workers. The run ends (io.stop()) once every test has an outcome and every worker exited.
@@ -74,10 +78,10 @@ class RunLoop final : public WorkerEvents {
     ExitStatus exit_status;
     std::string stderr_path;
     std::string status_path;
-    std::unique_ptr<asio::steady_timer> timer;     // connect deadline, then exit/close grace
+    std::unique_ptr<Timer> timer;                  // connect deadline, then exit/close grace
     std::optional<TestIndex> timed_out;            // the test the watchdog killed this worker for
     std::optional<std::size_t> stack_dump_offset;  // where in its stderr the timeout's stack dump starts
-    std::unique_ptr<asio::steady_timer> kill_timer;
+    std::unique_ptr<Timer> kill_timer;
     OutputTail stdout_tail;  // read only when the plan streams output
     OutputTail stderr_tail;
   };
@@ -141,7 +145,8 @@ class RunLoop final : public WorkerEvents {
   std::string StderrTail(const Worker& worker) const;
 
   asio::io_context& io_;
-  ChildReaper& reaper_;
+  WorkerLauncher& launcher_;
+  Clock& clock_;
   RunPlan plan_;
   const Collection& collection_;
   Reporter& reporter_;
@@ -153,6 +158,7 @@ class RunLoop final : public WorkerEvents {
   std::vector<std::vector<scheduler::WorkerId>> holders_;
   std::vector<std::vector<TestRecord>> attempts_;  // by TestIndex: attempts before the current one
   int parked_retries_ = 0;                         // retries waiting out --reruns-delay
+  std::vector<std::unique_ptr<Timer>> retry_timers_;
   // By TestIndex; settled_ says which hold an outcome. Not optional<TestRecord>: TakeResult hands the
   // vector over whole, where a second array of 100,000 records was the engine's peak memory.
   std::vector<TestRecord> records_;
@@ -168,16 +174,16 @@ class RunLoop final : public WorkerEvents {
   std::vector<std::string> notes_;
   std::vector<RunResult::Error> errors_;
   std::vector<int> crashes_;  // by TestIndex: how often the test crashed its worker
-  std::unique_ptr<asio::steady_timer> watchdog_;
-  std::unique_ptr<asio::steady_timer> session_timer_;
-  std::unique_ptr<asio::steady_timer> ticker_;
-  std::unique_ptr<asio::steady_timer> activity_timer_;  // set while a ShowActivity waits for stacks
+  std::unique_ptr<Timer> watchdog_;
+  std::unique_ptr<Timer> session_timer_;
+  std::unique_ptr<Timer> ticker_;
+  std::unique_ptr<Timer> activity_timer_;  // set while a ShowActivity waits for stacks
   int fatal_exit_code_ = 3;
   int session_exit_code_ = 2;  // the code pytest.exit() asked for (kSessionExit)
   bool ended_ = false;
   std::map<std::string, scheduler::WorkerId> reserved_;  // remote worker ids handed out by Join, unused yet
   bool remote_joined_ = false;                           // some remote worker was ready at some point
-  std::unique_ptr<asio::steady_timer> remote_wait_;      // no worker left: how long one may take to join
+  std::unique_ptr<Timer> remote_wait_;                   // no worker left: how long one may take to join
 };
 
 }  // namespace jackd

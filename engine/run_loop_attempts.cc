@@ -42,10 +42,8 @@ void RunLoop::ScheduleRetry(TestIndex index, scheduler::WorkerId slot, double de
   }
   scheduler_.Park(index);
   ++parked_retries_;
-  auto timer =
-      std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(static_cast<long>(delay * 1000)));
-  timer->async_wait([this, timer, index, slot](const std::error_code& error) {
-    if (error) return;
+  const auto wait = std::chrono::milliseconds(static_cast<long>(delay * 1000));
+  retry_timers_.push_back(clock_.After(wait, [this, index, slot] {
     --parked_retries_;
     // A stop in the meantime cancelled the retry and settled the test.
     if (!settled_[index] && stop_ == StopKind::kNone) {
@@ -54,7 +52,7 @@ void RunLoop::ScheduleRetry(TestIndex index, scheduler::WorkerId slot, double de
       DispatchStarving();
     }
     MaybeEnd();
-  });
+  }));
 }
 
 void RunLoop::EnsureWorkerForRetry() {

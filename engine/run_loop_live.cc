@@ -9,7 +9,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "engine/monotonic_clock.h"
 #include "engine/run_loop.h"
 #include "engine/status_slot.h"
 #include "engine/worker_launch.h"
@@ -44,9 +43,8 @@ std::string ReadFrom(const std::string& path, std::uint64_t offset) {
 }  // namespace
 
 void RunLoop::ArmTicker() {
-  ticker_ = std::make_unique<asio::steady_timer>(io_, plan_.tick_period);
-  ticker_->async_wait([this](const std::error_code& error) {
-    if (error || ended_) return;
+  ticker_ = clock_.After(plan_.tick_period, [this] {
+    if (ended_) return;
     if (plan_.stream_output) {
       for (auto& [slot, worker] : workers_) {
         if (!worker.retired) PassOutputOn(worker, false);
@@ -59,12 +57,12 @@ void RunLoop::ArmTicker() {
 
 std::vector<WorkerActivity> RunLoop::Activity() const {
   std::vector<WorkerActivity> activity;
-  const double now = MonotonicSeconds();
+  const double now = clock_.Seconds();
   for (const auto& [slot, worker] : workers_) {
     if (worker.exited || worker.retired || !worker.ready) continue;
     WorkerActivity& current = activity.emplace_back();
     current.id = worker.id;
-    std::optional<RunningTest> running = ReadStatusSlot(worker.status_path);
+    std::optional<RunningTest> running = launcher_.ReadStatusSlot(worker.status_path);
     if (running && running->index < records_.size()) {
       current.test = running->index;
       current.running_seconds = std::max(0.0, now - static_cast<double>(running->started_ns) / 1e9);
@@ -94,11 +92,10 @@ void RunLoop::ShowActivity() {
     if (!worker.ready || worker.exited || worker.pid <= 0) continue;
     std::error_code ignored;
     offsets[slot] = std::filesystem::file_size(worker.stderr_path, ignored);
-    kill(worker.pid, SIGUSR1);
+    launcher_.Signal(worker.pid, SIGUSR1);
   }
-  activity_timer_ = std::make_unique<asio::steady_timer>(io_, kStackGrace);
-  activity_timer_->async_wait([this, offsets = std::move(offsets)](const std::error_code& error) mutable {
-    if (error || ended_) return;
+  activity_timer_ = clock_.After(kStackGrace, [this, offsets = std::move(offsets)]() mutable {
+    if (ended_) return;
     ReportActivity(std::move(offsets));
     activity_timer_.reset();
   });

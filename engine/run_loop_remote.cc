@@ -122,7 +122,6 @@ void RunLoop::OnRemoteReady(const std::shared_ptr<WorkerLink>& link, const pb::W
   worker.ready = true;
   worker.link = link;
   remote_joined_ = true;
-  if (remote_wait_) remote_wait_->cancel();
   remote_wait_.reset();
   spdlog::info("remote worker {} ready", worker.id);
   scheduler_.AddWorker(slot);
@@ -168,9 +167,7 @@ void RunLoop::RetireRemote(Worker& worker) {
 bool RunLoop::WaitForRemoteWorkers() {
   if (!plan_.listening || stop_ != StopKind::kNone || recorded_ == records_.size()) return false;
   if (remote_wait_) return true;
-  remote_wait_ = std::make_unique<asio::steady_timer>(io_, plan_.worker_start_timeout);
-  remote_wait_->async_wait([this](const std::error_code& error) {
-    if (error) return;
+  remote_wait_ = clock_.After(plan_.worker_start_timeout, [this] {
     remote_wait_.reset();
     for (const auto& [slot, worker] : workers_) {
       if (!worker.retired) return;  // one joined meanwhile

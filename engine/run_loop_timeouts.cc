@@ -5,7 +5,6 @@
 
 #include <filesystem>
 
-#include "engine/monotonic_clock.h"
 #include "engine/run_loop.h"
 #include "engine/status_slot.h"
 
@@ -29,9 +28,8 @@ double RunLoop::TimeoutOf(TestIndex index) const {
 }
 
 void RunLoop::ArmWatchdog() {
-  watchdog_ = std::make_unique<asio::steady_timer>(io_, kWatchdogPeriod);
-  watchdog_->async_wait([this](const std::error_code& error) {
-    if (error || ended_) return;
+  watchdog_ = clock_.After(kWatchdogPeriod, [this] {
+    if (ended_) return;
     CheckTimeouts();
     ArmWatchdog();
   });
@@ -39,10 +37,10 @@ void RunLoop::ArmWatchdog() {
 
 // Timeouts are enforced from outside the test process: the status slot says what runs since when.
 void RunLoop::CheckTimeouts() {
-  const std::int64_t now = MonotonicNanos();
+  const std::int64_t now = clock_.Nanos();
   for (auto& [slot, worker] : workers_) {
     if (!worker.ready || worker.exited || worker.timed_out) continue;
-    std::optional<RunningTest> running = ReadStatusSlot(worker.status_path);
+    std::optional<RunningTest> running = launcher_.ReadStatusSlot(worker.status_path);
     if (!running || running->index >= records_.size()) continue;
     const double limit = TimeoutOf(running->index);
     if (limit > 0 && static_cast<double>(now - running->started_ns) > limit * 1e9) {
@@ -59,13 +57,12 @@ void RunLoop::TimedOut(Worker& worker, TestIndex index, double limit) {
   worker.stack_dump_offset =
       static_cast<std::size_t>(std::filesystem::file_size(worker.stderr_path, ignored));
   // First every thread's stack (the shim's faulthandler listens on SIGUSR1), then the whole group.
-  kill(worker.pid, SIGUSR1);
-  worker.kill_timer = std::make_unique<asio::steady_timer>(io_, kStackDumpGrace);
-  worker.kill_timer->async_wait([this, slot = worker.slot, pid = worker.pid](const std::error_code& error) {
+  launcher_.Signal(worker.pid, SIGUSR1);
+  worker.kill_timer = clock_.After(kStackDumpGrace, [this, slot = worker.slot, pid = worker.pid] {
     auto it = workers_.find(slot);
-    if (error || it == workers_.end() || it->second.pid != pid || it->second.exited) return;
+    if (it == workers_.end() || it->second.pid != pid || it->second.exited) return;
     it->second.killed_by_us = true;
-    SignalGroup(pid, SIGKILL);
+    launcher_.SignalGroup(pid, SIGKILL);
   });
 }
 

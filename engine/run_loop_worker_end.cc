@@ -9,7 +9,6 @@
 #include <iterator>
 
 #include "absl/strings/str_cat.h"
-#include "engine/monotonic_clock.h"
 #include "engine/run_loop.h"
 #include "engine/status_slot.h"
 
@@ -23,9 +22,9 @@ constexpr std::size_t kStderrExcerptBytes = 32768;
 
 // A test that ended without a result (crash, timeout) ran from the time its status slot names until
 // now; the durations store counts that span (CLOCK_MONOTONIC, the slot's clock).
-void SpanUntilNow(const RunningTest& running, TestRecord& record) {
+void SpanUntil(double now, const RunningTest& running, TestRecord& record) {
   record.started = static_cast<double>(running.started_ns) * 1e-9;
-  record.finished = MonotonicSeconds();
+  record.finished = now;
 }
 
 }  // namespace
@@ -38,21 +37,21 @@ void RunLoop::Retire(Worker& worker) {
   }
   worker.retired = true;
   PassOutputOn(worker, true);  // its last words, before a replacement rewrites its files
-  if (worker.timer) worker.timer->cancel();
+  worker.timer.reset();
   if (worker.link) worker.link->Close();
   std::vector<TestIndex> unfinished = scheduler_.WorkerLost(worker.slot);
   for (TestIndex index : unfinished) Release(index, worker.slot);
   const bool clean = worker.finish_sent && unfinished.empty();
   if (!clean && stop_ == StopKind::kSessionTimeout) {
     // Killed by the session timeout: the test it was running timed out; the rest never ran.
-    std::optional<RunningTest> running = ReadStatusSlot(worker.status_path);
+    std::optional<RunningTest> running = launcher_.ReadStatusSlot(worker.status_path);
     auto it = running ? std::find(unfinished.begin(), unfinished.end(), running->index) : unfinished.end();
     if (it != unfinished.end()) {
       TestRecord record;
       record.outcome = Outcome::kTimeout;
       record.worker = worker.id;
       record.reason = stop_reason_;
-      SpanUntilNow(*running, record);
+      SpanUntil(clock_.Seconds(), *running, record);
       Attempted(*it, worker.slot, std::move(record));
       unfinished.erase(it);
     }
@@ -63,7 +62,7 @@ void RunLoop::Retire(Worker& worker) {
                          " before it was ready (pytest failed to start in the worker; its stderr is below)"),
             StderrTail(worker));
     } else {
-      std::optional<RunningTest> running = ReadStatusSlot(worker.status_path);
+      std::optional<RunningTest> running = launcher_.ReadStatusSlot(worker.status_path);
       auto crashed = unfinished.end();
       if (running) crashed = std::find(unfinished.begin(), unfinished.end(), running->index);
       std::string blamed = "between tests";
@@ -81,7 +80,7 @@ void RunLoop::Retire(Worker& worker) {
           TestRecord record;
           record.outcome = timed_out ? Outcome::kTimeout : Outcome::kCrashed;
           record.worker = worker.id;
-          SpanUntilNow(*running, record);
+          SpanUntil(clock_.Seconds(), *running, record);
           record.reason =
               timed_out ? absl::StrCat("Timeout (>", TimeoutOf(index), "s) from jackd: worker ", worker.id,
                                        " was killed; the stacks of its threads follow")

@@ -21,17 +21,19 @@ namespace pb = ::jackd::v1;
 class WorkerStream;
 
 // The run loop's handle on one stream. Thread-safe; outlives the stream it points at, so it stays
-// valid in queued events after gRPC has finished with the stream.
+// valid in queued events after gRPC has finished with the stream. Send and Close are virtual so that
+// unit tests can hand the run loop links that record what it says (engine/run_loop_test.cc).
 class WorkerLink {
  public:
   explicit WorkerLink(std::uint64_t id) : id_(id) {}
+  virtual ~WorkerLink() = default;
 
   std::uint64_t id() const { return id_; }
 
   // Queues a message; messages go out in order. Dropped once the stream is closing or gone.
-  void Send(pb::EngineMessage message);
+  virtual void Send(pb::EngineMessage message);
   // Ends the stream once queued messages are written.
-  void Close(grpc::Status status = grpc::Status::OK);
+  virtual void Close(grpc::Status status = grpc::Status::OK);
 
  private:
   friend class WorkerStream;
