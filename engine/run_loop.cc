@@ -63,11 +63,9 @@ RunLoop::RunLoop(asio::io_context& io, WorkerLauncher& launcher, Clock& clock, R
       scheduler_(std::move(work),
                  scheduler::SchedulerOptions{.planned_workers = static_cast<std::uint32_t>(plan_.workers),
                                              .keep_standby = plan_.listening}),
-      holders_(collection.items.size()),
-      attempts_(collection.items.size()),
-      records_(collection.items.size()),
-      settled_(collection.items.size(), false),
-      crashes_(collection.items.size(), 0) {
+      book_(collection.items, plan_.detect_flaky),
+      watchdog_(clock, plan_.timeout, collection.timeouts, plan_.session_timeout),
+      admission_(plan_, collection) {
   if (plan_.worker_start_timeout.count() == 0) {
     plan_.worker_start_timeout = DefaultConnectDeadline(collection.seconds);
   }
@@ -82,25 +80,14 @@ void RunLoop::Start() {
   if (prestarted && !WriteStartFile(plan_.start_file, collection_.digest, collection_.settings.basetemp)) {
     Fatal(absl::StrCat("cannot write ", plan_.start_file, ": ", std::strerror(errno)));
   }
-  const bool any_timeout =
-      plan_.timeout > 0 ||
-      std::any_of(collection_.timeouts.begin(), collection_.timeouts.end(), [](double t) { return t > 0; });
-  if (any_timeout) ArmWatchdog();
+  watchdog_.Start([this] { CheckTimeouts(); },
+                  [this] { Stop(StopKind::kSessionTimeout, watchdog_.SessionExpired()); });
   if (plan_.tick_period.count() > 0) ArmTicker();
   if (plan_.workers == 0) WaitForRemoteWorkers();  // -n 0 --listen: remote workers only
-  if (plan_.session_timeout > 0) {
-    session_timer_ =
-        clock_.After(std::chrono::milliseconds(static_cast<long>(plan_.session_timeout * 1000)), [this] {
-          Stop(StopKind::kSessionTimeout,
-               absl::StrCat("session timeout (", plan_.session_timeout, "s) expired"));
-        });
-  }
 }
 
 void RunLoop::SpawnWorker(scheduler::WorkerId slot) {
-  Worker& worker = workers_[slot];
-  worker = Worker{};
-  worker.slot = slot;
+  Worker& worker = workers_.Reset(slot);
   const WorkerFiles files = FilesOf(plan_.run_directory, slot);
   worker.id = files.id;
   worker.stderr_path = files.stderr_path;
@@ -124,7 +111,8 @@ void RunLoop::SpawnWorker(scheduler::WorkerId slot) {
   // After a split collection a worker has its share (prestarted) or none: no digest of its own.
   worker.collects_on_demand = !collection_.collected_by.empty();
   if (worker.pid < 0) {
-    worker.exited = worker.retired = true;
+    worker.exited = true;
+    worker.MarkRetired();
     Fatal(absl::StrCat("cannot start worker ", worker.id, ": ", std::strerror(errno)));
     return;
   }
@@ -132,21 +120,14 @@ void RunLoop::SpawnWorker(scheduler::WorkerId slot) {
   launcher_.Watch(worker.pid,
                   [this, slot, pid = worker.pid](ExitStatus status) { OnExited(slot, pid, status); });
   worker.timer = clock_.After(plan_.worker_start_timeout, [this, slot, pid = worker.pid] {
-    auto it = workers_.find(slot);
-    if (it == workers_.end() || it->second.pid != pid || it->second.ready || it->second.exited) return;
+    Worker* late = workers_.Find(slot);
+    if (late == nullptr || late->pid != pid || late->WasReady() || late->exited) return;
     auto seconds = std::chrono::duration_cast<std::chrono::seconds>(plan_.worker_start_timeout).count();
-    Fatal(absl::StrCat("worker ", it->second.id, " did not connect within ", seconds,
+    Fatal(absl::StrCat("worker ", late->id, " did not connect within ", seconds,
                        "s (its collection or a conftest may hang; run the same pytest command alone to see, "
                        "or raise --worker-start-timeout)"),
-          StderrTail(it->second));
+          StderrTail(*late));
   });
-}
-
-RunLoop::Worker* RunLoop::FindByLink(const std::shared_ptr<WorkerLink>& link) {
-  for (auto& [slot, worker] : workers_) {
-    if (worker.link == link) return &worker;
-  }
-  return nullptr;
 }
 
 void RunLoop::MessageReceived(const std::shared_ptr<WorkerLink>& link, pb::WorkerMessage message) {
@@ -158,7 +139,7 @@ void RunLoop::MessageReceived(const std::shared_ptr<WorkerLink>& link, pb::Worke
       OnWorkerFailed(link, message.failed());
       return;
     case pb::WorkerMessage::kResults:
-      if (Worker* worker = FindByLink(link)) {
+      if (Worker* worker = workers_.FindByLink(link)) {
         OnResults(*worker, message.results());
         return;
       }
@@ -171,10 +152,7 @@ void RunLoop::MessageReceived(const std::shared_ptr<WorkerLink>& link, pb::Worke
 }
 
 void RunLoop::OnReady(const std::shared_ptr<WorkerLink>& link, const pb::WorkerReady& ready) {
-  Worker* worker = nullptr;
-  for (auto& [slot, candidate] : workers_) {
-    if (candidate.id == ready.worker_id() && !candidate.link && !candidate.exited) worker = &candidate;
-  }
+  Worker* worker = workers_.AwaitingConnection(ready.worker_id());
   if (worker == nullptr && plan_.listening) {
     OnRemoteReady(link, ready);
     return;
@@ -198,11 +176,11 @@ void RunLoop::OnReady(const std::shared_ptr<WorkerLink>& link, const pb::WorkerR
                        "); does collection depend on the environment or on randomness?"));
     return;
   }
-  worker->ready = true;
+  worker->MarkReady();
   worker->timer.reset();
   spdlog::debug("{} ready", worker->id);
   scheduler_.AddWorker(worker->slot);
-  if (stop_ != StopKind::kNone) {
+  if (stop_.stopped()) {
     worker->link->Send(StopMessage());
     return;
   }
@@ -233,7 +211,7 @@ void RunLoop::OnResults(Worker& worker, const pb::TestResults& results) {
   spdlog::trace("{} -> {} results, {} queued", worker.id, results.results_size(), results.queued());
   for (const pb::TestResult& result : results.results()) {
     const TestIndex index = result.index();
-    if (!Release(index, worker.slot)) {
+    if (!book_.Release(index, worker.slot)) {
       spdlog::warn("{} reported test #{} which it was not running; ignored", worker.id, index);
       continue;
     }
@@ -247,7 +225,7 @@ void RunLoop::OnResults(Worker& worker, const pb::TestResults& results) {
     scheduler_.TestFinished(worker.slot, index);
     Attempted(index, worker.slot, std::move(*record));
   }
-  if (results.has_session_exit() && stop_ < StopKind::kSessionExit) {
+  if (results.has_session_exit() && stop_.kind() < StopKind::kSessionExit) {
     // pytest.exit(): pytest ends its session there, with the code asked for. The test that called it
     // has no result (pytest reports none either) and ends not_run with the rest.
     session_exit_code_ = results.session_exit().returncode();
@@ -258,74 +236,18 @@ void RunLoop::OnResults(Worker& worker, const pb::TestResults& results) {
   DispatchStarving();
 }
 
-bool RunLoop::Release(TestIndex index, scheduler::WorkerId slot) {
-  if (index >= holders_.size()) return false;
-  auto& holders = holders_[index];
-  auto it = std::find(holders.begin(), holders.end(), slot);
-  if (it == holders.end()) return false;
-  holders.erase(it);
-  return true;
-}
-
-void RunLoop::Record(TestIndex index, TestRecord record) {
-  if (settled_[index]) {
-    // --detect-flaky: the other copies of a settled test end quietly when a stop drops them.
-    if (record.outcome != Outcome::kNotRun) {
-      spdlog::error("test {} got a second outcome; kept the first", collection_.items[index].node_id);
-    }
-    return;
-  }
-  // --detect-flaky: a copy dropped by a stop while another copy runs; that one settles the test.
-  if (record.outcome == Outcome::kNotRun && !holders_[index].empty()) return;
-  record = Settled(index, std::move(record));
-  // pytest counts failed reports toward --maxfail, and stepwise stops at one: a failed subtest counts,
-  // also in a test that passed (unittest's subTest).
-  const std::size_t failed_subtests = record.FailedSubtests();
-  const bool own_failure = IsFailure(record.outcome) && record.outcome != Outcome::kNotRun;
-  failures_ += static_cast<std::uint32_t>(failed_subtests) + (own_failure ? 1 : 0);
-  const bool failed = own_failure || failed_subtests > 0;
-  records_[index] = std::move(record);
-  settled_[index] = true;
-  ++recorded_;
-  reporter_.TestFinished(context_, index, records_[index]);
-  if (recorded_ == records_.size() && outcomes_final_) std::exchange(outcomes_final_, nullptr)(records_);
-  const std::uint32_t maxfail = collection_.settings.maxfail;
-  if (maxfail > 0 && failures_ >= maxfail && stop_ == StopKind::kNone) {
-    // pytest's wording, plural and all.
-    Stop(StopKind::kMaxfail, absl::StrCat("stopping after ", failures_, " failures"));
-  }
-  const std::optional<StepwiseSettings>& stepwise = collection_.settings.stepwise;
-  if (stepwise && failed && stop_ == StopKind::kNone) {
-    // pytest's stepwise plugin: stop at a failure, except (--sw-skip) at the first one.
-    if (stepwise->skip && !stepwise_skipped_) {
-      stepwise_skipped_ = index;
-    } else {
-      Stop(StopKind::kStepwise, "Interrupted: Test failed, continuing from this test next run.");
-    }
-  }
-}
-
-void RunLoop::MarkNotRun(const std::vector<TestIndex>& tests, const std::string& reason) {
-  for (TestIndex index : tests) {
-    TestRecord record;
-    record.outcome = Outcome::kNotRun;
-    record.reason = reason;
-    Record(index, std::move(record));
-  }
-}
-
 void RunLoop::Dispatch(Worker& worker) {
-  if (!worker.ready || worker.finish_sent || worker.retired || stop_ != StopKind::kNone) return;
+  if (!worker.TakesWork() || stop_.stopped()) return;
   scheduler::Assignment assignment = scheduler_.Next(worker.slot);
   if (!assignment.tests.empty()) {
-    for (TestIndex index : assignment.tests) holders_[index].push_back(worker.slot);
+    for (TestIndex index : assignment.tests) book_.Hold(index, worker.slot);
     spdlog::trace("{} <- {} tests (report at {})", worker.id, assignment.tests.size(), assignment.report_at);
     worker.link->Send(RunBatchMessage(assignment, collection_.items));
   }
   // Said as soon as it is true: a worker holding its last test cannot run it until it knows nothing
   // follows.
   if (assignment.finish) {
-    worker.finish_sent = true;
+    worker.MarkFinishing();
     spdlog::trace("{} <- finish", worker.id);
     worker.link->Send(FinishMessage());
   }
@@ -335,13 +257,12 @@ void RunLoop::Dispatch(Worker& worker) {
 // others finished tests.
 void RunLoop::DispatchStarving() {
   for (scheduler::WorkerId slot : scheduler_.Starving()) {
-    auto it = workers_.find(slot);
-    if (it != workers_.end()) Dispatch(it->second);
+    if (Worker* worker = workers_.Find(slot)) Dispatch(*worker);
   }
 }
 
 void RunLoop::StreamClosed(const std::shared_ptr<WorkerLink>& link) {
-  Worker* worker = FindByLink(link);
+  Worker* worker = workers_.FindByLink(link);
   if (worker == nullptr || worker->stream_closed) return;
   worker->stream_closed = true;
   if (worker->exited) {
@@ -350,19 +271,19 @@ void RunLoop::StreamClosed(const std::shared_ptr<WorkerLink>& link) {
   }
   // The worker closed its side; it exits once pytest's session finishes. Bound the wait.
   worker->timer = clock_.After(kSessionFinishGrace, [this, slot = worker->slot, pid = worker->pid] {
-    auto it = workers_.find(slot);
-    if (it == workers_.end() || it->second.pid != pid || it->second.exited) return;
-    spdlog::warn("{} did not exit {}s after closing its stream; killing it", it->second.id,
+    Worker* lingering = workers_.Find(slot);
+    if (lingering == nullptr || lingering->pid != pid || lingering->exited) return;
+    spdlog::warn("{} did not exit {}s after closing its stream; killing it", lingering->id,
                  std::chrono::duration_cast<std::chrono::seconds>(kSessionFinishGrace).count());
-    it->second.killed_by_us = true;
+    lingering->killed_by_us = true;
     launcher_.SignalGroup(pid, SIGKILL);
   });
 }
 
 void RunLoop::OnExited(scheduler::WorkerId slot, pid_t pid, ExitStatus status) {
-  auto it = workers_.find(slot);
-  if (it == workers_.end() || it->second.pid != pid) return;
-  Worker& worker = it->second;
+  Worker* found = workers_.Find(slot);
+  if (found == nullptr || found->pid != pid) return;
+  Worker& worker = *found;
   worker.exited = true;
   worker.exit_status = status;
   spdlog::debug("{} (pid {}) exited: {}", worker.id, worker.pid, status.Describe());
@@ -375,22 +296,18 @@ void RunLoop::OnExited(scheduler::WorkerId slot, pid_t pid, ExitStatus status) {
   // Results the worker flushed just before dying may still be in flight on the stream: wait for it to
   // close so they are counted, not blamed on a crash.
   worker.timer = clock_.After(kExitGrace, [this, slot, pid = worker.pid] {
-    auto it = workers_.find(slot);
-    if (it == workers_.end() || it->second.pid != pid || it->second.retired) return;
-    Retire(it->second);
+    Worker* silent = workers_.Find(slot);
+    if (silent == nullptr || silent->pid != pid || silent->Retired()) return;
+    Retire(*silent);
   });
 }
 
 void RunLoop::Stop(StopKind kind, const std::string& reason) {
-  if (stop_ != StopKind::kNone && kind <= stop_) return;
-  const bool first = stop_ == StopKind::kNone;
-  stop_ = kind;
-  if (first || kind >= StopKind::kSessionTimeout) stop_reason_ = reason;
+  if (!stop_.Escalate(kind, reason)) return;
   MarkNotRun(scheduler_.Cancel(), reason);
-  const bool kill = kind >= StopKind::kSessionTimeout;  // running tests cannot be waited for
   for (auto& [slot, worker] : workers_) {
-    if (worker.retired) continue;
-    if (worker.ready && worker.link && !kill) {
+    if (worker.Retired()) continue;
+    if (worker.WasReady() && worker.link && !stop_.Kills()) {
       worker.link->Send(StopMessage());
     } else if (worker.remote) {
       worker.link->Close(grpc::Status(grpc::StatusCode::ABORTED, reason));
@@ -405,7 +322,7 @@ void RunLoop::Stop(StopKind kind, const std::string& reason) {
 
 void RunLoop::Fatal(const std::string& message, const std::string& details, int exit_code) {
   // The first reason is the one to read; the others are its echoes (every worker timing out, say).
-  if (stop_ == StopKind::kFatal) return;
+  if (stop_.kind() == StopKind::kFatal) return;
   errors_.push_back({message, details});
   fatal_exit_code_ = exit_code;
   Stop(StopKind::kFatal, "jackd could not go on (see the error below)");
@@ -424,7 +341,7 @@ void RunLoop::Interrupt(int signal) {
 
 void RunLoop::KillAll() {
   for (auto& [slot, worker] : workers_) {
-    if (worker.remote && !worker.retired)
+    if (worker.remote && !worker.Retired())
       worker.link->Close(grpc::Status(grpc::StatusCode::ABORTED, "killed"));
     if (!worker.exited && worker.pid > 0) {
       worker.killed_by_us = true;
@@ -435,26 +352,20 @@ void RunLoop::KillAll() {
 
 void RunLoop::MaybeEnd() {
   if (ended_) return;
-  for (auto& [slot, worker] : workers_) {
-    if (!worker.retired) return;
-  }
-  if (parked_retries_ > 0 && stop_ == StopKind::kNone) return;  // a worker starts when the delay is over
+  if (!workers_.AllRetired()) return;
+  if (parked_retries_ > 0 && !stop_.stopped()) return;  // a worker starts when the delay is over
   if (WaitForRemoteWorkers()) return;
   // Every worker is gone. Tests still without an outcome were never started.
-  std::vector<TestIndex> missing;
-  for (TestIndex i = 0; i < records_.size(); ++i) {
-    if (!settled_[i]) missing.push_back(i);
-  }
+  const std::vector<TestIndex> missing = book_.Unsettled();
   if (!missing.empty()) {
-    if (stop_ == StopKind::kNone) {
+    if (!stop_.stopped()) {
       spdlog::error("{} tests had no outcome when the last worker exited", missing.size());
       notes_.push_back(absl::StrCat(missing.size(), " tests were never run: every worker exited"));
     }
-    MarkNotRun(missing, stop_reason_.empty() ? "no worker was left to run it" : stop_reason_);
+    MarkNotRun(missing, stop_.reason().empty() ? "no worker was left to run it" : stop_.reason());
   }
   ended_ = true;
-  watchdog_.reset();
-  session_timer_.reset();
+  watchdog_.Stop();
   ticker_.reset();
   activity_timer_.reset();
   remote_wait_.reset();
@@ -463,12 +374,8 @@ void RunLoop::MaybeEnd() {
 
 RunResult RunLoop::TakeResult() {
   RunResult result;
-  // MaybeEnd guarantees an outcome for every test; an empty slot here is an engine bug.
-  if (std::find(settled_.begin(), settled_.end(), false) != settled_.end()) {
-    std::fprintf(stderr, "jackd: internal error: a test has no outcome\n");
-    std::abort();
-  }
-  result.records = std::move(records_);
+  // MaybeEnd guarantees an outcome for every test (TakeRecords aborts otherwise).
+  result.records = book_.TakeRecords();
   bool failed = false;
   for (const TestRecord& record : result.records) {
     // pytest counts every failed report: a failed subtest fails the run even where its test passed.
@@ -480,11 +387,11 @@ RunResult RunLoop::TakeResult() {
     failed = failed || std::any_of(result.records.begin(), result.records.end(),
                                    [](const TestRecord& r) { return r.outcome == Outcome::kFlaky; });
   }
-  result.stop_reason = stop_reason_;
+  result.stop_reason = stop_.reason();
   result.stepwise_skipped = stepwise_skipped_;
   result.notes = notes_;
   result.errors = errors_;
-  switch (stop_) {
+  switch (stop_.kind()) {
     case StopKind::kFatal:
       result.exit_code = fatal_exit_code_;
       break;

@@ -1,22 +1,21 @@
-// The run loop's attempts: reruns of failed tests (--reruns, @pytest.mark.flaky), the repeated runs of
-// --detect-flaky, and how a test's attempts settle into its one final outcome.
+// The run loop's outcomes: reruns of failed tests (--reruns, @pytest.mark.flaky), the repeated runs of
+// --detect-flaky, and what a final outcome sets off (the reporters, --maxfail, --sw). How attempts
+// settle into one outcome is the outcome book's (engine/outcome_book.h).
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-#include <map>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "engine/run_loop.h"
 
 namespace jackd {
 
 void RunLoop::Attempted(TestIndex index, scheduler::WorkerId slot, TestRecord record) {
-  if (settled_[index]) return;  // settled already: a --detect-flaky copy that ran after a stop
+  if (book_.IsSettled(index)) return;  // settled already: a --detect-flaky copy that ran after a stop
   if (plan_.detect_flaky > 1) {
-    if (attempts_[index].size() + 1 < static_cast<std::size_t>(plan_.detect_flaky)) {
+    if (book_.Attempts(index) + 1 < static_cast<std::size_t>(plan_.detect_flaky)) {
       reporter_.AttemptFinished(context_, index, record);
-      attempts_[index].push_back(std::move(record));
+      book_.AddAttempt(index, std::move(record));
       return;
     }
     Record(index, std::move(record));
@@ -25,9 +24,9 @@ void RunLoop::Attempted(TestIndex index, scheduler::WorkerId slot, TestRecord re
   const bool rerunnable = record.outcome == Outcome::kFailed || record.outcome == Outcome::kError;
   const std::optional<FlakyMark>& mark = collection_.flaky[index];
   const std::uint32_t reruns = mark ? mark->reruns : static_cast<std::uint32_t>(plan_.reruns);
-  if (rerunnable && attempts_[index].size() < reruns && stop_ == StopKind::kNone) {
+  if (rerunnable && book_.Attempts(index) < reruns && !stop_.stopped()) {
     reporter_.AttemptFinished(context_, index, record);
-    attempts_[index].push_back(std::move(record));
+    book_.AddAttempt(index, std::move(record));
     ScheduleRetry(index, slot, mark ? mark->delay : plan_.reruns_delay);
     return;
   }
@@ -46,7 +45,7 @@ void RunLoop::ScheduleRetry(TestIndex index, scheduler::WorkerId slot, double de
   retry_timers_.push_back(clock_.After(wait, [this, index, slot] {
     --parked_retries_;
     // A stop in the meantime cancelled the retry and settled the test.
-    if (!settled_[index] && stop_ == StopKind::kNone) {
+    if (!book_.IsSettled(index) && !stop_.stopped()) {
       scheduler_.Retry(index, slot);
       EnsureWorkerForRetry();
       DispatchStarving();
@@ -57,8 +56,7 @@ void RunLoop::ScheduleRetry(TestIndex index, scheduler::WorkerId slot, double de
 
 void RunLoop::EnsureWorkerForRetry() {
   for (const auto& [slot, worker] : workers_) {
-    // It will take the retry (a remote worker has no process of its own here: `exited` says nothing).
-    if (!worker.finish_sent && !worker.retired && (!worker.exited || worker.remote)) return;
+    if (worker.WillTakeWork()) return;
   }
   // Every worker was told to finish before this test failed: one more runs the retries.
   const scheduler::WorkerId slot = NextFreeSlot();
@@ -66,42 +64,44 @@ void RunLoop::EnsureWorkerForRetry() {
   SpawnWorker(slot);
 }
 
-TestRecord RunLoop::Settled(TestIndex index, TestRecord last) {
-  std::vector<TestRecord>& earlier = attempts_[index];
-  if (earlier.empty()) return last;
-  if (last.outcome == Outcome::kNotRun) {
-    // Stopped before its next attempt: the last attempt that ran decides.
-    last = std::move(earlier.back());
-    earlier.pop_back();
+void RunLoop::Record(TestIndex index, TestRecord record) {
+  const TestRecord* final = book_.Settle(index, std::move(record));
+  if (final == nullptr) return;
+  reporter_.TestFinished(context_, index, *final);
+  if (book_.AllSettled() && outcomes_final_) std::exchange(outcomes_final_, nullptr)(book_.records());
+  CountFailures(index, *final);
+}
+
+void RunLoop::CountFailures(TestIndex index, const TestRecord& record) {
+  // pytest counts failed reports toward --maxfail, and stepwise stops at one: a failed subtest counts,
+  // also in a test that passed (unittest's subTest).
+  const std::size_t failed_subtests = record.FailedSubtests();
+  const bool own_failure = IsFailure(record.outcome) && record.outcome != Outcome::kNotRun;
+  failures_ += static_cast<std::uint32_t>(failed_subtests) + (own_failure ? 1 : 0);
+  const bool failed = own_failure || failed_subtests > 0;
+  const std::uint32_t maxfail = collection_.settings.maxfail;
+  if (maxfail > 0 && failures_ >= maxfail && !stop_.stopped()) {
+    // pytest's wording, plural and all.
+    Stop(StopKind::kMaxfail, absl::StrCat("stopping after ", failures_, " failures"));
   }
-  if (plan_.detect_flaky > 1) {
-    std::map<Outcome, int> tally{{last.outcome, 1}};
-    for (const TestRecord& attempt : earlier) ++tally[attempt.outcome];
-    if (tally.size() > 1) {
-      // Flaky when its runs disagree. As after a rerun, the record is a run that did not fail and the
-      // failing runs are its earlier attempts.
-      if (IsFailure(last.outcome)) {
-        auto good = std::find_if(earlier.begin(), earlier.end(),
-                                 [](const TestRecord& r) { return !IsFailure(r.outcome); });
-        if (good != earlier.end()) std::swap(*good, last);
-      }
-      std::vector<std::string> parts;
-      for (Outcome outcome : kAllOutcomes) {
-        if (auto it = tally.find(outcome); it != tally.end())
-          parts.push_back(absl::StrCat(it->second, " ", std::string(OutcomeName(outcome))));
-      }
-      last.reason =
-          absl::StrCat("outcomes differ over ", earlier.size() + 1, " runs: ", absl::StrJoin(parts, ", "));
-      last.outcome = Outcome::kFlaky;
+  const std::optional<StepwiseSettings>& stepwise = collection_.settings.stepwise;
+  if (stepwise && failed && !stop_.stopped()) {
+    // pytest's stepwise plugin: stop at a failure, except (--sw-skip) at the first one.
+    if (stepwise->skip && !stepwise_skipped_) {
+      stepwise_skipped_ = index;
+    } else {
+      Stop(StopKind::kStepwise, "Interrupted: Test failed, continuing from this test next run.");
     }
-  } else if (last.outcome == Outcome::kPassed) {
-    last.outcome = Outcome::kFlaky;
-    last.reason = absl::StrCat("passed on attempt ", earlier.size() + 1, " after ", earlier.size(),
-                               earlier.size() == 1 ? " failure" : " failures");
   }
-  last.attempts = std::move(earlier);
-  earlier.clear();
-  return last;
+}
+
+void RunLoop::MarkNotRun(const std::vector<TestIndex>& tests, const std::string& reason) {
+  for (TestIndex index : tests) {
+    TestRecord record;
+    record.outcome = Outcome::kNotRun;
+    record.reason = reason;
+    Record(index, std::move(record));
+  }
 }
 
 }  // namespace jackd

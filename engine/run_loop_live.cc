@@ -47,7 +47,7 @@ void RunLoop::ArmTicker() {
     if (ended_) return;
     if (plan_.stream_output) {
       for (auto& [slot, worker] : workers_) {
-        if (!worker.retired) PassOutputOn(worker, false);
+        if (!worker.Retired()) PassOutputOn(worker, false);
       }
     }
     reporter_.Tick(context_, Activity());
@@ -59,11 +59,11 @@ std::vector<WorkerActivity> RunLoop::Activity() const {
   std::vector<WorkerActivity> activity;
   const double now = clock_.Seconds();
   for (const auto& [slot, worker] : workers_) {
-    if (worker.exited || worker.retired || !worker.ready) continue;
+    if (worker.exited || worker.Retired() || !worker.WasReady()) continue;
     WorkerActivity& current = activity.emplace_back();
     current.id = worker.id;
     std::optional<RunningTest> running = launcher_.ReadStatusSlot(worker.status_path);
-    if (running && running->index < records_.size()) {
+    if (running && running->index < book_.size()) {
       current.test = running->index;
       current.running_seconds = std::max(0.0, now - static_cast<double>(running->started_ns) / 1e9);
     }
@@ -89,7 +89,7 @@ void RunLoop::ShowActivity() {
   std::map<scheduler::WorkerId, std::uint64_t> offsets;
   for (auto& [slot, worker] : workers_) {
     // Only a connected worker has its SIGUSR1 handler; before that the signal would kill it.
-    if (!worker.ready || worker.exited || worker.pid <= 0) continue;
+    if (!worker.WasReady() || worker.exited || worker.pid <= 0) continue;
     std::error_code ignored;
     offsets[slot] = std::filesystem::file_size(worker.stderr_path, ignored);
     launcher_.Signal(worker.pid, SIGUSR1);
@@ -102,11 +102,11 @@ void RunLoop::ShowActivity() {
 }
 
 void RunLoop::ReportActivity(std::map<scheduler::WorkerId, std::uint64_t> stderr_offsets) {
-  std::string text = absl::StrFormat("jackd: %zu of %zu tests done; what each worker is doing:\n", recorded_,
-                                     records_.size());
+  std::string text = absl::StrFormat("jackd: %zu of %zu tests done; what each worker is doing:\n",
+                                     book_.SettledCount(), book_.size());
   const std::vector<WorkerActivity> activity = Activity();
   for (const auto& [slot, worker] : workers_) {
-    if (worker.exited || worker.retired) continue;
+    if (worker.exited || worker.Retired()) continue;
     auto now = std::find_if(activity.begin(), activity.end(),
                             [&](const WorkerActivity& a) { return a.id == worker.id; });
     if (now == activity.end()) {

@@ -30,88 +30,35 @@ void SpanUntil(double now, const RunningTest& running, TestRecord& record) {
 }  // namespace
 
 void RunLoop::Retire(Worker& worker) {
-  if (worker.retired) return;
+  if (worker.Retired()) return;
   if (worker.remote) {
     RetireRemote(worker);
     return;
   }
-  worker.retired = true;
+  const bool told_to_finish = worker.state == WorkerState::kFinishing;
+  const bool was_ready = worker.WasReady();
+  worker.MarkRetired();
   PassOutputOn(worker, true);  // its last words, before a replacement rewrites its files
   worker.timer.reset();
   if (worker.link) worker.link->Close();
   std::vector<TestIndex> unfinished = scheduler_.WorkerLost(worker.slot);
-  for (TestIndex index : unfinished) Release(index, worker.slot);
-  const bool clean = worker.finish_sent && unfinished.empty();
-  if (!clean && stop_ == StopKind::kSessionTimeout) {
-    // Killed by the session timeout: the test it was running timed out; the rest never ran.
-    std::optional<RunningTest> running = launcher_.ReadStatusSlot(worker.status_path);
-    auto it = running ? std::find(unfinished.begin(), unfinished.end(), running->index) : unfinished.end();
-    if (it != unfinished.end()) {
-      TestRecord record;
-      record.outcome = Outcome::kTimeout;
-      record.worker = worker.id;
-      record.reason = stop_reason_;
-      SpanUntil(clock_.Seconds(), *running, record);
-      Attempted(*it, worker.slot, std::move(record));
-      unfinished.erase(it);
-    }
-  } else if (!clean && stop_ == StopKind::kNone) {
-    const std::string how = worker.exit_status.Describe();
-    if (!worker.ready) {
-      Fatal(absl::StrCat("worker ", worker.id, " exited with ", how,
+  for (TestIndex index : unfinished) book_.Release(index, worker.slot);
+  const bool clean = told_to_finish && unfinished.empty();
+  if (!clean && stop_.kind() == StopKind::kSessionTimeout) {
+    SettleSessionTimeout(worker, unfinished);
+  } else if (!clean && !stop_.stopped()) {
+    if (!was_ready) {
+      Fatal(absl::StrCat("worker ", worker.id, " exited with ", worker.exit_status.Describe(),
                          " before it was ready (pytest failed to start in the worker; its stderr is below)"),
             StderrTail(worker));
     } else {
-      std::optional<RunningTest> running = launcher_.ReadStatusSlot(worker.status_path);
-      auto crashed = unfinished.end();
-      if (running) crashed = std::find(unfinished.begin(), unfinished.end(), running->index);
-      std::string blamed = "between tests";
-      const bool timed_out = worker.timed_out.has_value();
-      if (crashed != unfinished.end()) {
-        const TestIndex index = *crashed;
-        blamed = "running " + collection_.items[index].node_id;
-        unfinished.erase(crashed);
-        if (!timed_out && crashes_[index]++ < plan_.retry_crashed) {
-          // --retry-crashed: it goes back to run first, on whichever worker asks next.
-          absl::StrAppend(&blamed, " (attempt ", crashes_[index], " of ", plan_.retry_crashed + 1,
-                          "; retrying it)");
-          unfinished.insert(unfinished.begin(), index);
-        } else {
-          TestRecord record;
-          record.outcome = timed_out ? Outcome::kTimeout : Outcome::kCrashed;
-          record.worker = worker.id;
-          SpanUntil(clock_.Seconds(), *running, record);
-          record.reason =
-              timed_out ? absl::StrCat("Timeout (>", TimeoutOf(index), "s) from jackd: worker ", worker.id,
-                                       " was killed; the stacks of its threads follow")
-                        : absl::StrCat("worker ", worker.id, " crashed while running this test (", how, ")");
-          PhaseReport& report = record.reports.emplace_back();
-          report.longrepr = record.reason + "\n" + StderrTail(worker);
-          report.summary = record.reason;
-          Attempted(index, worker.slot, std::move(record));
-        }
-      }
-      notes_.push_back(timed_out ? absl::StrCat("worker ", worker.id, " was killed after a timeout ", blamed)
-                                 : absl::StrCat("worker ", worker.id, " crashed (", how, ") ", blamed));
-      scheduler_.Requeue(unfinished);
-      unfinished.clear();
-      DispatchStarving();
-      if (stop_ == StopKind::kNone && !scheduler_.Exhausted()) {
-        if (restarts_ < plan_.max_worker_restarts) {
-          ++restarts_;
-          notes_.back() += "; replaced";
-          SpawnWorker(worker.slot);  // invalidates `worker`
-          MaybeEnd();
-          return;
-        }
-        Stop(StopKind::kExhausted, absl::StrCat("the worker restart budget (", plan_.max_worker_restarts,
-                                                ", --max-worker-restart) is spent"));
-      }
+      SettleCrash(worker, unfinished);
+      if (Replace(worker)) return;  // `worker` is the replacement now
     }
   }
   // Stopped runs (or a worker that vanished after its budget ran out) leave these unrun.
   if (!unfinished.empty()) {
-    MarkNotRun(unfinished, stop_reason_.empty() ? "its worker stopped" : stop_reason_);
+    MarkNotRun(unfinished, stop_.reason().empty() ? "its worker stopped" : stop_.reason());
   }
   // pytest's own verdicts on what the worker ran: 1, tests failed; 5, it collected and ran nothing (a
   // worker that got no tests, its share of the files being empty).
@@ -121,6 +68,79 @@ void RunLoop::Retire(Worker& worker) {
                                   " after its last test"));
   }
   MaybeEnd();
+}
+
+// Killed by the session timeout: the test it was running timed out; the rest never ran.
+void RunLoop::SettleSessionTimeout(Worker& worker, std::vector<TestIndex>& unfinished) {
+  std::optional<RunningTest> running = launcher_.ReadStatusSlot(worker.status_path);
+  auto it = running ? std::find(unfinished.begin(), unfinished.end(), running->index) : unfinished.end();
+  if (it == unfinished.end()) return;
+  TestRecord record;
+  record.outcome = Outcome::kTimeout;
+  record.worker = worker.id;
+  record.reason = stop_.reason();
+  SpanUntil(clock_.Seconds(), *running, record);
+  Attempted(*it, worker.slot, std::move(record));
+  unfinished.erase(it);
+}
+
+// A worker died on its own (or the watchdog killed it): the test its status slot names crashed (or
+// timed out), unless --retry-crashed gives it another go; the rest of its tests go back to the queue.
+void RunLoop::SettleCrash(Worker& worker, std::vector<TestIndex>& unfinished) {
+  std::optional<RunningTest> running = launcher_.ReadStatusSlot(worker.status_path);
+  auto crashed = unfinished.end();
+  if (running) crashed = std::find(unfinished.begin(), unfinished.end(), running->index);
+  std::string blamed = "between tests";
+  const bool timed_out = worker.timed_out.has_value();
+  if (crashed != unfinished.end()) {
+    const TestIndex index = *crashed;
+    blamed = "running " + collection_.items[index].node_id;
+    unfinished.erase(crashed);
+    if (!timed_out && book_.CountCrash(index) < plan_.retry_crashed) {
+      // --retry-crashed: it goes back to run first, on whichever worker asks next.
+      absl::StrAppend(&blamed, " (attempt ", book_.Crashes(index), " of ", plan_.retry_crashed + 1,
+                      "; retrying it)");
+      unfinished.insert(unfinished.begin(), index);
+    } else {
+      RecordCrash(worker, index, *running);
+    }
+  }
+  const std::string how = worker.exit_status.Describe();
+  notes_.push_back(timed_out ? absl::StrCat("worker ", worker.id, " was killed after a timeout ", blamed)
+                             : absl::StrCat("worker ", worker.id, " crashed (", how, ") ", blamed));
+  scheduler_.Requeue(unfinished);
+  unfinished.clear();
+  DispatchStarving();
+}
+
+void RunLoop::RecordCrash(Worker& worker, TestIndex index, const RunningTest& running) {
+  const bool timed_out = worker.timed_out.has_value();
+  TestRecord record;
+  record.outcome = timed_out ? Outcome::kTimeout : Outcome::kCrashed;
+  record.worker = worker.id;
+  SpanUntil(clock_.Seconds(), running, record);
+  record.reason = timed_out ? absl::StrCat("Timeout (>", watchdog_.LimitOf(index), "s) from jackd: worker ",
+                                           worker.id, " was killed; the stacks of its threads follow")
+                            : absl::StrCat("worker ", worker.id, " crashed while running this test (",
+                                           worker.exit_status.Describe(), ")");
+  PhaseReport& report = record.reports.emplace_back();
+  report.longrepr = record.reason + "\n" + StderrTail(worker);
+  report.summary = record.reason;
+  Attempted(index, worker.slot, std::move(record));
+}
+
+bool RunLoop::Replace(Worker& worker) {
+  if (stop_.stopped() || scheduler_.Exhausted()) return false;
+  if (restarts_ >= plan_.max_worker_restarts) {
+    Stop(StopKind::kExhausted, absl::StrCat("the worker restart budget (", plan_.max_worker_restarts,
+                                            ", --max-worker-restart) is spent"));
+    return false;
+  }
+  ++restarts_;
+  notes_.back() += "; replaced";
+  SpawnWorker(worker.slot);  // invalidates `worker`
+  MaybeEnd();
+  return true;
 }
 
 std::string RunLoop::StderrTail(const Worker& worker) const {
