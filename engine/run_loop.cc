@@ -121,7 +121,7 @@ void RunLoop::SpawnWorker(scheduler::WorkerId slot) {
                   [this, slot, pid = worker.pid](ExitStatus status) { OnExited(slot, pid, status); });
   worker.timer = clock_.After(plan_.worker_start_timeout, [this, slot, pid = worker.pid] {
     Worker* late = workers_.Find(slot);
-    if (late == nullptr || late->pid != pid || late->WasReady() || late->exited) return;
+    if (late == nullptr || late->pid != pid || late->Connected() || late->exited) return;
     auto seconds = std::chrono::duration_cast<std::chrono::seconds>(plan_.worker_start_timeout).count();
     Fatal(absl::StrCat("worker ", late->id, " did not connect within ", seconds,
                        "s (its collection or a conftest may hang; run the same pytest command alone to see, "
@@ -228,8 +228,8 @@ void RunLoop::OnResults(Worker& worker, const pb::TestResults& results) {
   if (results.has_session_exit() && stop_.kind() < StopKind::kSessionExit) {
     // pytest.exit(): pytest ends its session there, with the code asked for. The test that called it
     // has no result (pytest reports none either) and ends not_run with the rest.
-    session_exit_code_ = results.session_exit().returncode();
-    Stop(StopKind::kSessionExit, SessionExitLine(results.session_exit().reason()));
+    Stop(StopKind::kSessionExit, SessionExitLine(results.session_exit().reason()),
+         results.session_exit().returncode());
     return;
   }
   Dispatch(worker);
@@ -302,12 +302,12 @@ void RunLoop::OnExited(scheduler::WorkerId slot, pid_t pid, ExitStatus status) {
   });
 }
 
-void RunLoop::Stop(StopKind kind, const std::string& reason) {
-  if (!stop_.Escalate(kind, reason)) return;
+void RunLoop::Stop(StopKind kind, const std::string& reason, int exit_code) {
+  if (!stop_.Escalate(kind, reason, exit_code)) return;
   MarkNotRun(scheduler_.Cancel(), reason);
   for (auto& [slot, worker] : workers_) {
     if (worker.Retired()) continue;
-    if (worker.WasReady() && worker.link && !stop_.Kills()) {
+    if (worker.Connected() && worker.link && !stop_.Kills()) {
       worker.link->Send(StopMessage());
     } else if (worker.remote) {
       worker.link->Close(grpc::Status(grpc::StatusCode::ABORTED, reason));
@@ -324,8 +324,7 @@ void RunLoop::Fatal(const std::string& message, const std::string& details, int 
   // The first reason is the one to read; the others are its echoes (every worker timing out, say).
   if (stop_.kind() == StopKind::kFatal) return;
   errors_.push_back({message, details});
-  fatal_exit_code_ = exit_code;
-  Stop(StopKind::kFatal, "jackd could not go on (see the error below)");
+  Stop(StopKind::kFatal, "jackd could not go on (see the error below)", exit_code);
 }
 
 void RunLoop::Interrupt(int signal) {
@@ -391,22 +390,8 @@ RunResult RunLoop::TakeResult() {
   result.stepwise_skipped = stepwise_skipped_;
   result.notes = notes_;
   result.errors = errors_;
-  switch (stop_.kind()) {
-    case StopKind::kFatal:
-      result.exit_code = fatal_exit_code_;
-      break;
-    case StopKind::kSessionExit:
-      result.exit_code = session_exit_code_;
-      result.session_exit = true;
-      break;
-    case StopKind::kStepwise:  // pytest's stepwise interrupts the session
-    case StopKind::kSessionTimeout:
-    case StopKind::kInterrupt:
-      result.exit_code = kExitInterrupted;
-      break;
-    default:
-      result.exit_code = failed ? kExitTestsFailed : kExitOk;
-  }
+  result.exit_code = stop_.ExitCode(failed);
+  result.session_exit = stop_.kind() == StopKind::kSessionExit;
   return result;
 }
 

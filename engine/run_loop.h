@@ -100,7 +100,8 @@ class RunLoop final : public WorkerEvents {
   void Record(TestIndex index, TestRecord record);
   void CountFailures(TestIndex index, const TestRecord& record);
   void MarkNotRun(const std::vector<TestIndex>& tests, const std::string& reason);
-  void Stop(StopKind kind, const std::string& reason);
+  // `exit_code`: a kFatal or kSessionExit stop's (RunStop::Escalate).
+  void Stop(StopKind kind, const std::string& reason, int exit_code = 0);
   void Fatal(const std::string& message, const std::string& details = "", int exit_code = 3);
   // The watchdog's findings (run_loop_timeouts.cc).
   void CheckTimeouts();
@@ -112,7 +113,6 @@ class RunLoop final : public WorkerEvents {
   void PassOutputOn(Worker& worker, bool exited);
   void ReportActivity(std::map<scheduler::WorkerId, std::uint64_t> stderr_offsets);
   void MaybeEnd();
-  int ExitCode() const;
 
   asio::io_context& io_;
   WorkerLauncher& launcher_;
@@ -138,8 +138,6 @@ class RunLoop final : public WorkerEvents {
   std::vector<RunResult::Error> errors_;
   std::unique_ptr<Timer> ticker_;
   std::unique_ptr<Timer> activity_timer_;  // set while a ShowActivity waits for stacks
-  int fatal_exit_code_ = 3;
-  int session_exit_code_ = 2;  // the code pytest.exit() asked for (kSessionExit)
   bool ended_ = false;
   bool remote_joined_ = false;          // some remote worker was ready at some point
   std::unique_ptr<Timer> remote_wait_;  // no worker left: how long one may take to join

@@ -59,7 +59,7 @@ std::vector<WorkerActivity> RunLoop::Activity() const {
   std::vector<WorkerActivity> activity;
   const double now = clock_.Seconds();
   for (const auto& [slot, worker] : workers_) {
-    if (worker.exited || worker.Retired() || !worker.WasReady()) continue;
+    if (worker.exited || worker.Retired() || !worker.Connected()) continue;
     WorkerActivity& current = activity.emplace_back();
     current.id = worker.id;
     std::optional<RunningTest> running = launcher_.ReadStatusSlot(worker.status_path);
@@ -89,7 +89,7 @@ void RunLoop::ShowActivity() {
   std::map<scheduler::WorkerId, std::uint64_t> offsets;
   for (auto& [slot, worker] : workers_) {
     // Only a connected worker has its SIGUSR1 handler; before that the signal would kill it.
-    if (!worker.WasReady() || worker.exited || worker.pid <= 0) continue;
+    if (!worker.Connected() || worker.exited || worker.pid <= 0) continue;
     std::error_code ignored;
     offsets[slot] = std::filesystem::file_size(worker.stderr_path, ignored);
     launcher_.Signal(worker.pid, SIGUSR1);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/exit_code.h"
+#include "engine/fake_clock.h"
 #include "engine/version.h"
 #include "engine/worker_launch.h"
 
@@ -21,50 +22,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using scheduler::WorkerId;
-
-// Timers fire when the test moves time on, in deadline order, each at its own deadline.
-class FakeClock final : public Clock {
- public:
-  std::int64_t Nanos() const override { return now_; }
-
-  std::unique_ptr<Timer> After(std::chrono::nanoseconds delay, std::function<void()> fired) override {
-    auto alive = std::make_shared<bool>(true);
-    pending_.push_back({now_ + delay.count(), next_++, std::move(fired), alive});
-    return std::make_unique<FakeTimer>(alive);
-  }
-
-  void Advance(std::chrono::nanoseconds by) {
-    const std::int64_t until = now_ + by.count();
-    while (true) {
-      std::erase_if(pending_, [](const Pending& p) { return !*p.alive; });
-      auto next = std::min_element(pending_.begin(), pending_.end(), [](const Pending& a, const Pending& b) {
-        return std::pair(a.due, a.order) < std::pair(b.due, b.order);
-      });
-      if (next == pending_.end() || next->due > until) break;
-      now_ = next->due;
-      std::function<void()> fired = std::move(next->fired);
-      pending_.erase(next);
-      fired();
-    }
-    now_ = until;
-  }
-
- private:
-  struct FakeTimer final : Timer {
-    explicit FakeTimer(std::shared_ptr<bool> alive) : alive(std::move(alive)) {}
-    ~FakeTimer() override { *alive = false; }
-    std::shared_ptr<bool> alive;
-  };
-  struct Pending {
-    std::int64_t due;
-    std::uint64_t order;
-    std::function<void()> fired;
-    std::shared_ptr<bool> alive;
-  };
-  std::int64_t now_ = 1'000'000'000'000;  // 1000 s: status slots stamped before "now" stay positive
-  std::uint64_t next_ = 0;
-  std::vector<Pending> pending_;
-};
 
 // Workers as pids that exist only here; each exit is reported when the test says so.
 class FakeLauncher final : public WorkerLauncher {

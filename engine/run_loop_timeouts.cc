@@ -22,7 +22,7 @@ constexpr auto kStackDumpGrace = 1s;
 void RunLoop::CheckTimeouts() {
   if (ended_) return;
   for (auto& [slot, worker] : workers_) {
-    if (!worker.WasReady() || worker.exited || worker.timed_out) continue;
+    if (!worker.Connected() || worker.exited || worker.timed_out) continue;
     std::optional<RunningTest> running = launcher_.ReadStatusSlot(worker.status_path);
     if (!running || running->index >= book_.size()) continue;
     if (const double limit = watchdog_.Overrun(*running); limit > 0) TimedOut(worker, running->index, limit);

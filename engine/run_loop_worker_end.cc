@@ -36,7 +36,7 @@ void RunLoop::Retire(Worker& worker) {
     return;
   }
   const bool told_to_finish = worker.state == WorkerState::kFinishing;
-  const bool was_ready = worker.WasReady();
+  const bool was_connected = worker.Connected();
   worker.MarkRetired();
   PassOutputOn(worker, true);  // its last words, before a replacement rewrites its files
   worker.timer.reset();
@@ -47,7 +47,7 @@ void RunLoop::Retire(Worker& worker) {
   if (!clean && stop_.kind() == StopKind::kSessionTimeout) {
     SettleSessionTimeout(worker, unfinished);
   } else if (!clean && !stop_.stopped()) {
-    if (!was_ready) {
+    if (!was_connected) {
       Fatal(absl::StrCat("worker ", worker.id, " exited with ", worker.exit_status.Describe(),
                          " before it was ready (pytest failed to start in the worker; its stderr is below)"),
             StderrTail(worker));

@@ -1,5 +1,6 @@
 // Why a run stopped dispatching, and the rule that decides between reasons: a later, more severe stop
-// overrides an earlier one, a less severe or equal one changes nothing.
+// overrides an earlier one, a less severe or equal one changes nothing. The stop also decides the run's
+// exit code.
 #pragma once
 
 #include <string>
@@ -24,8 +25,8 @@ class RunStop {
  public:
   // Takes `kind` if it is more severe than the stop so far; false (and nothing changes) otherwise. The
   // first reason stays the one reported, unless the new stop kills running tests: then the run ends
-  // for the new reason.
-  bool Escalate(StopKind kind, const std::string& reason);
+  // for the new reason. `exit_code`: the code a kFatal or kSessionExit stop ends the run with.
+  bool Escalate(StopKind kind, const std::string& reason, int exit_code = 0);
 
   StopKind kind() const { return kind_; }
   bool stopped() const { return kind_ != StopKind::kNone; }
@@ -34,9 +35,14 @@ class RunStop {
   // Empty while not stopped.
   const std::string& reason() const { return reason_; }
 
+  // The run's exit code: a fatal error's or pytest.exit()'s own; pytest's "interrupted" after the stops
+  // pytest counts as one (its stepwise plugin's among them); else whether tests failed.
+  int ExitCode(bool tests_failed) const;
+
  private:
   StopKind kind_ = StopKind::kNone;
   std::string reason_;
+  int exit_code_ = 0;
 };
 
 }  // namespace jackd

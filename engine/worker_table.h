@@ -48,8 +48,8 @@ struct Worker {
   OutputTail stdout_tail;  // read only when the plan streams output
   OutputTail stderr_tail;
 
-  // Connected and checked, retired or not: it answered once.
-  bool WasReady() const { return state == WorkerState::kReady || state == WorkerState::kFinishing; }
+  // Connected, its collection checked, and not retired: it can be told to stop and asked for stacks.
+  bool Connected() const { return state == WorkerState::kReady || state == WorkerState::kFinishing; }
   bool TakesWork() const { return state == WorkerState::kReady; }
   bool Retired() const { return state == WorkerState::kRetired; }
   // Will take a test queued now: not told to finish, and its process (if it has one here) still runs.
