@@ -115,9 +115,14 @@ class RunLoopTest : public ::testing::Test {
     context_.collection = &collection_;
   }
 
-  void Start() {
-    scheduler::WorkPlan work = scheduler::PlanWork(collection_.items, scheduler::Policy{},
-                                                   static_cast<std::uint32_t>(plan_.workers));
+  scheduler::WorkPlan Plan() const {
+    return scheduler::PlanWork(collection_.items, scheduler::Policy{},
+                               static_cast<std::uint32_t>(plan_.workers));
+  }
+
+  void Start() { Start(Plan()); }
+
+  void Start(scheduler::WorkPlan work) {
     loop_ = std::make_unique<RunLoop>(io_, launcher_, clock_, plan_, collection_, std::move(work), reporter_,
                                       context_);
     loop_->Start();
@@ -311,6 +316,7 @@ TEST_F(RunLoopTest, MaxfailStopsDispatchAndLetsRunningTestsFinish) {
   Connect("gw1");
   const TestIndex other = Running("gw1");
   const TestIndex failed = Report("gw0", Outcome::kFailed);
+  EXPECT_EQ(reporter_.finished[39], 1);  // never handed out: not run at once, not when the run ends
   EXPECT_TRUE(links_["gw0"]->stopped);
   EXPECT_TRUE(links_["gw1"]->stopped);
   EXPECT_FALSE(launcher_.Killed(launcher_.pids["gw1"]));
@@ -480,6 +486,54 @@ TEST_F(RunLoopTest, WorkerDyingBeforeItIsReadyIsFatal) {
   EXPECT_EQ(result.exit_code, kExitInternalError);
   ASSERT_EQ(result.errors.size(), 1u);
   EXPECT_NE(result.errors[0].message.find("before it was ready"), std::string::npos);
+}
+
+TEST_F(RunLoopTest, DetectFlakyCopyDroppedByAStopWaitsForTheCopyStillRunning) {
+  SetUpRun(2, 2);
+  plan_.detect_flaky = 2;
+  Start(scheduler::RepeatPlan(Plan(), 2));
+  Connect("gw0");
+  Connect("gw1");
+  // Each worker holds a copy of test 0, gw0's first.
+  auto holds = [&](const std::string& id) {
+    const std::deque<TestIndex>& queue = links_[id]->queue;
+    return std::find(queue.begin(), queue.end(), 0u) != queue.end();
+  };
+  ASSERT_TRUE(holds("gw0") && holds("gw1"));
+  ASSERT_EQ(Running("gw0"), 0u);
+  loop_->Interrupt(SIGINT);
+  // gw1 drops its tests unstarted and leaves while gw0's copy still runs: that one decides.
+  links_["gw1"]->queue.clear();
+  End("gw1", {.exit_code = 2, .signal = 0});
+  EXPECT_EQ(reporter_.finished[0], 0);
+  Report("gw0", Outcome::kPassed);
+  links_["gw0"]->queue.clear();
+  End("gw0", {.exit_code = 2, .signal = 0});
+  ASSERT_TRUE(io_.stopped());
+  ExpectExactlyOneOutcomeEach();
+  EXPECT_EQ(OutcomeOf(0), Outcome::kPassed);
+  EXPECT_EQ(OutcomeOf(1), Outcome::kNotRun);
+}
+
+TEST_F(RunLoopTest, ACrashThatReachesMaxfailLeavesTheRestOfItsBatchNotRun) {
+  SetUpRun(8, 1);
+  collection_.settings.maxfail = 1;
+  Start();
+  Connect("gw0");
+  ASSERT_GE(links_["gw0"]->queue.size(), 2u);
+  const TestIndex running = Running("gw0");
+  Crash("gw0", SIGSEGV);
+  ASSERT_TRUE(io_.stopped());
+  ExpectExactlyOneOutcomeEach();
+  if (HasFailure()) return;  // TakeResult aborts on a test without an outcome
+  EXPECT_EQ(OutcomeOf(running), Outcome::kCrashed);
+  for (TestIndex i = 0; i < 8; ++i) {
+    if (i != running) {
+      EXPECT_EQ(OutcomeOf(i), Outcome::kNotRun) << i;
+    }
+  }
+  EXPECT_EQ(launcher_.started, 1);  // no replacement after the stop
+  EXPECT_EQ(loop_->TakeResult().exit_code, kExitTestsFailed);
 }
 
 }  // namespace
