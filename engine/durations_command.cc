@@ -1,5 +1,6 @@
 #include "engine/durations_command.h"
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -48,6 +49,17 @@ struct FileTotal {
 };
 
 }  // namespace
+
+void AddDurationsOptions(CLI::App& durations, DurationsOptions& options) {
+  durations.add_option("--top", options.top, "How many tests and files to list")->capture_default_str();
+  durations
+      .add_option("-n,--numprocesses", options.workers,
+                  "The workers to expect the wall time for: auto, logical, N or -N, as for 'jackd run'")
+      ->capture_default_str();
+  durations.add_option("--rootdir", options.rootdir,
+                       "The project whose store to read (default: the nearest directory with a .jackd store, "
+                       "from here upwards)");
+}
 
 int DurationsCommand(const DurationsOptions& options) {
   auto workers = ResolveWorkerCount(options.workers, ReadCpuFacts());

@@ -1,5 +1,6 @@
 #include "engine/merge_command.h"
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -208,6 +209,25 @@ std::vector<DurationSample> SamplesOf(const json& report) {
 }
 
 }  // namespace
+
+void AddMergeOptions(CLI::App& merge, MergeOptions& options) {
+  merge.add_option("-o,--output", options.output, "The merged JSON report")->required();
+  merge.add_option("--junitxml,--junit-xml", options.junitxml,
+                   "Also write merged JUnit XML here, from the shards' JUnit files given as inputs (*.xml)");
+  merge.add_option("--durations-store", options.durations_store,
+                   "Record the merged run's durations in this .jackd directory (e.g. the one CI caches), "
+                   "as an unsharded run would");
+  merge.add_option("--cov-combine", options.cov_combine,
+                   "Combine the shards' coverage.py data files given as inputs into this data file "
+                   "(coverage combine; 'coverage report' then covers the whole suite)");
+  merge.add_option("--python", options.python,
+                   "The interpreter whose coverage.py combines (default: as for 'jackd run')");
+  merge
+      .add_option("reports", options.inputs,
+                  "Every shard's JSON report (from --json-report), and with --junitxml its JUnit file "
+                  "(*.xml), with --cov-combine its coverage data file (.coverage)")
+      ->required();
+}
 
 int MergeCommand(const MergeOptions& given, const std::vector<std::string>& command_line) {
   // Inputs by kind: JUnit files end in .xml, coverage data files are SQLite, the rest are JSON reports.

@@ -12,9 +12,24 @@
 #include <string>
 #include <vector>
 
-#include "engine/cli.h"
+namespace CLI {
+class App;
+}
 
 namespace jackd {
+
+struct MergeOptions {
+  std::string output;           // -o: the merged JSON report
+  std::string junitxml;         // --junitxml: the merged JUnit XML
+  std::string durations_store;  // --durations-store: a .jackd directory to record the merged durations in
+  std::string cov_combine;      // --cov-combine: the combined coverage.py data file
+  std::string python;           // --python: the interpreter whose coverage.py combines
+  // The shards' files: JSON reports, JUnit XML (*.xml) and coverage.py data files, told apart by merge.
+  std::vector<std::string> inputs;
+};
+
+// Adds the options above to the `merge` subcommand.
+void AddMergeOptions(CLI::App& merge, MergeOptions& options);
 
 int MergeCommand(const MergeOptions& options, const std::vector<std::string>& command_line);
 

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -58,6 +59,26 @@ std::string HostName() {
 }
 
 }  // namespace
+
+void AddWorkerOptions(CLI::App& worker, WorkerOptions& options) {
+  worker.add_option("--connect", options.connect, "HOST:PORT of the engine's --listen")->required();
+  worker.add_option("-n,--numprocesses", options.workers, "Workers to start: auto, logical, N or -N")
+      ->capture_default_str();
+  worker.add_option("--token-file", options.token_file,
+                    "File with the engine's shared token, '-' for stdin (default: $JACKD_AUTH_TOKEN)");
+  worker.add_option("--tls-ca", options.tls_ca,
+                    "PEM CA that signed the engine's certificate (default: the system's roots)");
+  worker.add_option("--tls-cert", options.tls_cert,
+                    "PEM client certificate chain (when the engine has --tls-client-ca)");
+  worker.add_option("--tls-key", options.tls_key, "PEM private key of --tls-cert");
+  worker.add_flag("--insecure", options.insecure,
+                  "Plain TCP without TLS (only against an engine started with --insecure)");
+  worker.add_option("--python", options.python, "Interpreter that runs pytest (as for 'jackd run')");
+  worker
+      .add_option("--join-timeout", options.join_timeout,
+                  "Seconds to wait for the engine to accept this host")
+      ->capture_default_str();
+}
 
 int WorkerCommand(const WorkerOptions& options) {
   auto python = FindPython(options.python);

@@ -13,6 +13,10 @@
 #include <cstdint>
 #include <string>
 
+namespace CLI {
+class App;
+}
+
 namespace jackd {
 
 struct WorkerOptions {
@@ -26,6 +30,9 @@ struct WorkerOptions {
   std::string python;
   double join_timeout = 120;  // seconds to wait for the engine to accept the host
 };
+
+// Adds the options above to the `worker` subcommand.
+void AddWorkerOptions(CLI::App& worker, WorkerOptions& options);
 
 int WorkerCommand(const WorkerOptions& options);
 
