@@ -90,7 +90,7 @@ CollectionOutcome ReadReport(const std::string& python, const std::string& repor
 
 CollectionOutcome Collect(asio::io_context& io, ChildReaper& reaper, const std::string& python,
                           const std::vector<std::string>& pytest_args, const std::string& run_directory,
-                          const bool& interrupted) {
+                          const bool& interrupted, const std::vector<std::string>& shim_environment) {
   const std::string report_path = run_directory + "/collection.pb";
   const std::string stdout_path = run_directory + "/collect.stdout";
   const std::string stderr_path = run_directory + "/collect.stderr";
@@ -98,9 +98,10 @@ CollectionOutcome Collect(asio::io_context& io, ChildReaper& reaper, const std::
   args.insert(args.end(), pytest_args.begin(), pytest_args.end());
 
   const auto started = std::chrono::steady_clock::now();
-  pid_t pid =
-      Spawn(SpawnRequest{ShimCommand(python, "collect", args),
-                         EnvironmentWith({RewriteCacheVariable(run_directory)}), stdout_path, stderr_path});
+  std::vector<std::string> env = shim_environment;
+  env.push_back(RewriteCacheVariable(run_directory));
+  pid_t pid = Spawn(
+      SpawnRequest{ShimCommand(python, "collect", args), EnvironmentWith(env), stdout_path, stderr_path});
   if (pid < 0) return CollectionFailure{kExitInternalError, "", "cannot start the collection process"};
   bool done = false;
   ExitStatus status;

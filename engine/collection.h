@@ -41,10 +41,11 @@ struct RunningCollector {
 };
 
 // Runs the collect process on `io` (which must have no other work) and waits for it. `interrupted` is
-// polled after every event: when it turns true the process group is killed.
+// polled after every event: when it turns true the process group is killed. `shim_environment` ("NAME=value")
+// goes into the process's environment, over the engine's own.
 CollectionOutcome Collect(asio::io_context& io, ChildReaper& reaper, const std::string& python,
                           const std::vector<std::string>& pytest_args, const std::string& run_directory,
-                          const bool& interrupted);
+                          const bool& interrupted, const std::vector<std::string>& shim_environment);
 
 // Waits for `collectors[0]` (gw0) to write its report. When that report is share 0 of a split collection
 // over all of `collectors`, waits for the other shares too and merges them (engine/split_collection.h),

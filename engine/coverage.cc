@@ -72,8 +72,8 @@ std::string CoverageSettingsJson(const CoverageSettings& settings, const std::st
 }
 
 void CombineCoverage(asio::io_context& io, ChildReaper& reaper, const std::string& python,
-                     const std::string& settings_json, const std::string& run_directory,
-                     const CoverageSettings& settings, RunResult& result) {
+                     const std::vector<std::string>& shim_environment, const std::string& settings_json,
+                     const std::string& run_directory, const CoverageSettings& settings, RunResult& result) {
   if (settings.pytest_cov_installed) {
     result.notes.push_back(
         "pytest-cov is disabled inside jackd's processes; jackd measured coverage in every worker and "
@@ -87,8 +87,9 @@ void CombineCoverage(asio::io_context& io, ChildReaper& reaper, const std::strin
     out << settings_json;
     if (!out) return Fail(result, "cannot write " + settings_path);
   }
-  const pid_t pid = Spawn(SpawnRequest{ShimCommand(python, "coverage", {settings_path, result_path}),
-                                       EnvironmentWith({}), run_directory + "/coverage.stdout", stderr_path});
+  const pid_t pid =
+      Spawn(SpawnRequest{ShimCommand(python, "coverage", {settings_path, result_path}),
+                         EnvironmentWith(shim_environment), run_directory + "/coverage.stdout", stderr_path});
   if (pid < 0) return Fail(result, "cannot start the combine process");
   bool done = false;
   ExitStatus status;

@@ -45,9 +45,10 @@ std::string CoverageSettingsJson(const CoverageSettings& settings, const std::st
 // Combines the workers' data and writes the reports (the shim's `coverage` mode, run in the current
 // directory). Fills result.coverage, adds coverage.py's warnings and the pytest-cov note to
 // result.notes; a failure becomes a result error (exit 3 unless tests failed already). Below the
-// minimum coverage, a run that would exit 0 exits 1.
+// minimum coverage, a run that would exit 0 exits 1. The combine process gets `shim_environment`
+// ("NAME=value") over the engine's own environment, as every shim of the run does.
 void CombineCoverage(asio::io_context& io, ChildReaper& reaper, const std::string& python,
-                     const std::string& settings_json, const std::string& run_directory,
-                     const CoverageSettings& settings, RunResult& result);
+                     const std::vector<std::string>& shim_environment, const std::string& settings_json,
+                     const std::string& run_directory, const CoverageSettings& settings, RunResult& result);
 
 }  // namespace jackd

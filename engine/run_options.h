@@ -41,7 +41,7 @@ struct RunOptions {
   std::string html_report;
   std::string shard;                    // --shard I/N (1-based); empty: Bazel's variables, else no shard
   std::string shard_mode = "duration";  // --shard-mode: duration or hash (scheduler/shard.h)
-  std::string collection = "split";     // --collection: split or whole (engine/split_collection.h)
+  std::string collection = "split";     // --collection: split, lazy or whole (engine/split_collection.h)
   std::string log_level = "warn";
   CoverageOptions coverage;  // --cov and friends
   // Remote workers (engine/run_loop_remote.cc, engine/tls_credentials.h): empty `listen`: none.

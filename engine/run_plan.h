@@ -34,14 +34,15 @@ struct RunPlan {
   int detect_flaky = 0;        // --detect-flaky N: every test runs N times; 0: off
   bool fail_on_flaky = false;  // a flaky test fails the run (always so with --detect-flaky)
   std::chrono::milliseconds worker_start_timeout{0};
-  std::string collection_report;        // the engine's CollectionReport, for workers to diff against
-  std::vector<std::string> worker_env;  // more "NAME=value" for every worker (JACKD_COVERAGE)
+  std::string collection_report;  // the engine's CollectionReport, for workers to diff against
+  std::vector<std::string> worker_env =
+      {};  // more "NAME=value" for every worker (the shims' variables, JACKD_COVERAGE)
   // Workers started while the engine collected (engine/prestart.h), by slot: adopted instead of started,
   // and told to go on through `start_file`.
-  std::map<scheduler::WorkerId, pid_t> prestarted;
+  std::map<scheduler::WorkerId, pid_t> prestarted = {};
   // Forks local workers when set (--worker-start fork); null: every worker is exec'd. Not owned.
   ForkServer* fork_server = nullptr;
-  std::string start_file;
+  std::string start_file = {};
   // Prestarted workers collect a share of the files each (engine/split_collection.h), unless the run
   // needs the whole collection everywhere (--collection whole, or options the shim recognises).
   bool split_collection = false;

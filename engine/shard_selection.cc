@@ -46,9 +46,7 @@ absl::StatusOr<std::optional<scheduler::ShardSpec>> FromBazel() {
 }  // namespace
 
 absl::StatusOr<std::optional<scheduler::ShardSpec>> ResolveShard(const std::string& option,
-                                                                 const std::string& mode_name) {
-  auto mode = scheduler::ParseShardMode(mode_name);
-  if (!mode) return absl::InvalidArgumentError("unknown --shard-mode '" + mode_name + "' (duration or hash)");
+                                                                 scheduler::ShardMode mode) {
   auto bazel = FromBazel();
   std::optional<scheduler::ShardSpec> spec;
   if (!option.empty()) {
@@ -64,7 +62,7 @@ absl::StatusOr<std::optional<scheduler::ShardSpec>> ResolveShard(const std::stri
     spec = *bazel;
   }
   if (!spec) return std::nullopt;
-  spec->mode = *mode;
+  spec->mode = mode;
   if (const std::string status_file = Environment("TEST_SHARD_STATUS_FILE"); !status_file.empty()) {
     // Bazel checks that the file exists: a runner that leaves it out does not shard, and Bazel says so.
     std::ofstream touched(status_file, std::ios::app);

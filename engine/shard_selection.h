@@ -16,9 +16,10 @@ namespace jackd {
 
 // The shard to run: `--shard` (`option`, "I/N", 1-based) wins; without it, Bazel's TEST_TOTAL_SHARDS and
 // TEST_SHARD_INDEX (0-based) when both are set. Bazel's TEST_SHARD_STATUS_FILE, when set, is touched (that
-// is how a test runner tells Bazel it shards). nullopt: no sharding. A usage error for malformed values.
+// is how a test runner tells Bazel it shards). The spec gets `mode`. nullopt: no sharding. A usage error for
+// malformed values.
 absl::StatusOr<std::optional<scheduler::ShardSpec>> ResolveShard(const std::string& option,
-                                                                 const std::string& mode_name);
+                                                                 scheduler::ShardMode mode);
 
 // Cuts `collection` down to the tests of `shard` (items, timeouts and flaky marks; the rest count as
 // deselected; the collection digest stays the whole collection's, which workers compare against) and
