@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -72,6 +73,19 @@ class TerminalReporter final : public Reporter {
   void ShortSummaryLine(std::string_view word, const std::string& node_id, const std::string& message,
                         const char* color);
   void TerminalSummary(const Collection& collection, const RunResult& result);
+  // TerminalSummary's parts, in the order it prints them.
+  void FailureSections(const Collection& collection, const RunResult& result, bool errors);
+  void PassesSection(const Collection& collection, const RunResult& result, Outcome outcome, char option,
+                     std::string_view title);
+  void DurationsSection(const Collection& collection, const RunResult& result);
+  void ShortSummary(const Collection& collection, const RunResult& result);
+  // `start_summary` prints the short summary's title before its first line.
+  void ShortSummaryLines(char c, const PytestSettings& settings, const std::string& id, const TestRecord& r,
+                         const std::function<void()>& start_summary);
+  void XfailLine(const PytestSettings& settings, const std::string& id, const TestRecord& r);
+  void XpassLine(const PytestSettings& settings, const std::string& id, const TestRecord& r);
+  void SkipSummary(const Collection& collection, const RunResult& result,
+                   const std::function<void()>& start_summary);
   void FlakySummary(const RunResult& result, const scheduler::Inventory& items);
   void WarningsSummary(const Collection& collection, const RunResult& result,
                        const scheduler::Inventory& items);

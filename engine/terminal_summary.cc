@@ -1,6 +1,7 @@
 // The end of the terminal report: FAILURES and friends, the short summary and the final line.
 
 #include <algorithm>
+#include <functional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -139,150 +140,116 @@ void TerminalReporter::RunFinished(const RunContext& context, const RunResult& r
 // coverage, durations and the short test summary.
 void TerminalReporter::TerminalSummary(const Collection& collection, const RunResult& result) {
   const PytestSettings& settings = collection.settings;
-  const auto& items = collection.items;
-  const bool show_tracebacks = settings.tb_style != "no";
-
-  // ERRORS (setup and teardown failures), then FAILURES, as pytest orders them. On a live terminal the
-  // failures were printed as they happened.
-  auto sections = [&](bool errors) {
-    bool titled = false;
-    const std::string_view title = errors ? "ERRORS" : "FAILURES";
-    if (errors) {
-      // --continue-on-collection-errors: the collection errors lead the ERRORS section, as in pytest.
-      for (const CollectError& error : collection.errors) {
-        if (!titled) Sep('=', title);
-        titled = true;
-        Sep('_', CollectErrorTitle(error.node_id), kBoldRed);
-        Line(error.longrepr);
-      }
-    }
-    for (TestIndex i = 0; i < result.records.size(); ++i) {
-      if (i < shown_live_.size() && shown_live_[i]) continue;
-      FailureBlocks(settings, items[i].node_id, result.records[i], errors, title, titled);
-    }
-  };
-  // -rP / -rX: passed (xpassed) tests with captured output, as pytest's PASSES (XPASSES) sections.
-  // The title comes whenever such a test exists, output or not; XPASSES from pytest 8.0.
-  auto passes = [&](Outcome outcome, char option, std::string_view title) {
-    if (settings.report_chars.find(option) == std::string::npos) return;
-    if (outcome == Outcome::kXpassed && !settings.PytestAtLeast(8, 0)) return;
-    bool first = true;
-    for (TestIndex i = 0; i < result.records.size(); ++i) {
-      const TestRecord& record = result.records[i];
-      if (record.outcome != outcome) continue;
-      if (first) Sep('=', title);
-      first = false;
-      for (const PhaseReport& report : record.reports) {
-        if (report.sections.empty() || report.subtest) continue;  // a failed subtest's are in FAILURES
-        Sep('_', record.head_line.empty() ? items[i].node_id : record.head_line, kBoldGreen);
-        for (const auto& [section, content] : report.sections) {
-          Sep('-', section);
-          Write(content);
-          if (!content.empty() && content.back() != '\n') Line();
-        }
-      }
-    }
-  };
-  if (show_tracebacks) {
-    sections(true);
-    sections(false);
-    FlakySummary(result, items);
-    WarningsSummary(collection, result, items);
-    passes(Outcome::kPassed, 'P', "PASSES");
-    passes(Outcome::kXpassed, 'X', "XPASSES");
+  if (settings.tb_style != "no") {
+    // ERRORS (setup and teardown failures), then FAILURES, as pytest orders them.
+    FailureSections(collection, result, true);
+    FailureSections(collection, result, false);
+    FlakySummary(result, collection.items);
+    WarningsSummary(collection, result, collection.items);
+    PassesSection(collection, result, Outcome::kPassed, 'P', "PASSES");
+    PassesSection(collection, result, Outcome::kXpassed, 'X', "XPASSES");
   }
-
   // Where pytest-cov prints it: after the sections above, before the durations and the short summary.
   if (result.coverage) CoverageSection(*result.coverage);
+  if (settings.durations >= 0) DurationsSection(collection, result);
+  ShortSummary(collection, result);
+}
 
-  if (settings.durations >= 0) {
-    struct Row {
-      double seconds;
-      Phase when;
-      TestIndex index;
-    };
-    std::vector<Row> rows;
-    for (TestIndex i = 0; i < result.records.size(); ++i) {
-      const TestRecord& r = result.records[i];
-      if (r.worker.empty()) continue;
-      rows.push_back({r.setup_seconds, Phase::kSetup, i});
-      // pytest lists the phases that reported; a test skipped or failed in setup has no call phase,
-      // and only then is its call time exactly zero (the shim's clock always advances across a call).
-      if (r.call_seconds > 0) rows.push_back({r.call_seconds, Phase::kCall, i});
-      rows.push_back({r.teardown_seconds, Phase::kTeardown, i});
-    }
-    std::stable_sort(rows.begin(), rows.end(),
-                     [](const Row& a, const Row& b) { return a.seconds > b.seconds; });
-    if (settings.durations > 0 && rows.size() > static_cast<std::size_t>(settings.durations)) {
-      rows.resize(static_cast<std::size_t>(settings.durations));
-    }
-    Sep('=', settings.durations > 0 ? absl::StrCat("slowest ", settings.durations, " durations")
-                                    : "slowest durations");
-    std::size_t hidden = 0;
-    for (const Row& row : rows) {
-      if (verbosity_ < 2 && row.seconds < settings.durations_min) {
-        ++hidden;
-        continue;
-      }
-      Line(absl::StrFormat("%.2fs %-8s %s", row.seconds, PhaseName(row.when), items[row.index].node_id));
-    }
-    if (hidden > 0) {
-      Line(absl::StrFormat("\n(%d durations < %gs hidden.  Use -vv to show these durations.)", hidden,
-                           settings.durations_min));
+// On a live terminal the failures were printed as they happened.
+void TerminalReporter::FailureSections(const Collection& collection, const RunResult& result, bool errors) {
+  bool titled = false;
+  const std::string_view title = errors ? "ERRORS" : "FAILURES";
+  if (errors) {
+    // --continue-on-collection-errors: the collection errors lead the ERRORS section, as in pytest.
+    for (const CollectError& error : collection.errors) {
+      if (!titled) Sep('=', title);
+      titled = true;
+      Sep('_', CollectErrorTitle(error.node_id), kBoldRed);
+      Line(error.longrepr);
     }
   }
+  for (TestIndex i = 0; i < result.records.size(); ++i) {
+    if (i < shown_live_.size() && shown_live_[i]) continue;
+    FailureBlocks(collection.settings, collection.items[i].node_id, result.records[i], errors, title, titled);
+  }
+}
 
-  // Short test summary, in the order of pytest's -r characters.
-  std::vector<std::string> summary;
+// -rP / -rX: passed (xpassed) tests with captured output, as pytest's PASSES (XPASSES) sections.
+// The title comes whenever such a test exists, output or not; XPASSES from pytest 8.0.
+void TerminalReporter::PassesSection(const Collection& collection, const RunResult& result, Outcome outcome,
+                                     char option, std::string_view title) {
+  const PytestSettings& settings = collection.settings;
+  if (settings.report_chars.find(option) == std::string::npos) return;
+  if (outcome == Outcome::kXpassed && !settings.PytestAtLeast(8, 0)) return;
+  bool first = true;
+  for (TestIndex i = 0; i < result.records.size(); ++i) {
+    const TestRecord& record = result.records[i];
+    if (record.outcome != outcome) continue;
+    if (first) Sep('=', title);
+    first = false;
+    for (const PhaseReport& report : record.reports) {
+      if (report.sections.empty() || report.subtest) continue;  // a failed subtest's are in FAILURES
+      Sep('_', record.head_line.empty() ? collection.items[i].node_id : record.head_line, kBoldGreen);
+      for (const auto& [section, content] : report.sections) {
+        Sep('-', section);
+        Write(content);
+        if (!content.empty() && content.back() != '\n') Line();
+      }
+    }
+  }
+}
+
+// --durations N: the slowest phases, as pytest lists them.
+void TerminalReporter::DurationsSection(const Collection& collection, const RunResult& result) {
+  const PytestSettings& settings = collection.settings;
+  struct Row {
+    double seconds;
+    Phase when;
+    TestIndex index;
+  };
+  std::vector<Row> rows;
+  for (TestIndex i = 0; i < result.records.size(); ++i) {
+    const TestRecord& r = result.records[i];
+    if (r.worker.empty()) continue;
+    rows.push_back({r.setup_seconds, Phase::kSetup, i});
+    // pytest lists the phases that reported; a test skipped or failed in setup has no call phase,
+    // and only then is its call time exactly zero (the shim's clock always advances across a call).
+    if (r.call_seconds > 0) rows.push_back({r.call_seconds, Phase::kCall, i});
+    rows.push_back({r.teardown_seconds, Phase::kTeardown, i});
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const Row& a, const Row& b) { return a.seconds > b.seconds; });
+  if (settings.durations > 0 && rows.size() > static_cast<std::size_t>(settings.durations)) {
+    rows.resize(static_cast<std::size_t>(settings.durations));
+  }
+  Sep('=', settings.durations > 0 ? absl::StrCat("slowest ", settings.durations, " durations")
+                                  : "slowest durations");
+  std::size_t hidden = 0;
+  for (const Row& row : rows) {
+    if (verbosity_ < 2 && row.seconds < settings.durations_min) {
+      ++hidden;
+      continue;
+    }
+    Line(absl::StrFormat("%.2fs %-8s %s", row.seconds, PhaseName(row.when),
+                         collection.items[row.index].node_id));
+  }
+  if (hidden > 0) {
+    Line(absl::StrFormat("\n(%d durations < %gs hidden.  Use -vv to show these durations.)", hidden,
+                         settings.durations_min));
+  }
+}
+
+// Short test summary, in the order of pytest's -r characters. Its title comes before its first line only.
+void TerminalReporter::ShortSummary(const Collection& collection, const RunResult& result) {
+  const PytestSettings& settings = collection.settings;
   bool summary_started = false;
-  auto start_summary = [&] {
+  const std::function<void()> start_summary = [&] {
     if (!summary_started) Sep('=', "short test summary info", kBold);
     summary_started = true;
   };
   for (char c : settings.report_chars) {
     for (TestIndex i = 0; i < result.records.size(); ++i) {
-      const TestRecord& r = result.records[i];
-      const std::string& id = items[i].node_id;
-      // A test's failed (xfailed) subtests come before its own line, as pytest reported them.
-      for (const SubtestStatus& subtest : r.subtests) {
-        if ((c == 'f' && subtest.category == "failed") || (c == 'x' && subtest.category == "xfailed")) {
-          start_summary();
-          ShortSummaryLine(subtest.word, id, subtest.message, c == 'f' ? kRed : kYellow);
-        }
-      }
-      if (c == 'f' && (r.outcome == Outcome::kFailed || r.outcome == Outcome::kCrashed ||
-                       r.outcome == Outcome::kTimeout)) {
-        start_summary();
-        ShortSummaryLine(Word(r.outcome), id, r.Message(), kRed);
-      } else if (c == 'f' && r.outcome == Outcome::kFlaky) {
-        start_summary();
-        ShortSummaryLine("FLAKY", id, r.reason, kYellow);
-      } else if (c == 'E' && r.outcome == Outcome::kError) {
-        start_summary();
-        ShortSummaryLine("ERROR", id, r.Message(), kRed);
-      } else if (c == 'x' && r.outcome == Outcome::kXfailed) {
-        start_summary();
-        if (settings.PytestAtLeast(9, 2) && r.xfailed_in != Phase::kCall) {
-          ShortSummaryLine(absl::StrCat("XFAIL at ", std::string(PhaseName(r.xfailed_in)), " of"), id,
-                           r.reason, kYellow);
-        } else if (settings.PytestAtLeast(7, 2)) {
-          ShortSummaryLine("XFAIL", id, r.reason, kYellow);
-        } else {  // the reason on a line of its own, no colour
-          Line(absl::StrCat("XFAIL ", DisplayId(id)));
-          if (!r.reason.empty()) Line(absl::StrCat("  ", r.reason));
-        }
-      } else if (c == 'X' && r.outcome == Outcome::kXpassed) {
-        start_summary();
-        if (settings.PytestAtLeast(8, 0)) {
-          ShortSummaryLine("XPASS", id, r.reason, kYellow);
-        } else {  // the reason after a space, even when empty; coloured from 7.2
-          Write("XPASS", settings.PytestAtLeast(7, 2) ? kYellow : nullptr);
-          Line(absl::StrCat(" ", DisplayId(id), " ", r.reason));
-        }
-      } else if (c == 'p' && r.outcome == Outcome::kPassed) {
-        start_summary();
-        ShortSummaryLine("PASSED", id, "", kGreen);
-      }
+      ShortSummaryLines(c, settings, collection.items[i].node_id, result.records[i], start_summary);
     }
     if (c == 'E') {
       for (const CollectError& e : collection.errors) {
@@ -290,30 +257,88 @@ void TerminalReporter::TerminalSummary(const Collection& collection, const RunRe
         ShortSummaryLine("ERROR", e.node_id, e.summary, kRed);
       }
     }
-    if (c == 's') {
-      // pytest folds skips with the same location and reason into one line.
-      // Every line has the word of the first skip pytest met: "SUBSKIPPED[name]" when a subtest's.
-      std::vector<std::pair<std::string, std::string>> order;
-      std::map<std::pair<std::string, std::string>, int> folded;
-      std::string word;
-      auto add = [&](const std::string& location, const std::string& reason, std::string_view first_word) {
-        auto key = std::make_pair(location, reason);
-        if (folded[key]++ == 0) order.push_back(key);
-        if (word.empty()) word = first_word;
-      };
-      for (const CollectSkip& s : collection.skips) add(s.location, s.reason, "SKIPPED");
-      for (const TestRecord& r : result.records) {
-        for (const SubtestStatus& subtest : r.subtests) {
-          if (subtest.category == "skipped") add(subtest.skip_location, subtest.message, subtest.word);
-        }
-        if (r.outcome == Outcome::kSkipped) add(r.skip_location, r.reason, "SKIPPED");
-      }
-      for (const auto& key : order) {
-        start_summary();
-        Write(word, kYellow);
-        Line(absl::StrCat(" [", folded[key], "] ", key.first, ": ", key.second));
-      }
+    if (c == 's') SkipSummary(collection, result, start_summary);
+  }
+}
+
+// The lines of -r character `c` for one test. A test's failed (xfailed) subtests come before its own line,
+// as pytest reported them.
+void TerminalReporter::ShortSummaryLines(char c, const PytestSettings& settings, const std::string& id,
+                                         const TestRecord& r, const std::function<void()>& start_summary) {
+  for (const SubtestStatus& subtest : r.subtests) {
+    if ((c == 'f' && subtest.category == "failed") || (c == 'x' && subtest.category == "xfailed")) {
+      start_summary();
+      ShortSummaryLine(subtest.word, id, subtest.message, c == 'f' ? kRed : kYellow);
     }
+  }
+  if (c == 'f' &&
+      (r.outcome == Outcome::kFailed || r.outcome == Outcome::kCrashed || r.outcome == Outcome::kTimeout)) {
+    start_summary();
+    ShortSummaryLine(Word(r.outcome), id, r.Message(), kRed);
+  } else if (c == 'f' && r.outcome == Outcome::kFlaky) {
+    start_summary();
+    ShortSummaryLine("FLAKY", id, r.reason, kYellow);
+  } else if (c == 'E' && r.outcome == Outcome::kError) {
+    start_summary();
+    ShortSummaryLine("ERROR", id, r.Message(), kRed);
+  } else if (c == 'x' && r.outcome == Outcome::kXfailed) {
+    start_summary();
+    XfailLine(settings, id, r);
+  } else if (c == 'X' && r.outcome == Outcome::kXpassed) {
+    start_summary();
+    XpassLine(settings, id, r);
+  } else if (c == 'p' && r.outcome == Outcome::kPassed) {
+    start_summary();
+    ShortSummaryLine("PASSED", id, "", kGreen);
+  }
+}
+
+// An xfailed test's short-summary line, as the pytest in use words it.
+void TerminalReporter::XfailLine(const PytestSettings& settings, const std::string& id, const TestRecord& r) {
+  if (settings.PytestAtLeast(9, 2) && r.xfailed_in != Phase::kCall) {
+    ShortSummaryLine(absl::StrCat("XFAIL at ", std::string(PhaseName(r.xfailed_in)), " of"), id, r.reason,
+                     kYellow);
+  } else if (settings.PytestAtLeast(7, 2)) {
+    ShortSummaryLine("XFAIL", id, r.reason, kYellow);
+  } else {  // the reason on a line of its own, no colour
+    Line(absl::StrCat("XFAIL ", DisplayId(id)));
+    if (!r.reason.empty()) Line(absl::StrCat("  ", r.reason));
+  }
+}
+
+// An xpassed test's short-summary line, as the pytest in use words it.
+void TerminalReporter::XpassLine(const PytestSettings& settings, const std::string& id, const TestRecord& r) {
+  if (settings.PytestAtLeast(8, 0)) {
+    ShortSummaryLine("XPASS", id, r.reason, kYellow);
+  } else {  // the reason after a space, even when empty; coloured from 7.2
+    Write("XPASS", settings.PytestAtLeast(7, 2) ? kYellow : nullptr);
+    Line(absl::StrCat(" ", DisplayId(id), " ", r.reason));
+  }
+}
+
+// -rs: pytest folds skips with the same location and reason into one line. Every line has the word of
+// the first skip pytest met: "SUBSKIPPED[name]" when a subtest's.
+void TerminalReporter::SkipSummary(const Collection& collection, const RunResult& result,
+                                   const std::function<void()>& start_summary) {
+  std::vector<std::pair<std::string, std::string>> order;
+  std::map<std::pair<std::string, std::string>, int> folded;
+  std::string word;
+  auto add = [&](const std::string& location, const std::string& reason, std::string_view first_word) {
+    auto key = std::make_pair(location, reason);
+    if (folded[key]++ == 0) order.push_back(key);
+    if (word.empty()) word = first_word;
+  };
+  for (const CollectSkip& s : collection.skips) add(s.location, s.reason, "SKIPPED");
+  for (const TestRecord& r : result.records) {
+    for (const SubtestStatus& subtest : r.subtests) {
+      if (subtest.category == "skipped") add(subtest.skip_location, subtest.message, subtest.word);
+    }
+    if (r.outcome == Outcome::kSkipped) add(r.skip_location, r.reason, "SKIPPED");
+  }
+  for (const auto& key : order) {
+    start_summary();
+    Write(word, kYellow);
+    Line(absl::StrCat(" [", folded[key], "] ", key.first, ": ", key.second));
   }
 }
 
