@@ -106,6 +106,132 @@ void AddCapturedOutput(pugi::xml_node testcase, const TestRecord& record) {
   if (!err.empty()) testcase.append_child("system-err").text().set(XmlSafe(err).c_str());
 }
 
+// What the testsuite element counts.
+struct SuiteCounts {
+  std::size_t errors = 0;
+  std::size_t failures = 0;
+  std::size_t skipped = 0;
+  std::size_t subtests = 0;
+};
+
+// A file that failed to collect or was skipped whole is a testcase of its own, as pytest writes it.
+void AddCollector(pugi::xml_node suite, const std::string& node_id, const char* element, const char* message,
+                  const std::string& text) {
+  auto [classname, name] = JunitNames(node_id);
+  pugi::xml_node testcase = suite.append_child("testcase");
+  testcase.append_attribute("classname") = classname.c_str();
+  testcase.append_attribute("name") = name.c_str();
+  testcase.append_attribute("time") = "0.000";
+  pugi::xml_node node = testcase.append_child(element);
+  node.append_attribute("message") = message;
+  node.text().set(XmlSafe(text).c_str());
+}
+
+// record_property's pairs, first in the testcase as pytest writes them.
+void AddUserProperties(pugi::xml_node testcase, const TestRecord& record) {
+  if (record.user_properties.empty()) return;
+  pugi::xml_node properties = testcase.append_child("properties");
+  for (const auto& [property, value] : record.user_properties) {
+    pugi::xml_node node = properties.append_child("property");
+    node.append_attribute("name") = XmlSafe(property).c_str();
+    node.append_attribute("value") = XmlSafe(value).c_str();
+  }
+}
+
+// The message attribute of a test's failure, error or skip element, XML-safe.
+std::string OutcomeMessage(const TestRecord& record) {
+  std::string message = record.Message();
+  if (auto own = std::find_if(record.reports.begin(), record.reports.end(),
+                              [](const PhaseReport& r) { return !r.subtest; });
+      message.empty() && own != record.reports.end()) {
+    // A report without a crash message ("[XPASS(strict)] ...", pytest.fail(pytrace=False)): before
+    // pytest 9 the short summary shows none, but pytest's JUnit file has the report itself.
+    message = own->longrepr;
+  }
+  // Older pytest releases give pytest.xfail()'s reason as "reason: ...", which their JUnit file leaves out.
+  if (record.outcome == Outcome::kXfailed) message = std::string(absl::StripPrefix(message, "reason: "));
+  message = XmlSafe(message);
+  if (record.outcome == Outcome::kError) {
+    // pytest's wording for setup and teardown errors.
+    const bool teardown = !record.reports.empty() && record.reports.front().when == Phase::kTeardown;
+    message = absl::StrCat("failed on ", teardown ? "teardown" : "setup", " with \"", message, "\"");
+  }
+  return message;
+}
+
+// The element that says how the test ended (none for a pass), counted in `counts`.
+void AddOutcome(pugi::xml_node testcase, const TestRecord& record, SuiteCounts& counts) {
+  const std::string message = OutcomeMessage(record);
+  auto add = [&](const char* element, const char* type = nullptr) {
+    pugi::xml_node node = testcase.append_child(element);
+    if (type) node.append_attribute("type") = type;
+    node.append_attribute("message") = message.c_str();
+    const std::string text = XmlSafe(Longrepr(record));
+    if (!text.empty()) node.text().set(text.c_str());
+  };
+  switch (record.outcome) {
+    case Outcome::kPassed:
+    case Outcome::kXpassed:
+    case Outcome::kFlaky:
+      break;
+    case Outcome::kFailed:
+      add("failure"), ++counts.failures;
+      break;
+    case Outcome::kError:
+      add("error"), ++counts.errors;
+      break;
+    case Outcome::kCrashed:
+      add("error", "jackd.crashed"), ++counts.errors;
+      break;
+    case Outcome::kTimeout:
+      add("error", "jackd.timeout"), ++counts.errors;
+      break;
+    case Outcome::kSkipped:
+      add("skipped", "pytest.skip"), ++counts.skipped;
+      break;
+    case Outcome::kXfailed:
+      add("skipped", "pytest.xfail"), ++counts.skipped;
+      break;
+    case Outcome::kNotRun:
+      add("skipped", "jackd.not_run"), ++counts.skipped;
+      break;
+  }
+}
+
+void AddTestcase(pugi::xml_node suite, const std::string& node_id, const TestRecord& record,
+                 SuiteCounts& counts) {
+  auto [classname, name] = JunitNames(node_id);
+  pugi::xml_node testcase = suite.append_child("testcase");
+  testcase.append_attribute("classname") = classname.c_str();
+  testcase.append_attribute("name") = name.c_str();
+  testcase.append_attribute("time") = absl::StrFormat("%.3f", record.Duration()).c_str();
+  AddUserProperties(testcase, record);
+  AddSubtests(testcase, record, counts.failures, counts.skipped);
+  counts.subtests += record.subtests.size();
+  AddOutcome(testcase, record, counts);
+  AddAttempts(testcase, record);
+  AddCapturedOutput(testcase, record);
+}
+
+// The testsuite's attributes, in pytest's order (prepended, so the last one set comes first).
+void SetSuiteAttributes(pugi::xml_node suite, const Collection& collection, const RunResult& result,
+                        const SuiteCounts& counts) {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  std::time_t now = std::time(nullptr);
+  char stamp[64];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", std::localtime(&now));
+  suite.prepend_attribute("hostname") = host;
+  suite.prepend_attribute("timestamp") = stamp;
+  suite.prepend_attribute("time") = absl::StrFormat("%.3f", result.seconds).c_str();
+  suite.prepend_attribute("tests") = static_cast<unsigned long long>(
+      result.records.size() + counts.subtests + collection.errors.size() + collection.skips.size());
+  suite.prepend_attribute("skipped") = static_cast<unsigned long long>(counts.skipped);
+  suite.prepend_attribute("failures") = static_cast<unsigned long long>(counts.failures);
+  suite.prepend_attribute("errors") = static_cast<unsigned long long>(counts.errors);
+  suite.prepend_attribute("name") = collection.settings.junit_suite_name.c_str();
+}
+
 }  // namespace
 
 void JunitReporter::RunFinished(const RunContext& context, const RunResult& result) {
@@ -118,113 +244,18 @@ void JunitReporter::RunFinished(const RunContext& context, const RunResult& resu
   suites.append_attribute("name") = "pytest tests";
   pugi::xml_node suite = suites.append_child("testsuite");
 
-  std::size_t errors = 0, failures = 0, skipped = 0, subtests = 0;
-  // A file that failed to collect or was skipped whole is a testcase of its own, as pytest writes it.
-  auto add_collector = [&](const std::string& node_id, const char* element, const char* message,
-                           const std::string& text) {
-    auto [classname, name] = JunitNames(node_id);
-    pugi::xml_node testcase = suite.append_child("testcase");
-    testcase.append_attribute("classname") = classname.c_str();
-    testcase.append_attribute("name") = name.c_str();
-    testcase.append_attribute("time") = "0.000";
-    pugi::xml_node node = testcase.append_child(element);
-    node.append_attribute("message") = message;
-    node.text().set(XmlSafe(text).c_str());
-  };
+  SuiteCounts counts;
   for (const CollectError& error : collection.errors) {
-    add_collector(error.node_id, "error", kJunitCollectionFailure, error.longrepr);
-    ++errors;
+    AddCollector(suite, error.node_id, "error", kJunitCollectionFailure, error.longrepr);
+    ++counts.errors;
   }
   for (const CollectSkip& skip : collection.skips) {
-    add_collector(skip.node_id, "skipped", kJunitCollectionSkipped, skip.longrepr);
-    ++skipped;
+    AddCollector(suite, skip.node_id, "skipped", kJunitCollectionSkipped, skip.longrepr);
+    ++counts.skipped;
   }
-  for (TestIndex i = 0; i < result.records.size(); ++i) {
-    const TestRecord& record = result.records[i];
-    auto [classname, name] = JunitNames(collection.items[i].node_id);
-    pugi::xml_node testcase = suite.append_child("testcase");
-    testcase.append_attribute("classname") = classname.c_str();
-    testcase.append_attribute("name") = name.c_str();
-    testcase.append_attribute("time") = absl::StrFormat("%.3f", record.Duration()).c_str();
-    if (!record.user_properties.empty()) {
-      // record_property's pairs, first in the testcase as pytest writes them.
-      pugi::xml_node properties = testcase.append_child("properties");
-      for (const auto& [property, value] : record.user_properties) {
-        pugi::xml_node node = properties.append_child("property");
-        node.append_attribute("name") = XmlSafe(property).c_str();
-        node.append_attribute("value") = XmlSafe(value).c_str();
-      }
-    }
-    std::string message = record.Message();
-    if (auto own = std::find_if(record.reports.begin(), record.reports.end(),
-                                [](const PhaseReport& r) { return !r.subtest; });
-        message.empty() && own != record.reports.end()) {
-      // A report without a crash message ("[XPASS(strict)] ...", pytest.fail(pytrace=False)): before
-      // pytest 9 the short summary shows none, but pytest's JUnit file has the report itself.
-      message = own->longrepr;
-    }
-    // Older pytest releases give pytest.xfail()'s reason as "reason: ...", which their JUnit file leaves out.
-    if (record.outcome == Outcome::kXfailed) message = std::string(absl::StripPrefix(message, "reason: "));
-    message = XmlSafe(message);
-    if (record.outcome == Outcome::kError) {
-      // pytest's wording for setup and teardown errors.
-      const bool teardown = !record.reports.empty() && record.reports.front().when == Phase::kTeardown;
-      message = absl::StrCat("failed on ", teardown ? "teardown" : "setup", " with \"", message, "\"");
-    }
-    auto add = [&](const char* element, const char* type = nullptr) {
-      pugi::xml_node node = testcase.append_child(element);
-      if (type) node.append_attribute("type") = type;
-      node.append_attribute("message") = message.c_str();
-      const std::string text = XmlSafe(Longrepr(record));
-      if (!text.empty()) node.text().set(text.c_str());
-    };
-    AddSubtests(testcase, record, failures, skipped);
-    subtests += record.subtests.size();
-    switch (record.outcome) {
-      case Outcome::kPassed:
-      case Outcome::kXpassed:
-      case Outcome::kFlaky:
-        break;
-      case Outcome::kFailed:
-        add("failure"), ++failures;
-        break;
-      case Outcome::kError:
-        add("error"), ++errors;
-        break;
-      case Outcome::kCrashed:
-        add("error", "jackd.crashed"), ++errors;
-        break;
-      case Outcome::kTimeout:
-        add("error", "jackd.timeout"), ++errors;
-        break;
-      case Outcome::kSkipped:
-        add("skipped", "pytest.skip"), ++skipped;
-        break;
-      case Outcome::kXfailed:
-        add("skipped", "pytest.xfail"), ++skipped;
-        break;
-      case Outcome::kNotRun:
-        add("skipped", "jackd.not_run"), ++skipped;
-        break;
-    }
-    AddAttempts(testcase, record);
-    AddCapturedOutput(testcase, record);
-  }
-
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  std::time_t now = std::time(nullptr);
-  char stamp[64];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", std::localtime(&now));
-  suite.prepend_attribute("hostname") = host;
-  suite.prepend_attribute("timestamp") = stamp;
-  suite.prepend_attribute("time") = absl::StrFormat("%.3f", result.seconds).c_str();
-  suite.prepend_attribute("tests") = static_cast<unsigned long long>(
-      result.records.size() + subtests + collection.errors.size() + collection.skips.size());
-  suite.prepend_attribute("skipped") = static_cast<unsigned long long>(skipped);
-  suite.prepend_attribute("failures") = static_cast<unsigned long long>(failures);
-  suite.prepend_attribute("errors") = static_cast<unsigned long long>(errors);
-  suite.prepend_attribute("name") = collection.settings.junit_suite_name.c_str();
+  for (TestIndex i = 0; i < result.records.size(); ++i)
+    AddTestcase(suite, collection.items[i].node_id, result.records[i], counts);
+  SetSuiteAttributes(suite, collection, result, counts);
   std::error_code ignored;  // pytest creates the report's directory too; save_file reports real failures
   std::filesystem::create_directories(std::filesystem::path(path_).parent_path(), ignored);
   if (!doc.save_file(path_.c_str(), "", pugi::format_raw | pugi::format_no_declaration,
