@@ -44,21 +44,11 @@ std::string IncompleteShares(const std::vector<const pb::CollectionReport*>& sha
   return "";
 }
 
-bool MergeShares(std::vector<pb::CollectionReport>& shares, MergedCollection& out, std::string& error) {
-  out = MergedCollection{};
-  if (shares.empty()) return true;
-  std::vector<const pb::CollectionReport*> in_hand;
-  for (const auto& share : shares) in_hand.push_back(&share);
-  error = IncompleteShares(in_hand);
-  if (!error.empty()) return false;
-  std::sort(shares.begin(), shares.end(),
-            [](const auto& a, const auto& b) { return a.split_share() < b.split_share(); });
-  pb::CollectionReport& merged = out.report;
-  merged.set_protocol_version(shares[0].protocol_version());
-  merged.set_shim_version(shares[0].shim_version());
-  *merged.mutable_settings() = shares[0].settings();
+namespace {
 
-  // Items: by file ordinal; within a file, in the order of the share that collected it.
+// Items: by file ordinal; within a file, in the order of the share that collected it. The items are
+// moved out of `shares`.
+void MergeItems(std::vector<pb::CollectionReport>& shares, MergedCollection& out) {
   struct Source {
     std::uint32_t ordinal, share;
     int position;
@@ -72,18 +62,19 @@ bool MergeShares(std::vector<pb::CollectionReport>& shares, MergedCollection& ou
     return std::tie(a.ordinal, a.share) < std::tie(b.ordinal, b.share);
   });
   std::unordered_map<std::string, std::uint32_t> owner;  // node ID -> the share that listed it first
-  merged.mutable_items()->Reserve(static_cast<int>(order.size()));
+  out.report.mutable_items()->Reserve(static_cast<int>(order.size()));
   for (const Source& source : order) {
     pb::TestItem* item = shares[source.share].mutable_items(source.position);
     auto [it, fresh] = owner.emplace(item->node_id(), source.share);
     // Duplicates within one share are pytest's (--keep-duplicates); across shares, one collection.
     if (!fresh && it->second != source.share) continue;
-    merged.add_items()->Swap(item);
+    out.report.add_items()->Swap(item);
     out.collected_by.push_back(shares[source.share].split_share());
   }
-  owner.clear();
+}
 
-  // What every share met (outside any file) is reported once, in walk order.
+// What every share met (outside any file) is reported once: errors in walk order, skips, warnings.
+void MergeOnce(const std::vector<pb::CollectionReport>& shares, pb::CollectionReport& merged) {
   std::vector<const pb::CollectError*> errors;
   std::set<std::string> seen;
   for (const auto& share : shares) {
@@ -104,6 +95,11 @@ bool MergeShares(std::vector<pb::CollectionReport>& shares, MergedCollection& ou
       if (seen_warnings.emplace(warning.message(), warning.location()).second)
         *merged.add_warnings() = warning;
   }
+}
+
+// How the shares' sessions ended: deselections add up, the highest exit code wins, and the first share
+// whose session pytest.exit() ended, or that pytest ended with an internal error, ends the run as it did.
+void MergeSessionEnds(const std::vector<pb::CollectionReport>& shares, pb::CollectionReport& merged) {
   std::uint32_t deselected = 0;
   int pytest_exit = 0;
   for (const auto& share : shares) {
@@ -112,14 +108,32 @@ bool MergeShares(std::vector<pb::CollectionReport>& shares, MergedCollection& ou
   }
   merged.set_deselected(deselected);
   merged.set_pytest_exit(pytest_exit);
-  // The first share whose session pytest.exit() ended, and the first that pytest ended with an internal
-  // error: the merged collection ends the run as they did.
   for (const auto& share : shares) {
     if (share.has_session_exit() && !merged.has_session_exit())
       *merged.mutable_session_exit() = share.session_exit();
     if (!share.internal_error().empty() && merged.internal_error().empty())
       merged.set_internal_error(share.internal_error());
   }
+}
+
+}  // namespace
+
+bool MergeShares(std::vector<pb::CollectionReport>& shares, MergedCollection& out, std::string& error) {
+  out = MergedCollection{};
+  if (shares.empty()) return true;
+  std::vector<const pb::CollectionReport*> in_hand;
+  for (const auto& share : shares) in_hand.push_back(&share);
+  error = IncompleteShares(in_hand);
+  if (!error.empty()) return false;
+  std::sort(shares.begin(), shares.end(),
+            [](const auto& a, const auto& b) { return a.split_share() < b.split_share(); });
+  pb::CollectionReport& merged = out.report;
+  merged.set_protocol_version(shares[0].protocol_version());
+  merged.set_shim_version(shares[0].shim_version());
+  *merged.mutable_settings() = shares[0].settings();
+  MergeItems(shares, out);
+  MergeOnce(shares, merged);
+  MergeSessionEnds(shares, merged);
   std::vector<std::string> ids;
   ids.reserve(merged.items_size());
   for (const auto& item : merged.items()) ids.push_back(item.node_id());
