@@ -123,61 +123,75 @@ CollectionOutcome Collect(asio::io_context& io, ChildReaper& reaper, const std::
   return ReadReport(python, report_path, stdout_path, stderr_path, status, seconds);
 }
 
-CollectionOutcome CollectFrom(asio::io_context& io, ChildReaper& reaper, const std::string& python,
-                              const std::vector<RunningCollector>& collectors, const bool& interrupted,
-                              std::chrono::milliseconds limit, std::vector<pid_t>& exited_pids) {
-  if (collectors.empty()) return CollectionUnavailable{};
-  const auto started = std::chrono::steady_clock::now();
-  const std::size_t n = collectors.size();
-  std::vector<bool> exited(n, false);
-  std::vector<ExitStatus> status(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    reaper.Watch(collectors[i].pid, [&, i](ExitStatus s) {
-      status[i] = s;
-      exited[i] = true;
-    });
+namespace {
+
+enum class Wait { kPending, kReady, kUnavailable };
+
+// The prestarted collectors while the engine waits for their reports: which exited, and the reports in
+// hand, each read once. gw0's report tells whether the others write one too (a split collection) or not;
+// of a split collection, the shares in hand may be complete before every worker has reported
+// (IncompleteShares): those still waiting for a CPU are not waited for.
+struct CollectorWatch {
+  explicit CollectorWatch(const std::vector<RunningCollector>& watched)
+      : collectors(watched), exited(watched.size(), false), status(watched.size()), reports(watched.size()) {}
+  CollectorWatch(const CollectorWatch&) = delete;  // the reaper's callbacks point into it
+  CollectorWatch& operator=(const CollectorWatch&) = delete;
+
+  const std::vector<RunningCollector>& collectors;
+  std::vector<bool> exited;
+  std::vector<ExitStatus> status;
+  std::vector<std::optional<pb::CollectionReport>> reports;
+  std::size_t needed = 1;  // the reports that make the collection: 1, or the split's shares
+};
+
+// Reads the reports that have appeared since the last look. kUnavailable when a share's is unreadable.
+Wait ReadNewReports(CollectorWatch& watch) {
+  for (std::size_t i = 0; i < watch.collectors.size(); ++i) {
+    if (watch.reports[i] || !std::filesystem::exists(watch.collectors[i].report_path)) continue;
+    std::ifstream in(watch.collectors[i].report_path, std::ios::binary);
+    // gw0's unreadable report goes to ReadReport, which tells what its process left instead.
+    if (!watch.reports[i].emplace().ParseFromIstream(&in)) {
+      if (i > 0) return Wait::kUnavailable;
+      watch.reports[i]->Clear();
+    }
   }
-  // The reports in hand, by collector, each read once. gw0's tells whether the others write one too (a
-  // split collection) or not; of a split collection, the shares in hand may be complete before every
-  // worker has reported (IncompleteShares): those still waiting for a CPU are not waited for.
-  std::vector<std::optional<pb::CollectionReport>> reports(n);
-  std::size_t needed = 1;
-  enum class Wait { kPending, kReady, kUnavailable } wait = Wait::kPending;
-  auto check = [&] {
-    for (std::size_t i = 0; i < n; ++i) {
-      if (reports[i] || !std::filesystem::exists(collectors[i].report_path)) continue;
-      std::ifstream in(collectors[i].report_path, std::ios::binary);
-      // gw0's unreadable report goes to ReadReport, which tells what its process left instead.
-      if (!reports[i].emplace().ParseFromIstream(&in)) {
-        if (i > 0) return Wait::kUnavailable;
-        reports[i]->Clear();
-      }
+  return Wait::kPending;
+}
+
+// Whether the reports in hand make the collection, it cannot be made, or the engine waits on.
+Wait CheckReports(CollectorWatch& watch, std::chrono::steady_clock::time_point started,
+                  std::chrono::milliseconds limit) {
+  if (ReadNewReports(watch) == Wait::kUnavailable) return Wait::kUnavailable;
+  if (watch.reports[0]) {
+    watch.needed = watch.reports[0]->split_ways() > 0 ? watch.reports[0]->split_ways() : 1;
+    // A share whose worker never started: the shares cannot make the whole collection.
+    if (watch.needed > watch.collectors.size()) return Wait::kUnavailable;
+    if (watch.needed == 1) return Wait::kReady;
+    std::vector<const pb::CollectionReport*> in_hand;
+    for (std::size_t i = 0; i < watch.needed; ++i) {
+      if (watch.reports[i]) in_hand.push_back(&*watch.reports[i]);
     }
-    if (reports[0]) {
-      needed = reports[0]->split_ways() > 0 ? reports[0]->split_ways() : 1;
-      // A share whose worker never started: the shares cannot make the whole collection.
-      if (needed > n) return Wait::kUnavailable;
-      if (needed == 1) return Wait::kReady;
-      std::vector<const pb::CollectionReport*> in_hand;
-      for (std::size_t i = 0; i < needed; ++i) {
-        if (reports[i]) in_hand.push_back(&*reports[i]);
-      }
-      if (IncompleteShares(in_hand).empty()) return Wait::kReady;
-    }
-    for (std::size_t i = 0; i < needed; ++i) {
-      if (!reports[i] && exited[i]) return Wait::kUnavailable;  // it exited without its report
-    }
-    return std::chrono::steady_clock::now() - started > limit ? Wait::kUnavailable : Wait::kPending;
-  };
+    if (IncompleteShares(in_hand).empty()) return Wait::kReady;
+  }
+  for (std::size_t i = 0; i < watch.needed; ++i) {
+    if (!watch.reports[i] && watch.exited[i]) return Wait::kUnavailable;  // it exited without its report
+  }
+  return std::chrono::steady_clock::now() - started > limit ? Wait::kUnavailable : Wait::kPending;
+}
+
+// Polls for the reports on `io` until they decide, or `interrupted` turns true.
+Wait AwaitReports(asio::io_context& io, CollectorWatch& watch, const bool& interrupted,
+                  std::chrono::steady_clock::time_point started, std::chrono::milliseconds limit) {
   // Reports appear by rename, whole. Looking for them this often costs nothing next to a collection, and
   // every millisecond between the last share and the plan is one in which no worker runs a test.
   constexpr auto kReportPoll = std::chrono::milliseconds(2);
+  Wait wait = Wait::kPending;
   asio::steady_timer poll(io);
   std::function<void()> arm = [&] {
     poll.expires_after(kReportPoll);
     poll.async_wait([&](const std::error_code& error) {
       if (error) return;
-      wait = check();
+      wait = CheckReports(watch, started, limit);
       if (wait == Wait::kPending) arm();
     });
   };
@@ -187,26 +201,16 @@ CollectionOutcome CollectFrom(asio::io_context& io, ChildReaper& reaper, const s
   poll.cancel();
   io.poll();  // the cancelled wait's handler
   io.restart();
-  // Those still running go on as workers; the run loop watches them then.
-  for (std::size_t i = 0; i < n; ++i) {
-    if (exited[i]) {
-      exited_pids.push_back(collectors[i].pid);
-    } else {
-      reaper.Forget(collectors[i].pid);
-    }
-  }
-  if (interrupted) return CollectionInterrupted{};
-  if (wait != Wait::kReady) return CollectionUnavailable{};
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (needed == 1) {
-    return ReadReport(python, collectors[0].report_path, collectors[0].stdout_path, collectors[0].stderr_path,
-                      status[0], seconds);
-  }
+  return wait;
+}
+
+// The shares merged into one collection, written where gw0's report was.
+CollectionOutcome MergedCollectionOf(const std::string& python, CollectorWatch& watch, double seconds) {
   std::vector<pb::CollectionReport> shares;
-  for (std::size_t i = 0; i < needed; ++i) {
-    if (reports[i]) shares.push_back(std::move(*reports[i]));
+  for (std::size_t i = 0; i < watch.needed; ++i) {
+    if (watch.reports[i]) shares.push_back(std::move(*watch.reports[i]));
   }
-  reports.clear();
+  watch.reports.clear();
   MergedCollection merged;
   std::string error;
   if (!MergeShares(shares, merged, error)) {
@@ -215,15 +219,49 @@ CollectionOutcome CollectFrom(asio::io_context& io, ChildReaper& reaper, const s
   }
   shares.clear();
   // Where the whole-collection workers that join later (replacements, remote hosts) read it.
+  const RunningCollector& first = watch.collectors[0];
   {
-    std::ofstream out(collectors[0].report_path + ".merged", std::ios::binary);
+    std::ofstream out(first.report_path + ".merged", std::ios::binary);
     merged.report.SerializeToOstream(&out);
   }
-  std::filesystem::rename(collectors[0].report_path + ".merged", collectors[0].report_path);
-  CollectionOutcome outcome = FromReport(python, merged.report, collectors[0].stdout_path, seconds);
+  std::filesystem::rename(first.report_path + ".merged", first.report_path);
+  CollectionOutcome outcome = FromReport(python, merged.report, first.stdout_path, seconds);
   if (auto* collection = std::get_if<Collection>(&outcome))
     collection->collected_by = std::move(merged.collected_by);
   return outcome;
+}
+
+}  // namespace
+
+CollectionOutcome CollectFrom(asio::io_context& io, ChildReaper& reaper, const std::string& python,
+                              const std::vector<RunningCollector>& collectors, const bool& interrupted,
+                              std::chrono::milliseconds limit, std::vector<pid_t>& exited_pids) {
+  if (collectors.empty()) return CollectionUnavailable{};
+  const auto started = std::chrono::steady_clock::now();
+  CollectorWatch watch(collectors);
+  for (std::size_t i = 0; i < collectors.size(); ++i) {
+    reaper.Watch(collectors[i].pid, [&watch, i](ExitStatus s) {
+      watch.status[i] = s;
+      watch.exited[i] = true;
+    });
+  }
+  const Wait wait = AwaitReports(io, watch, interrupted, started, limit);
+  // Those still running go on as workers; the run loop watches them then.
+  for (std::size_t i = 0; i < collectors.size(); ++i) {
+    if (watch.exited[i]) {
+      exited_pids.push_back(collectors[i].pid);
+    } else {
+      reaper.Forget(collectors[i].pid);
+    }
+  }
+  if (interrupted) return CollectionInterrupted{};
+  if (wait != Wait::kReady) return CollectionUnavailable{};
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (watch.needed == 1) {
+    return ReadReport(python, collectors[0].report_path, collectors[0].stdout_path, collectors[0].stderr_path,
+                      watch.status[0], seconds);
+  }
+  return MergedCollectionOf(python, watch, seconds);
 }
 
 }  // namespace jackd
