@@ -229,21 +229,32 @@ void AddMergeOptions(CLI::App& merge, MergeOptions& options) {
       ->required();
 }
 
-int MergeCommand(const MergeOptions& given, const std::vector<std::string>& command_line) {
-  // Inputs by kind: JUnit files end in .xml, coverage data files are SQLite, the rest are JSON reports.
-  MergeOptions options = given;
-  options.inputs.clear();
-  std::vector<std::string> junit_inputs, coverage_inputs;
-  for (const std::string& input : given.inputs) {
+namespace {
+
+// The inputs by kind: JUnit files end in .xml, coverage data files are SQLite, the rest are JSON reports.
+struct MergeInputs {
+  std::vector<std::string> reports;
+  std::vector<std::string> junit;
+  std::vector<std::string> coverage;
+};
+
+MergeInputs SortInputs(const std::vector<std::string>& given) {
+  MergeInputs inputs;
+  for (const std::string& input : given) {
     if (input.size() > 4 && input.compare(input.size() - 4, 4, ".xml") == 0) {
-      junit_inputs.push_back(input);
+      inputs.junit.push_back(input);
     } else if (IsCoverageData(input)) {
-      coverage_inputs.push_back(input);
+      inputs.coverage.push_back(input);
     } else {
-      options.inputs.push_back(input);
+      inputs.reports.push_back(input);
     }
   }
-  if (options.cov_combine.empty() != coverage_inputs.empty()) {
+  return inputs;
+}
+
+// A usage error's exit code (printed) when the inputs do not go with the options.
+std::optional<int> RefuseInputs(const MergeOptions& options, const MergeInputs& inputs) {
+  if (options.cov_combine.empty() != inputs.coverage.empty()) {
     return Error(
         options.cov_combine.empty()
             ? "coverage data files given but no --cov-combine DATA_FILE to combine them into (see "
@@ -251,52 +262,64 @@ int MergeCommand(const MergeOptions& given, const std::vector<std::string>& comm
             : "--cov-combine needs the shards' coverage data files among the inputs (their .coverage)",
         kExitUsageError);
   }
-  if (options.inputs.empty())
+  if (inputs.reports.empty())
     return Error("no JSON reports to merge (give every shard's --json-report file)", kExitUsageError);
-  if (!options.junitxml.empty() && junit_inputs.empty()) {
+  if (!options.junitxml.empty() && inputs.junit.empty()) {
     return Error("--junitxml needs the shards' JUnit files among the inputs (*.xml)", kExitUsageError);
   }
-  if (options.junitxml.empty() && !junit_inputs.empty()) {
+  if (options.junitxml.empty() && !inputs.junit.empty()) {
     return Error("JUnit files given but no --junitxml to write them to", kExitUsageError);
   }
+  return std::nullopt;
+}
+
+// The shards' JSON reports, by shard index, when they make exactly one run; else the exit code (printed).
+std::variant<std::vector<ShardReport>, int> ReadShards(const MergeInputs& inputs) {
   std::vector<ShardReport> shards;
-  for (const std::string& path : options.inputs) {
+  for (const std::string& path : inputs.reports) {
     auto shard = ReadShard(path);
     if (auto* message = std::get_if<std::string>(&shard)) return Error(*message, kExitUsageError);
     shards.push_back(std::get<ShardReport>(std::move(shard)));
   }
   if (auto refusal = Incomplete(shards)) return Error(*refusal, kExitShardsIncomplete);
-  if (!junit_inputs.empty() && junit_inputs.size() != shards.size()) {
-    return Error(absl::StrCat(junit_inputs.size(), " JUnit files for ", shards.size(),
+  if (!inputs.junit.empty() && inputs.junit.size() != shards.size()) {
+    return Error(absl::StrCat(inputs.junit.size(), " JUnit files for ", shards.size(),
                               " shards (give each shard's JUnit file once)"),
                  kExitShardsIncomplete);
   }
   std::sort(shards.begin(), shards.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
+  return shards;
+}
 
-  const json merged = MergedReport(shards, command_line);
+// The merged JUnit XML and JSON report. The exit code (printed) of a failure.
+std::optional<int> WriteReports(const MergeOptions& options, const MergeInputs& inputs, const json& merged) {
   if (!options.junitxml.empty()) {
-    absl::Status status = MergeJunit(junit_inputs, options.junitxml);
+    absl::Status status = MergeJunit(inputs.junit, options.junitxml);
     if (!status.ok()) {
       return Error(std::string(status.message()),
                    absl::IsFailedPrecondition(status) ? kExitShardsIncomplete : kExitUsageError);
     }
   }
-  {
-    std::error_code ignored;
-    std::filesystem::create_directories(std::filesystem::path(options.output).parent_path(), ignored);
-    std::ofstream out(options.output);
-    out << merged.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
-    if (!out) return Error("cannot write the merged JSON report to " + options.output, kExitUsageError);
-  }
+  std::error_code ignored;
+  std::filesystem::create_directories(std::filesystem::path(options.output).parent_path(), ignored);
+  std::ofstream out(options.output);
+  out << merged.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+  if (!out) return Error("cannot write the merged JSON report to " + options.output, kExitUsageError);
+  return std::nullopt;
+}
+
+// --cov-combine and --durations-store. The exit code (printed) of a failure.
+std::optional<int> CombineAndRecord(const MergeOptions& options, const MergeInputs& inputs,
+                                    std::size_t shards, const json& merged) {
   if (!options.cov_combine.empty()) {
-    if (coverage_inputs.size() != shards.size()) {
-      return Error(absl::StrCat(coverage_inputs.size(), " coverage data files for ", shards.size(),
+    if (inputs.coverage.size() != shards) {
+      return Error(absl::StrCat(inputs.coverage.size(), " coverage data files for ", shards,
                                 " shards (give each shard's data file once)"),
                    kExitShardsIncomplete);
     }
     auto python = FindPython(options.python);
     if (!python.ok()) return Error(std::string(python.status().message()), kExitUsageError);
-    absl::Status status = CombineCoverageData(*python, coverage_inputs, options.cov_combine);
+    absl::Status status = CombineCoverageData(*python, inputs.coverage, options.cov_combine);
     if (!status.ok()) return Error(std::string(status.message()), kExitUsageError);
   }
   if (!options.durations_store.empty()) {
@@ -308,6 +331,20 @@ int MergeCommand(const MergeOptions& given, const std::vector<std::string>& comm
           kExitUsageError);
     }
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int MergeCommand(const MergeOptions& options, const std::vector<std::string>& command_line) {
+  const MergeInputs inputs = SortInputs(options.inputs);
+  if (auto refused = RefuseInputs(options, inputs)) return *refused;
+  auto read = ReadShards(inputs);
+  if (const int* exit_code = std::get_if<int>(&read)) return *exit_code;
+  const std::vector<ShardReport>& shards = std::get<std::vector<ShardReport>>(read);
+  const json merged = MergedReport(shards, command_line);
+  if (auto failed = WriteReports(options, inputs, merged)) return *failed;
+  if (auto failed = CombineAndRecord(options, inputs, shards.size(), merged)) return *failed;
   const auto& summary = merged["summary"];
   std::string counts;
   for (const auto& [name, count] : summary.items()) {
