@@ -210,117 +210,175 @@ Assignment Scheduler::Next(WorkerId worker) {
   return out;
 }
 
-Assignment Scheduler::NextParallel(WorkerId worker, WorkerState& state) {
-  Assignment out;
-  if (state.in_flight.size() > state.report_at) return out;
-  // Where this assignment comes from: the worker's home queue while it holds work. Then, under
-  // worksteal's split, half of the longest queue moves home (StealInto); under collectors' homes, the
-  // front of the fullest queue serves, as `load`'s shared queue would: each worker then runs every
-  // queue's units in that queue's order, so a module or class it returns to was not torn down between.
-  std::deque<Unit>* queue = &HomeQueue(worker);
-  auto refill = [&] {
-    if (!queue->empty()) return;
-    if (!collector_homes_) {
-      StealInto(*queue);
-      return;
-    }
-    // The queue it drew from last, while that lasts: a file it started there continues there.
-    if (state.draws_from < queues_.size() && !queues_[state.draws_from].empty()) {
-      queue = &queues_[state.draws_from];
-      return;
-    }
-    for (std::size_t q = 0; q < queues_.size(); ++q) {
-      if (queues_[q].size() > queue->size()) queue = &queues_[q], state.draws_from = q;
-    }
-  };
-  refill();
-  const std::uint32_t target = TargetSize();
+// One assignment being filled for one worker: where it draws from, how much it may take, and what it
+// took so far. Its steps are NextParallel's, in the order NextParallel calls them.
+class Scheduler::ParallelFill {
+ public:
+  ParallelFill(Scheduler& scheduler, WorkerId worker, WorkerState& state);
+
+  // Takes units from the queue while the assignment wants more; then, if it took nothing, one unit from
+  // another queue, so the worker does not idle while there is work it may run.
+  void Fill();
+  // Once only what other workers' files hold is left: better taken than idling.
+  bool RetryWithoutKeepingFiles();
+  // A worker holding one test cannot run it before it knows the next: adds a companion.
+  void AddCompanion();
+  Assignment Take() { return std::move(out_); }
+
+ private:
+  void Refill();
+  bool WantsMore(const Unit& unit) const;
+  bool LeftToAnother(const Unit& unit) const;
+  bool MayTake(const Unit& unit) const;
+  void TakeUnit(std::size_t i);
+  void TakeFromAnotherQueue();
+
+  Scheduler& s_;
+  const WorkerId worker_;
+  WorkerState& state_;
+  Assignment out_;
+  double out_seconds_ = 0;
+  std::deque<Unit>* queue_;
+  const std::uint32_t target_;
   // With earlier runs' durations, an assignment is also capped by expected seconds, so a run of slow
   // tests in collection order is not handed to one worker in one batch.
-  const double target_seconds = TargetSeconds();
-  double out_seconds = 0;
-  // Whole units only: a unit larger than the target still goes in one piece. A worker must end up
-  // holding at least two tests (or all it can get): holding one, it could not run it without knowing
-  // the next, and would have no result to report that asks for more.
+  const double target_seconds_;
+  const bool timed_;
   // With durations, a worker already holding its share of expected seconds (say a long test) gets
-  // nothing from the front: at most a short companion from a back (below). Work queued behind a long
-  // test is work other workers could have run (so not when no other worker takes work). Not under
+  // nothing from the front: at most a short companion from a back (AddCompanion). Work queued behind a
+  // long test is work other workers could have run (so not when no other worker takes work). Not under
   // worksteal's split: a worker's own queue is its share, and nobody else takes from it before running dry.
-  const bool timed = target_seconds > 0;
-  const bool shared = queues_.size() == 1 || collector_homes_;
-  const bool full = timed && shared && state.held_seconds > target_seconds && OthersTakeWork(worker);
-  auto wants_more = [&](const Unit& unit) {
-    if (full) return false;
-    if (out.tests.empty()) return true;
-    if (state.in_flight.size() < 2 && !(timed && out_seconds > target_seconds)) return true;
-    return out.tests.size() + unit.tests.size() <= target && out_seconds + unit.seconds <= target_seconds;
-  };
+  const bool shared_;
+  const bool full_;
   // With durations, a short unit of a file another worker is in the middle of is left to that worker: it
   // has imported the file (under collectors' homes, another worker would collect it again) and set up
-  // its module fixtures. Only while other work is left to take (the second pass below takes it), and
+  // its module fixtures. Only while other work is left to take (RetryWithoutKeepingFiles takes it), and
   // only for shared queues (under worksteal's split a queue is one worker's share). Without durations a
   // long unit cannot be told from a short one, and holding a slow file's tests back for one worker
   // lengthened the simulated tail.
-  bool keep_files = timed && shared;
-  auto left_to_another = [&](const Unit& unit) {
-    return keep_files && unit.file != 0 && unit.file != state.file && unit.seconds <= target_seconds &&
-           unit.file < workers_in_file_.size() && workers_in_file_[unit.file] > 0;
-  };
-  auto take = [&](std::size_t i) {
-    std::deque<Unit>& from = *queue;
-    EnterFile(state, from[i].file);
-    Hand(worker, state, from[i].tests, out);
-    if (repeats_) last_ran_on_[from[i].tests.front()] = worker;
-    parallel_tests_ -= from[i].tests.size();
-    out_seconds += from[i].seconds;
-    queued_seconds_ = std::max(0.0, queued_seconds_ - from[i].seconds);
-    from.erase(from.begin() + static_cast<std::ptrdiff_t>(i));
-    refill();
-  };
-  auto may_take = [&](const Unit& unit) {
-    return Admits(state, unit) && !Avoids(worker, unit) && !left_to_another(unit);
-  };
-  auto fill = [&] {
-    for (std::size_t i = 0; i < queue->size() && i < kLimitLookahead;) {
-      const Unit& unit = (*queue)[i];
-      // A unit left to another worker is passed over before it could end the assignment.
-      if (!left_to_another(unit) && !wants_more(unit)) break;
-      if (!may_take(unit)) {
-        ++i;
-        continue;
-      }
-      take(i);
-    }
-    // Nothing in this queue the worker may take now (a limit or a retry's avoidance holds it back): one
-    // unit from another queue, so it does not idle while there is work it may run.
-    for (std::size_t q = 0; !full && out.tests.empty() && q < queues_.size(); ++q) {
-      std::deque<Unit>& other = queues_[q];
-      if (&other == queue) continue;
-      for (std::size_t i = 0; i < other.size() && i < kLimitLookahead; ++i) {
-        if (may_take(other[i])) {
-          queue->push_front(std::move(other[i]));
-          other.erase(other.begin() + static_cast<std::ptrdiff_t>(i));
-          take(0);
-          break;
-        }
-      }
-    }
-  };
-  fill();
-  if (out.tests.empty() && keep_files) {
-    keep_files = false;  // only what other workers' files hold is left: better taken than idling
-    fill();
+  bool keep_files_;
+};
+
+Scheduler::ParallelFill::ParallelFill(Scheduler& scheduler, WorkerId worker, WorkerState& state)
+    : s_(scheduler),
+      worker_(worker),
+      state_(state),
+      queue_(&scheduler.HomeQueue(worker)),
+      target_(scheduler.TargetSize()),
+      target_seconds_(scheduler.TargetSeconds()),
+      timed_(target_seconds_ > 0),
+      shared_(scheduler.queues_.size() == 1 || scheduler.collector_homes_),
+      full_(timed_ && shared_ && state.held_seconds > target_seconds_ && scheduler.OthersTakeWork(worker)),
+      keep_files_(timed_ && shared_) {
+  Refill();
+}
+
+// Where this assignment comes from: the worker's home queue while it holds work. Then, under worksteal's
+// split, half of the longest queue moves home (StealInto); under collectors' homes, the front of the
+// fullest queue serves, as `load`'s shared queue would: each worker then runs every queue's units in that
+// queue's order, so a module or class it returns to was not torn down between.
+void Scheduler::ParallelFill::Refill() {
+  if (!queue_->empty()) return;
+  if (!s_.collector_homes_) {
+    s_.StealInto(*queue_);
+    return;
   }
-  // A worker holding one test cannot run it before it knows the next. When that test is long, its
-  // companion is a short unit from the back of a queue (long tests go first, so backs hold short ones),
-  // not the next long test, which another worker can start at once.
-  if (state.in_flight.size() < 2) {
-    const double short_seconds = timed ? target_seconds : 0;
-    if (auto [from, i] = Companion(worker, state, *queue, short_seconds); from != nullptr) {
-      queue = from;
-      take(i);
+  // The queue it drew from last, while that lasts: a file it started there continues there.
+  if (state_.draws_from < s_.queues_.size() && !s_.queues_[state_.draws_from].empty()) {
+    queue_ = &s_.queues_[state_.draws_from];
+    return;
+  }
+  for (std::size_t q = 0; q < s_.queues_.size(); ++q) {
+    if (s_.queues_[q].size() > queue_->size()) queue_ = &s_.queues_[q], state_.draws_from = q;
+  }
+}
+
+// Whole units only: a unit larger than the target still goes in one piece. A worker must end up holding
+// at least two tests (or all it can get): holding one, it could not run it without knowing the next, and
+// would have no result to report that asks for more.
+bool Scheduler::ParallelFill::WantsMore(const Unit& unit) const {
+  if (full_) return false;
+  if (out_.tests.empty()) return true;
+  if (state_.in_flight.size() < 2 && !(timed_ && out_seconds_ > target_seconds_)) return true;
+  return out_.tests.size() + unit.tests.size() <= target_ && out_seconds_ + unit.seconds <= target_seconds_;
+}
+
+bool Scheduler::ParallelFill::LeftToAnother(const Unit& unit) const {
+  return keep_files_ && unit.file != 0 && unit.file != state_.file && unit.seconds <= target_seconds_ &&
+         unit.file < s_.workers_in_file_.size() && s_.workers_in_file_[unit.file] > 0;
+}
+
+bool Scheduler::ParallelFill::MayTake(const Unit& unit) const {
+  return s_.Admits(state_, unit) && !s_.Avoids(worker_, unit) && !LeftToAnother(unit);
+}
+
+void Scheduler::ParallelFill::TakeUnit(std::size_t i) {
+  std::deque<Unit>& from = *queue_;
+  s_.EnterFile(state_, from[i].file);
+  s_.Hand(worker_, state_, from[i].tests, out_);
+  if (s_.repeats_) s_.last_ran_on_[from[i].tests.front()] = worker_;
+  s_.parallel_tests_ -= from[i].tests.size();
+  out_seconds_ += from[i].seconds;
+  s_.queued_seconds_ = std::max(0.0, s_.queued_seconds_ - from[i].seconds);
+  from.erase(from.begin() + static_cast<std::ptrdiff_t>(i));
+  Refill();
+}
+
+void Scheduler::ParallelFill::Fill() {
+  for (std::size_t i = 0; i < queue_->size() && i < kLimitLookahead;) {
+    const Unit& unit = (*queue_)[i];
+    // A unit left to another worker is passed over before it could end the assignment.
+    if (!LeftToAnother(unit) && !WantsMore(unit)) break;
+    if (!MayTake(unit)) {
+      ++i;
+      continue;
+    }
+    TakeUnit(i);
+  }
+  TakeFromAnotherQueue();
+}
+
+// Nothing in this queue the worker may take now (a limit or a retry's avoidance holds it back): one unit
+// from another queue.
+void Scheduler::ParallelFill::TakeFromAnotherQueue() {
+  for (std::size_t q = 0; !full_ && out_.tests.empty() && q < s_.queues_.size(); ++q) {
+    std::deque<Unit>& other = s_.queues_[q];
+    if (&other == queue_) continue;
+    for (std::size_t i = 0; i < other.size() && i < kLimitLookahead; ++i) {
+      if (MayTake(other[i])) {
+        queue_->push_front(std::move(other[i]));
+        other.erase(other.begin() + static_cast<std::ptrdiff_t>(i));
+        TakeUnit(0);
+        break;
+      }
     }
   }
+}
+
+bool Scheduler::ParallelFill::RetryWithoutKeepingFiles() {
+  if (!out_.tests.empty() || !keep_files_) return false;
+  keep_files_ = false;
+  return true;
+}
+
+// When the one test is long, its companion is a short unit from the back of a queue (long tests go
+// first, so backs hold short ones), not the next long test, which another worker can start at once.
+void Scheduler::ParallelFill::AddCompanion() {
+  if (state_.in_flight.size() >= 2) return;
+  const double short_seconds = timed_ ? target_seconds_ : 0;
+  if (auto [from, i] = s_.Companion(worker_, state_, *queue_, short_seconds); from != nullptr) {
+    queue_ = from;
+    TakeUnit(i);
+  }
+}
+
+Assignment Scheduler::NextParallel(WorkerId worker, WorkerState& state) {
+  if (state.in_flight.size() > state.report_at) return Assignment{};
+  ParallelFill fill(*this, worker, state);
+  fill.Fill();
+  if (fill.RetryWithoutKeepingFiles()) fill.Fill();
+  fill.AddCompanion();
+  Assignment out = fill.Take();
   if (!out.tests.empty()) {
     state.report_at = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(out.tests.size() / 2));
     out.report_at = state.report_at;

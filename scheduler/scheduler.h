@@ -124,6 +124,8 @@ class Scheduler {
   bool Avoids(WorkerId worker, const Unit& unit) const;
   void Hand(WorkerId worker, WorkerState& state, const std::vector<TestIndex>& tests, Assignment& out);
   Assignment NextParallel(WorkerId worker, WorkerState& state);
+  // NextParallel's state while it fills one assignment, and its steps (scheduler.cc).
+  class ParallelFill;
   Assignment NextAlone(WorkerId worker, WorkerState& state);
   const std::optional<ConcurrencyLimit>& LimitOf(TestIndex test) const;
 
