@@ -1,7 +1,5 @@
 #include "engine/remote_admission.h"
 
-#include <cstdlib>
-
 #include "absl/strings/str_cat.h"
 #include "engine/tls_credentials.h"
 #include "engine/version.h"
@@ -12,11 +10,6 @@ namespace {
 // A host may ask for this many shims at most: far above any CPU count, low enough that a client cannot
 // make the engine reserve ids without bound.
 constexpr std::uint32_t kMaxWorkersPerHost = 1024;
-
-// What the engine's own process was given for every shim (engine/run_command.cc sets them).
-void CopyEnvironment(const char* name, pb::JoinReply& reply) {
-  if (const char* value = std::getenv(name)) reply.add_environment(absl::StrCat(name, "=", value));
-}
 
 }  // namespace
 
@@ -67,8 +60,7 @@ std::variant<pb::JoinReply, Refusal> RemoteAdmission::Join(const pb::JoinRequest
   reply.set_run_uid(plan_.run_uid);
   // Worker ids run from gw0 to the highest handed out: the count pytest-xdist's plugins expect.
   reply.set_worker_count(static_cast<std::uint32_t>(NextFreeSlot(first_free)));
-  CopyEnvironment("JACKD_SERIAL_MARK", reply);
-  CopyEnvironment("JACKD_COUNT", reply);
+  // The shims' own variables (serial mark, --count) are added by JoinEnvironment (engine/join_environment.h).
   // Not the engine's sizes: the host has CPUs and a worker count of its own.
   reply.set_limit_thread_pools(plan_.thread_pool_cpus > 0);
   return reply;
