@@ -9,8 +9,10 @@ get an empty collect report, as pytest's own --lf does for files without failure
 A deferred test module is still imported when the walk meets it, so that every worker has imported every
 collected test module, in pytest's order, before its first test, as pytest has: a test may depend on
 what importing other test modules does (a `skipif("hypothesis" in sys.modules)`, a registry they fill,
-warning filters they set, a function they patch). Importing costs a fraction of collecting (networkx's
-suite: 1.3 s of its 10 s). JACKD_COLLECT_IMPORTS=lazy (`--collection lazy`) turns it off.
+warning filters they set, a function they patch). Importing is usually a fraction of collecting
+(networkx: about 1.3 s against 10 s of CPU for pytest's whole collection), but not always (sympy's core,
+whose test modules import much of sympy: the first test started 3 s later at -n 2, as late as under a
+whole collection; benchmarks/RESULTS.md). JACKD_COLLECT_IMPORTS=lazy (`--collection lazy`) turns it off.
 
 A worker's report says how many files the walk met and which of them it collected. The engine merges the
 shares into one collection (engine/split_collection.h) once those in hand hold every file, share 0's
