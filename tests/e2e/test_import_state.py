@@ -50,6 +50,5 @@ def test_lazy_collection_imports_only_what_a_worker_collects_or_runs(project, ru
     # the same run without it (above) does only because the workers import the deferred modules.
     result = run_jackd(project("import_state"), "-n", "2", "--continue-on-collection-errors",
                        "--collection", "lazy")
+    # pytest's map has no failure at all (the fixture above checks it).
     assert "failed" in result.outcome_map().values(), result.describe()
-    assert collection_errors(result) != COLLECTION_ERRORS or result.outcome_map() != plain.outcome_map(), (
-        result.describe())
